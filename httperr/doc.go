@@ -1,0 +1,18 @@
+// Package httperr is the one way every httpsem package writes an error response.
+//
+// By default an error is written as the JSON envelope
+//
+//	{"error":{"code":"CONFLICT","message":"...","current_etag":"\"v2\""}}
+//
+// with Content-Type: application/json. [Problem] renders the same [Error] as an
+// RFC 9457 problem details document (application/problem+json), and any type that
+// implements [Writer] can replace both.
+//
+// Before the body is written, [Write] removes the headers that described the
+// success representation (ETag, Last-Modified, Content-Encoding, Content-Length,
+// Content-Range, Content-Type), so an error never inherits a validator or an
+// encoding from the response it replaced. Bodies carry the [Error] fields only,
+// never internal error text.
+//
+// See https://www.rfc-editor.org/rfc/rfc9457 for problem details.
+package httperr

@@ -1,0 +1,4 @@
+// Package header holds the RFC 9110 §5.6 building blocks shared by every httpsem
+// parser: list iteration that is aware of quoted strings, token characters and
+// the Vary merge helper. Nothing here allocates on the success path.
+package header

@@ -1,0 +1,143 @@
+package header
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func collect(values ...string) []string {
+	var out []string
+	Elements(values, func(e string) bool { out = append(out, e); return true })
+	return out
+}
+
+func TestElements(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		values []string
+		want   []string
+	}{
+		{"single", []string{"a"}, []string{"a"}},
+		{"OWS trimmed (RFC 9110 §5.6.3)", []string{" a ,\tb "}, []string{"a", "b"}},
+		{"empty elements skipped (RFC 9110 §5.6.1)", []string{",, a , ,b,,"}, []string{"a", "b"}},
+		{"quoted comma does not split (RFC 9110 §5.6.4)", []string{`a="x,y", b`}, []string{`a="x,y"`, "b"}},
+		{"quoted-pair escapes a quote", []string{`a="x\",y", b`}, []string{`a="x\",y"`, "b"}},
+		{"unterminated quote runs to the end", []string{`a="x, b`}, []string{`a="x, b`}},
+		{"several field lines form one list (RFC 9110 §5.3)", []string{"a, b", "c"}, []string{"a", "b", "c"}},
+		{"nothing", []string{"", " , "}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, collect(tc.values...))
+		})
+	}
+}
+
+func TestElementsStopsEarly(t *testing.T) {
+	t.Parallel()
+	n := 0
+	Elements([]string{"a,b,c"}, func(string) bool { n++; return n < 2 })
+	assert.Equal(t, 2, n)
+}
+
+func TestTokens(t *testing.T) {
+	t.Parallel()
+	assert.True(t, IsToken("gzip"))
+	assert.True(t, IsToken("x-!#$%&'*+-.^_`|~09AZaz"))
+	assert.False(t, IsToken(""))
+	assert.False(t, IsToken("a b"))
+	assert.False(t, IsToken("a/b"))
+	assert.True(t, EqualFold("Accept-Encoding", "accept-encoding"))
+	assert.False(t, EqualFold("Accept", "Accepts"))
+	assert.False(t, EqualFold("a[", "A{"))
+	assert.Equal(t, "a b", TrimOWS("\t a b \t"))
+	assert.Equal(t, 5, QuotedStringEnd(`"a\"""`))
+	assert.Equal(t, -1, QuotedStringEnd(`"abc`))
+	assert.Equal(t, -1, QuotedStringEnd(`abc`))
+}
+
+func TestAddVary(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		have []string
+		add  []string
+		want []string
+	}{
+		{"into empty", nil, []string{"Accept"}, []string{"Accept"}},
+		{"canonicalised", nil, []string{"accept-encoding"}, []string{"Accept-Encoding"}},
+		{"no duplicate, case-insensitive (RFC 9110 §5.1)", []string{"accept"}, []string{"Accept"}, []string{"accept"}},
+		{"merges several lines", []string{"Accept", "Origin"}, []string{"Accept-Language"}, []string{"Accept, Origin, Accept-Language"}},
+		{"existing * absorbs everything (RFC 9110 §12.5.5)", []string{"*"}, []string{"Accept"}, []string{"*"}},
+		{"adding * replaces the list", []string{"Accept"}, []string{"*"}, []string{"*"}},
+		{"dedupes within the call", nil, []string{"Accept", "ACCEPT", " "}, []string{"Accept"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := http.Header{}
+			if tc.have != nil {
+				h["Vary"] = tc.have
+			}
+			AddVary(h, tc.add...)
+			assert.Equal(t, tc.want, h["Vary"])
+			for _, a := range tc.add {
+				if strings.TrimSpace(a) != "" {
+					assert.True(t, VaryHas(h["Vary"], a))
+				}
+			}
+		})
+	}
+}
+
+func TestAddVaryNoAllocWhenPresent(t *testing.T) {
+	h := http.Header{"Vary": {"Accept, Accept-Encoding"}}
+	allocs := testing.AllocsPerRun(100, func() { AddVary(h, "accept-encoding") })
+	assert.Zero(t, allocs)
+}
+
+func FuzzElements(f *testing.F) {
+	for _, s := range []string{"a, b", `a="x,y"`, `"\`, ",,,", `a="x\",y", b`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var total int
+		Elements([]string{s}, func(e string) bool {
+			if e == "" || e != TrimOWS(e) {
+				t.Fatalf("element %q is empty or untrimmed", e)
+			}
+			total += len(e)
+			return true
+		})
+		if total > len(s) {
+			t.Fatalf("elements longer than input")
+		}
+		h := http.Header{"Vary": {s}}
+		AddVary(h, "Accept")
+		if !VaryHas(h["Vary"], "Accept") {
+			t.Fatalf("Accept missing after AddVary: %q", h["Vary"])
+		}
+	})
+}
+
+func BenchmarkElements(b *testing.B) {
+	long := strings.Repeat("text/html;q=0.5, ", 4000)
+	for _, bc := range []struct{ name, v string }{
+		{"browser", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+		{"hostile64KiB", long},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.v)))
+			vals := []string{bc.v}
+			for i := 0; i < b.N; i++ {
+				Elements(vals, func(string) bool { return true })
+			}
+		})
+	}
+}

@@ -1,0 +1,90 @@
+package header
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestParseQValue(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in string
+		q  int
+		ok bool
+	}{
+		// RFC 9110 §12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+		{"0", 0, true},
+		{"1", 1000, true},
+		{"0.", 0, true},
+		{"1.", 1000, true},
+		{"0.5", 500, true},
+		{"0.05", 50, true},
+		{"0.005", 5, true},
+		{"0.123", 123, true},
+		{"0.999", 999, true},
+		{"1.0", 1000, true},
+		{"1.000", 1000, true},
+		{"0.000", 0, true},
+		{"0.0001", 0, false}, // four decimals
+		{"1.001", 0, false},  // above 1
+		{"1.5", 0, false},
+		{"2", 0, false},
+		{".5", 0, false},
+		{"", 0, false},
+		{"-0", 0, false},
+		{"+1", 0, false},
+		{"0,5", 0, false},
+		{"0.5 ", 0, false},
+		{" 0.5", 0, false},
+		{"1e0", 0, false},
+		{"0.a", 0, false},
+		{"01", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			q, ok := ParseQValue(tt.in)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.q, q)
+		})
+	}
+}
+
+func TestFormatQValue(t *testing.T) {
+	t.Parallel()
+	for q := -1; q <= 1001; q++ {
+		s := FormatQValue(q)
+		got, ok := ParseQValue(s)
+		assert.True(t, ok, s)
+		assert.Equal(t, min(max(q, 0), 1000), got, s)
+	}
+	assert.Equal(t, "0.5", FormatQValue(500))
+	assert.Equal(t, "0.125", FormatQValue(125))
+	assert.Equal(t, "0.05", FormatQValue(50))
+}
+
+func FuzzParseQValue(f *testing.F) {
+	for _, s := range []string{"0", "1", "0.5", "1.000", "0.0001", "1.5", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, ok := ParseQValue(s)
+		if !ok {
+			return
+		}
+		if q < 0 || q > MaxQ {
+			t.Fatalf("ParseQValue(%q) = %d out of range", s, q)
+		}
+		if back, ok := ParseQValue(FormatQValue(q)); !ok || back != q {
+			t.Fatalf("round trip of %q: %d -> %q -> %d", s, q, FormatQValue(q), back)
+		}
+	})
+}
+
+func BenchmarkParseQValue(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _ = ParseQValue("0.875")
+	}
+}

@@ -1,0 +1,257 @@
+package response
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+)
+
+// Options configure a [Writer].
+type Options struct {
+	// MaxBuffer is how many body bytes are held back before the response is
+	// committed; past it the response streams. 0 means no buffering: the
+	// header is committed at the first WriteHeader (final status) or Write.
+	MaxBuffer int
+	// Passthrough, when it reports true for the final status and header, makes
+	// the response stream at once instead of buffering (event streams,
+	// no-store responses). Nil means never.
+	Passthrough func(status int, h http.Header) bool
+	// OnCommit is called exactly once, just before the header goes to the
+	// client. It may edit c.Header and c.Status (a status that allows no body
+	// makes the Writer discard the body), or write the whole response itself
+	// to c.W and return true, after which everything the handler writes is
+	// discarded. Nil means commit unchanged.
+	OnCommit func(c *Commit) (handled bool)
+}
+
+// Commit is what [Options.OnCommit] sees.
+type Commit struct {
+	// Request is the request being answered (as given to [New]).
+	Request *http.Request
+	// Status is the final status the handler chose; the hook may change it.
+	Status int
+	// Header is the response header (the inner writer's map).
+	Header http.Header
+	// Body holds the buffered body bytes; the whole body when Complete.
+	// It must not be retained after the hook returns.
+	Body []byte
+	// Complete reports whether Body is the whole body: the handler returned
+	// without flushing and within MaxBuffer.
+	Complete bool
+	// W is the inner ResponseWriter, for a hook that writes the response
+	// itself (and then returns true).
+	W http.ResponseWriter
+}
+
+// Writer wraps an http.ResponseWriter; see the package documentation. It is
+// not safe for concurrent use, like any ResponseWriter.
+type Writer struct {
+	w    http.ResponseWriter
+	r    *http.Request
+	opts Options
+
+	status    int  // final status recorded; 0 = none yet
+	committed bool // header handed to w (or the hook handled the response)
+	discard   bool // drop body bytes from now on
+	buffering bool
+	hijacked  bool
+	buf       []byte
+	written   int64
+	commit    Commit
+}
+
+// New wraps w for request r.
+func New(w http.ResponseWriter, r *http.Request, opts Options) *Writer {
+	rw := new(Writer)
+	rw.reset(w, r, opts)
+	return rw
+}
+
+func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
+	buf := rw.buf[:0]
+	*rw = Writer{w: w, r: r, opts: opts, buf: buf, buffering: opts.MaxBuffer > 0}
+}
+
+// Header returns the inner writer's header map.
+func (rw *Writer) Header() http.Header { return rw.w.Header() }
+
+// Unwrap returns the inner writer, for http.ResponseController.
+func (rw *Writer) Unwrap() http.ResponseWriter { return rw.w }
+
+// Status returns the final status recorded so far (0 when none).
+func (rw *Writer) Status() int { return rw.status }
+
+// Written returns the number of body bytes the handler wrote.
+func (rw *Writer) Written() int64 { return rw.written }
+
+// WriteHeader records the first final status. Informational 1xx statuses
+// (other than 101) are forwarded at once; later final statuses are ignored as
+// net/http ignores them.
+func (rw *Writer) WriteHeader(code int) {
+	if rw.status != 0 || rw.committed {
+		return
+	}
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		rw.w.WriteHeader(code)
+		return
+	}
+	rw.status = code
+	if !rw.buffering || code == http.StatusSwitchingProtocols ||
+		(rw.opts.Passthrough != nil && rw.opts.Passthrough(code, rw.w.Header())) {
+		rw.buffering = false
+		rw.commitHeader(false)
+	}
+}
+
+// Write buffers or forwards p; a Write before WriteHeader means 200.
+func (rw *Writer) Write(p []byte) (int, error) {
+	if rw.status == 0 {
+		rw.WriteHeader(http.StatusOK)
+	}
+	rw.written += int64(len(p))
+	if rw.buffering {
+		if len(rw.buf)+len(p) <= rw.opts.MaxBuffer {
+			rw.buf = append(rw.buf, p...)
+			return len(p), nil
+		}
+		// Past the limit: commit without buffer-only features and stream.
+		rw.buffering = false
+		rw.commitHeader(false)
+		if err := rw.writeBuffered(); err != nil {
+			return 0, err
+		}
+	}
+	if rw.discard || rw.hijacked {
+		return len(p), nil
+	}
+	return rw.w.Write(p)
+}
+
+// WriteString is Write for strings, sparing handlers a conversion.
+func (rw *Writer) WriteString(s string) (int, error) {
+	if rw.status == 0 {
+		rw.WriteHeader(http.StatusOK)
+	}
+	if rw.buffering && len(rw.buf)+len(s) <= rw.opts.MaxBuffer {
+		rw.written += int64(len(s))
+		rw.buf = append(rw.buf, s...)
+		return len(s), nil
+	}
+	if !rw.buffering && (rw.discard || rw.hijacked) {
+		rw.written += int64(len(s))
+		return len(s), nil
+	}
+	return rw.Write([]byte(s))
+}
+
+// Flush means "stream from now on": it commits the header without
+// buffer-dependent decisions, writes what is buffered and flushes the inner
+// writer.
+func (rw *Writer) Flush() { _ = rw.FlushError() }
+
+// FlushError is Flush that reports the inner writer's error. Having it here
+// matters: http.ResponseController stops at the first writer with
+// FlushError/Flush and would otherwise flush past the held-back header.
+func (rw *Writer) FlushError() error {
+	if rw.hijacked {
+		return http.ErrHijacked
+	}
+	if rw.status == 0 {
+		rw.WriteHeader(http.StatusOK)
+	}
+	if rw.buffering {
+		rw.buffering = false
+		rw.commitHeader(false)
+		if err := rw.writeBuffered(); err != nil {
+			return err
+		}
+	}
+	if rw.discard {
+		return nil
+	}
+	return http.NewResponseController(rw.w).Flush()
+}
+
+// Hijack lets the handler take over the connection (for callers that use a
+// type assertion rather than http.ResponseController).
+func (rw *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if rw.committed {
+		return nil, nil, errors.New("response: hijack after the header was written")
+	}
+	c, brw, err := http.NewResponseController(rw.w).Hijack()
+	if err == nil {
+		rw.hijacked = true
+		rw.committed = true
+		rw.buffering = false
+	}
+	return c, brw, err
+}
+
+// Finish completes the response after the handler returned: a handler that
+// wrote nothing gets 200 with no body, a buffered body is committed with
+// Complete set, so the hook can compute validators and Content-Length.
+func (rw *Writer) Finish() error {
+	if rw.hijacked {
+		return nil
+	}
+	if rw.status == 0 {
+		rw.WriteHeader(http.StatusOK)
+	}
+	if !rw.buffering {
+		return nil
+	}
+	rw.buffering = false
+	rw.commitHeader(true)
+	return rw.writeBuffered()
+}
+
+func (rw *Writer) writeBuffered() error {
+	if len(rw.buf) == 0 {
+		return nil
+	}
+	b := rw.buf
+	rw.buf = rw.buf[:0]
+	if rw.discard {
+		return nil
+	}
+	_, err := rw.w.Write(b)
+	return err
+}
+
+func (rw *Writer) commitHeader(complete bool) {
+	if rw.committed {
+		return
+	}
+	rw.committed = true
+	h := rw.w.Header()
+	c := &rw.commit
+	*c = Commit{Request: rw.r, Status: rw.status, Header: h, Body: rw.buf, Complete: complete, W: rw.w}
+	if rw.opts.OnCommit != nil && rw.opts.OnCommit(c) {
+		rw.discard = true
+		rw.commit = Commit{}
+		return
+	}
+	status := c.Status
+	rw.commit = Commit{}
+	rw.status = status
+	method := ""
+	if rw.r != nil {
+		method = rw.r.Method
+	}
+	if status == http.StatusNotModified {
+		Strip304(h)
+	}
+	if !BodyAllowed(method, status) {
+		rw.discard = true
+	}
+	if complete && status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified {
+		// The whole body is known, so its length is too. On HEAD a handler
+		// that wrote no body keeps its own Content-Length: 0 would be a lie.
+		if method != http.MethodHead || len(rw.buf) > 0 {
+			h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
+		}
+	}
+	rw.w.WriteHeader(status)
+}
