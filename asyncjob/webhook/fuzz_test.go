@@ -1,0 +1,116 @@
+package webhook_test
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/httpsem/httpsem/asyncjob/webhook"
+)
+
+// FuzzVerify feeds arbitrary header values and bodies to Verify. It must
+// never panic, must accept only what carries a valid signature, and must
+// accept a genuine signature whatever else shares the header.
+func FuzzVerify(f *testing.F) {
+	secret := testSecret()
+	now := time.Unix(1_700_000_000, 0)
+	good := webhook.Sign(secret, "msg_1", now, []byte("{}"))
+	f.Add("msg_1", "1700000000", good, "", "{}")
+	f.Add("msg_1", "1700000000", "v1a,xyz "+good+"  v2,abc", "", "{}")
+	f.Add("msg_1", "1700000000", "v1,", "", "{}")
+	f.Add("msg_1", "+1700000000", good, "", "{}")
+	f.Add("", "", "", "", "")
+	f.Add("msg.1", "99999999999999999999999", ",,, v1 v1,,", "noise", "x")
+	f.Add(vectorID, strconv.Itoa(vectorTimestamp), vectorSignature, "", vectorBody)
+	f.Fuzz(func(t *testing.T, id, ts, sig, extra, body string) {
+		h := http.Header{}
+		h.Set(webhook.HeaderID, id)
+		h.Set(webhook.HeaderTimestamp, ts)
+		h.Set(webhook.HeaderSignature, sig)
+		opts := webhook.VerifyOptions{Now: func() time.Time { return now }}
+		err := webhook.Verify(secret, h, []byte(body), opts)
+		if err == nil {
+			// Accepted: the header must hold the signature Sign makes.
+			n, perr := strconv.ParseInt(ts, 10, 64)
+			if perr != nil {
+				t.Fatalf("accepted unparsable timestamp %q", ts)
+			}
+			want := webhook.Sign(secret, id, time.Unix(n, 0), []byte(body))
+			if !strings.Contains(" "+sig+" ", " "+want+" ") {
+				t.Fatalf("accepted %q without the genuine signature %q", sig, want)
+			}
+		}
+		var he *webhook.HeaderError
+		if err != nil && !errors.As(err, &he) &&
+			!errors.Is(err, webhook.ErrTimestampTooOld) && !errors.Is(err, webhook.ErrTimestampTooNew) &&
+			!errors.Is(err, webhook.ErrSignatureMismatch) {
+			t.Fatalf("undocumented error %v", err)
+		}
+
+		// A genuine signature added to the list is always accepted when the
+		// headers are otherwise well formed.
+		if err == nil || errors.Is(err, webhook.ErrSignatureMismatch) || errors.Is(err, webhook.ErrInvalidHeader) && he != nil && he.Header == webhook.HeaderSignature {
+			n, _ := strconv.ParseInt(ts, 10, 64)
+			h.Set(webhook.HeaderSignature, sig+" "+extra+" "+webhook.Sign(secret, id, time.Unix(n, 0), []byte(body)))
+			if err := webhook.Verify(secret, h, []byte(body), opts); err != nil {
+				t.Fatalf("genuine signature refused: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzParseSecret checks that ParseSecret never panics, returns only keys
+// of a valid length, and that what it accepts survives FormatSecret.
+func FuzzParseSecret(f *testing.F) {
+	f.Add(vectorSecret)
+	f.Add("whsec_")
+	f.Add("whsec_" + strings.Repeat("A", 43))
+	f.Add("whsec_" + strings.Repeat("A", 44))
+	f.Add("whsec_AAAA\nAAAA")
+	f.Add("whsk_abc")
+	f.Fuzz(func(t *testing.T, s string) {
+		key, err := webhook.ParseSecret(s)
+		if err != nil {
+			if key != nil {
+				t.Fatal("key returned with an error")
+			}
+			return
+		}
+		if len(key) < webhook.MinSecretLen || len(key) > webhook.MaxSecretLen {
+			t.Fatalf("accepted a %d-byte key", len(key))
+		}
+		again, err := webhook.ParseSecret(webhook.FormatSecret(key))
+		if err != nil || string(again) != string(key) {
+			t.Fatalf("round trip of %q failed: %v", s, err)
+		}
+	})
+}
+
+// FuzzValidateURL checks that ValidateURL never panics, classifies every
+// rejection, and never accepts a URL that is not http(s) with a host.
+func FuzzValidateURL(f *testing.F) {
+	for _, s := range []string{
+		"https://example.com/cb", "http://127.0.0.1/", "http://[::ffff:127.0.0.1]/", "http://localhost/",
+		"http://2130706433/", "ftp://x/", "http://u:p@h/", "http://[fe80::1%25eth0]/", "http://h:0/",
+		"http://[64:ff9b::10.0.0.1]/", "http://0x7f.1/", "https://example.com./",
+	} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, raw string, loopback bool) {
+		err := webhook.ValidateURL(raw, loopback)
+		if err != nil {
+			if !errors.Is(err, webhook.ErrInvalidURL) && !errors.Is(err, webhook.ErrForbiddenAddress) {
+				t.Fatalf("unclassified error %v", err)
+			}
+			return
+		}
+		lower := strings.ToLower(raw)
+		if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+			t.Fatalf("accepted %q", raw)
+		}
+	})
+}
