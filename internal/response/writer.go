@@ -249,9 +249,20 @@ func (rw *Writer) commitHeader(complete bool) {
 	if complete && status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified {
 		// The whole body is known, so its length is too. On HEAD a handler
 		// that wrote no body keeps its own Content-Length: 0 would be a lie.
-		if method != http.MethodHead || len(rw.buf) > 0 {
+		if (method != http.MethodHead || len(rw.buf) > 0) && !hasLength(h, len(rw.buf)) {
 			h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
 		}
 	}
 	rw.w.WriteHeader(status)
+}
+
+// hasLength reports whether h already states Content-Length n, so that a
+// hook that set it (from a cache) spares the per-response allocation.
+func hasLength(h http.Header, n int) bool {
+	v := h["Content-Length"]
+	if len(v) != 1 {
+		return false
+	}
+	got, err := strconv.Atoi(v[0])
+	return err == nil && got == n
 }
