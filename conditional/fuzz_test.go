@@ -1,0 +1,150 @@
+package conditional
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/httpsem/httpsem/etag"
+)
+
+// lines splits a fuzzed field into field lines at "\n"; empty means absent.
+func lines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+func FuzzEvaluate(f *testing.F) {
+	seeds := []struct {
+		method, im, inm, ims, ius, ifRange, rng, cur string
+		weak                                         bool
+		lm                                           int64
+		exists                                       bool
+	}{
+		{"GET", "", `"a"`, "", "", "", "", "a", false, lm.Unix(), true},
+		{"GET", "", `W/"a", "b"`, httpDate(lm), "", "", "", "a", true, lm.Unix(), true},
+		{"HEAD", "", "", httpDate(lm), "", "", "", "", false, lm.Unix(), true},
+		{"PUT", `"a"`, "", "", httpDate(lm), "", "", "a", false, lm.Unix(), true},
+		{"PUT", "*", "*", "", "", "", "", "", false, 0, false},
+		{"DELETE", "bogus", "", "", httpDate(lm) + "\n" + httpDate(lm), "", "", "a", false, lm.Unix(), true},
+		{"GET", "", "bogus\n\"a\"", rfc850(lm), asctime(lm), `"a"`, "bytes=0-1", "a", false, lm.Unix(), true},
+		{"GET", "", "", "", "", httpDate(lm), "bytes=0-1", "", false, lm.Unix(), true},
+		{"GET", "", strings.Repeat(`"x", `, 100), "", "", `W/"a"`, "bytes=0-", "a", false, now.Unix() + 10, true},
+		{"OPTIONS", `"z"`, "", "", "", "", "", "a", false, 0, true},
+	}
+	for _, s := range seeds {
+		f.Add(s.method, s.im, s.inm, s.ims, s.ius, s.ifRange, s.rng, s.cur, s.weak, s.lm, s.exists)
+	}
+	f.Fuzz(func(t *testing.T, method, im, inm, ims, ius, ifRange, rng, cur string, weak bool, lmSec int64, exists bool) {
+		h := http.Header{}
+		for name, v := range map[string]string{
+			"If-Match": im, "If-None-Match": inm, "If-Modified-Since": ims,
+			"If-Unmodified-Since": ius, "If-Range": ifRange, "Range": rng,
+		} {
+			if l := lines(v); l != nil {
+				h[name] = l
+			}
+		}
+		r := &http.Request{Method: method, Header: h}
+		v := Validators{Exists: exists}
+		if cur != "" {
+			v.ETag = etag.Tag{Opaque: cur, Weak: weak}
+		}
+		// Keep the date within years 1..9999 (what an HTTP-date can say).
+		if lmSec != 0 {
+			const lo, hi = -62135596800, 253402300799
+			if lmSec < lo || lmSec > hi {
+				lmSec = lmSec%hi/2 + hi/2
+			}
+			v.LastModified = time.Unix(lmSec, 0)
+		}
+		opts := Options{Now: fixedNow}
+		out := Evaluate(r, v, opts)
+		getOrHead := method == "GET" || method == "HEAD"
+
+		switch out {
+		case Proceed, NotModified, PreconditionFailed, AlreadyApplied:
+		default:
+			t.Fatalf("unexpected outcome %v", out)
+		}
+		if out == AlreadyApplied {
+			t.Fatalf("AlreadyApplied without AlreadyAppliedFunc")
+		}
+
+		// Never 304 unless an If-None-Match member matches (weakly, or "*"
+		// on an existing resource), or If-None-Match is absent and an
+		// If-Modified-Since of exactly one line applies.
+		if out == NotModified {
+			if !getOrHead {
+				t.Fatalf("304 for %q", method)
+			}
+			tags, star := etag.ParseList(h["If-None-Match"])
+			matched := star && v.exists()
+			for _, tag := range tags {
+				if !v.ETag.IsZero() && etag.WeakMatch(tag, v.ETag) {
+					matched = true
+				}
+			}
+			imsApplies := len(tags) == 0 && !star && len(h["If-Modified-Since"]) == 1 && !v.LastModified.IsZero()
+			if !matched && !imsApplies {
+				t.Fatalf("304 without a matching If-None-Match member or applicable If-Modified-Since: %q", h)
+			}
+		}
+		if out == PreconditionFailed && h["If-Match"] == nil && h["If-Unmodified-Since"] == nil && h["If-None-Match"] == nil {
+			t.Fatalf("412 without a precondition: %q", h)
+		}
+		switch method {
+		case http.MethodConnect, http.MethodOptions, http.MethodTrace:
+			if out != Proceed {
+				t.Fatalf("%s must ignore preconditions, got %v", method, out)
+			}
+		}
+
+		if RangeApplies(r, v, opts) && (method != "GET" || h["Range"] == nil) {
+			t.Fatalf("range applies to %s without Range", method)
+		}
+
+		// Requiring a precondition only adds 428s, for unsafe methods, and
+		// only where the request would otherwise proceed.
+		req := Evaluate(r, v, Options{Now: fixedNow, RequirePrecondition: true})
+		if req != out && (req != PreconditionRequired || out != Proceed || getOrHead) {
+			t.Fatalf("RequirePrecondition changed %v into %v", out, req)
+		}
+	})
+}
+
+func FuzzParseHTTPDate(f *testing.F) {
+	for _, s := range []string{
+		"Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+		"Thu, 29 Feb 2024 23:59:60 GMT", "Sun, 06 Nov 1994 08:49:37 GMT, Sun, 06 Nov 1994 08:49:37 GMT",
+		"", "Wednesday, 31-Dec-99 23:59:59 GMT", "Mon Jan 12 00:00:00 0000",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sec, ok := parseHTTPDate(s, now)
+		if !ok {
+			if sec != 0 {
+				t.Fatalf("failed parse returned %d", sec)
+			}
+			return
+		}
+		// What we accept, we also write back in the preferred format and
+		// read again to the same instant.
+		back, ok := parseHTTPDate(formatHTTPDate(sec), now)
+		if !ok || back != sec {
+			t.Fatalf("%q → %d → %q → %d, %v", s, sec, formatHTTPDate(sec), back, ok)
+		}
+		// An accepted IMF-fixdate without a leap second is read the same
+		// by net/http.
+		if len(s) == 29 && s[23:25] != "60" {
+			std, err := http.ParseTime(s)
+			if err != nil || std.Unix() != sec {
+				t.Fatalf("%q: ours %d, net/http %v %v", s, sec, std, err)
+			}
+		}
+	})
+}

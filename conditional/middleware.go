@@ -1,0 +1,99 @@
+package conditional
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/httpsem/httpsem/httperr"
+	"github.com/httpsem/httpsem/internal/header"
+	"github.com/httpsem/httpsem/internal/response"
+)
+
+// Middleware evaluates the preconditions of GET and HEAD requests against the
+// validators the handler produced: the ETag and Last-Modified header fields
+// present when the handler commits its header (its first WriteHeader or
+// Write). When the handler's status is 2xx and If-None-Match or
+// If-Modified-Since fails, the response becomes 304 Not Modified: the body is
+// discarded and the header is reduced as RFC 9110 §15.4.5 asks (see [Check]).
+// When If-Match or If-Unmodified-Since fails, the response becomes the 412 of
+// [Check], written through [Options.ErrorWriter].
+//
+// The handler still runs in full; the middleware saves bandwidth, not work.
+// A handler that can compute its validators cheaply should call [Check]
+// before producing the body instead.
+//
+// Details:
+//   - Requests with other methods, and GET/HEAD requests without If-Match,
+//     If-None-Match, If-Modified-Since or If-Unmodified-Since, pass through
+//     untouched.
+//   - Non-2xx responses are never changed: preconditions only apply to a
+//     response that would otherwise succeed (RFC 9110 §13.2.1).
+//   - The resource counts as existing (the handler produced a 2xx), which
+//     decides "*". A malformed ETag or Last-Modified from the handler counts as
+//     absent.
+//   - A Last-Modified later than [Options.Now] is rewritten to Now on the
+//     response (RFC 9110 §8.8.2.1).
+//   - If-Range is not handled here: it cannot turn a 206 the handler already
+//     produced into a 200. A handler that serves ranges must consult
+//     [RangeApplies] (or use http.ServeContent).
+//   - Nothing is buffered, so streaming, Flush and http.ResponseController
+//     work as without the middleware.
+//
+// The returned middleware is safe for concurrent use.
+func Middleware(opts Options) func(http.Handler) http.Handler {
+	// Built once: the hook reads only opts and the Commit.
+	hook := func(c *response.Commit) bool { return commit(c, &opts) }
+	ro := response.Options{MaxBuffer: 0, OnCommit: hook}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasPrecondition(r.Header) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			rw := response.New(w, r, ro)
+			next.ServeHTTP(rw, r)
+			// Not deferred: after a panic the response must not be
+			// committed as if the handler had finished.
+			_ = rw.Finish()
+		})
+	}
+}
+
+// hasPrecondition reports whether h holds a precondition the middleware acts
+// on (If-Range alone cannot change the status).
+func hasPrecondition(h http.Header) bool {
+	return len(h["If-None-Match"]) > 0 || len(h["If-Modified-Since"]) > 0 ||
+		len(h["If-Match"]) > 0 || len(h["If-Unmodified-Since"]) > 0
+}
+
+// commit is the [response.Options.OnCommit] hook.
+func commit(c *response.Commit, opts *Options) (handled bool) {
+	if c.Status < 200 || c.Status > 299 {
+		return false
+	}
+	v := Validators{Exists: true}
+	if et := c.Header["Etag"]; len(et) == 1 {
+		if t, ok := parseTag(header.TrimOWS(et[0])); ok {
+			v.ETag = t
+		}
+	}
+	if lm := c.Header["Last-Modified"]; len(lm) == 1 {
+		now := opts.now()
+		if sec, ok := parseHTTPDate(header.TrimOWS(lm[0]), now); ok {
+			if n := now.Unix(); sec > n {
+				sec = n
+				c.Header["Last-Modified"] = []string{formatHTTPDate(sec)}
+			}
+			v.LastModified = time.Unix(sec, 0)
+		}
+	}
+	switch Evaluate(c.Request, v, *opts) {
+	case NotModified:
+		// The Writer strips the header (response.Strip304) and drops the body.
+		c.Status = http.StatusNotModified
+	case PreconditionFailed:
+		httperr.Write(c.W, c.Request, opts.ErrorWriter, conflictError(v))
+		return true
+	}
+	return false
+}
