@@ -44,19 +44,20 @@ func ParseQValue(s string) (q int, ok bool) {
 	return q, true
 }
 
-// FormatQValue is the inverse of [ParseQValue] for q in 0..1000: the shortest
-// qvalue text ("1", "0", "0.5", "0.125"). Values outside the range are clamped.
-func FormatQValue(q int) string {
+// AppendQValue appends the shortest qvalue text for q in thousandths ("1",
+// "0", "0.5", "0.125") to dst; it is the inverse of [ParseQValue]. Values
+// outside 0..1000 are clamped.
+func AppendQValue(dst []byte, q int) []byte {
 	switch {
 	case q >= MaxQ:
-		return "1"
+		return append(dst, '1')
 	case q <= 0:
-		return "0"
+		return append(dst, '0')
 	}
 	b := [5]byte{'0', '.', byte('0' + q/100), byte('0' + q/10%10), byte('0' + q%10)}
 	n := len(b)
 	for b[n-1] == '0' {
 		n--
 	}
-	return string(b[:n])
+	return append(dst, b[:n]...)
 }

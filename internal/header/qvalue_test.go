@@ -51,17 +51,18 @@ func TestParseQValue(t *testing.T) {
 	}
 }
 
-func TestFormatQValue(t *testing.T) {
+func TestAppendQValue(t *testing.T) {
 	t.Parallel()
 	for q := -1; q <= 1001; q++ {
-		s := FormatQValue(q)
+		s := string(AppendQValue(nil, q))
 		got, ok := ParseQValue(s)
 		assert.True(t, ok, s)
 		assert.Equal(t, min(max(q, 0), 1000), got, s)
 	}
-	assert.Equal(t, "0.5", FormatQValue(500))
-	assert.Equal(t, "0.125", FormatQValue(125))
-	assert.Equal(t, "0.05", FormatQValue(50))
+	assert.Equal(t, "0.5", string(AppendQValue(nil, 500)))
+	assert.Equal(t, "0.125", string(AppendQValue(nil, 125)))
+	assert.Equal(t, "0.05", string(AppendQValue(nil, 50)))
+	assert.Equal(t, "q=1", string(AppendQValue([]byte("q="), 1000)))
 }
 
 func FuzzParseQValue(f *testing.F) {
@@ -76,8 +77,9 @@ func FuzzParseQValue(f *testing.F) {
 		if q < 0 || q > MaxQ {
 			t.Fatalf("ParseQValue(%q) = %d out of range", s, q)
 		}
-		if back, ok := ParseQValue(FormatQValue(q)); !ok || back != q {
-			t.Fatalf("round trip of %q: %d -> %q -> %d", s, q, FormatQValue(q), back)
+		text := string(AppendQValue(nil, q))
+		if back, ok := ParseQValue(text); !ok || back != q {
+			t.Fatalf("round trip of %q: %d -> %q -> %d", s, q, text, back)
 		}
 	})
 }

@@ -1,0 +1,229 @@
+package negotiate
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/language"
+
+	"github.com/httpsem/httpsem/internal/header"
+)
+
+var fuzzOffers = []string{"application/json", "text/html;level=1", "text/html", "application/xml;charset=utf-8", "image/png"}
+
+func acceptSeeds() []string {
+	return []string{
+		"", browserAccept, "*/*", "application/json;q=0", "text/*;q=0.3, text/html;level=1;q=0.7, */*;q=0.5",
+		`text/html;level="1"`, `a/b;x="\"";q=1`, "application/json;q=1.5", "*/json", ";;,,", "text/html;q=0.5;ext=1",
+		`a/b;c="unterminated`, "APPLICATION/JSON;Q=0.001",
+	}
+}
+
+// FuzzSelectType checks that any Accept value selects within bounds, that the
+// winner is acceptable on its own and still wins once earlier offers are
+// removed (ties go to the earlier offer, so nothing after it can beat it).
+func FuzzSelectType(f *testing.F) {
+	for _, s := range acceptSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, accept string) {
+		values := []string{accept}
+		i := SelectType(values, fuzzOffers)
+		if i < -1 || i >= len(fuzzOffers) {
+			t.Fatalf("SelectType(%q) = %d out of range", accept, i)
+		}
+		if i < 0 {
+			return
+		}
+		if got := SelectType(values, fuzzOffers[i:i+1]); got != 0 {
+			t.Fatalf("winner %q of %q is not acceptable alone", fuzzOffers[i], accept)
+		}
+		if got := SelectType(values, fuzzOffers[i:]); got != 0 {
+			t.Fatalf("winner %q of %q loses to a later offer (%d)", fuzzOffers[i], accept, got)
+		}
+	})
+}
+
+// FuzzSelectTypeOracle compares SelectType with refSelectType, a slow and
+// independent implementation built on strings.Split, for inputs without
+// quoted strings (where splitting on "," and ";" is exact).
+func FuzzSelectTypeOracle(f *testing.F) {
+	for _, s := range acceptSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, accept string) {
+		if strings.ContainsRune(accept, '"') {
+			return
+		}
+		got, want := SelectType([]string{accept}, fuzzOffers), refSelectType(accept, fuzzOffers)
+		if got != want {
+			t.Fatalf("SelectType(%q) = %d, reference says %d", accept, got, want)
+		}
+	})
+}
+
+type refRange struct {
+	typ, sub string
+	params   [][2]string
+	q        int
+}
+
+func refParse(member string, isOffer bool) (refRange, bool) {
+	parts := strings.Split(member, ";")
+	typ, sub, ok := strings.Cut(strings.TrimRight(parts[0], " \t"), "/")
+	if !ok || !header.IsToken(typ) || !header.IsToken(sub) || typ == "*" && sub != "*" {
+		return refRange{}, false
+	}
+	r := refRange{typ: strings.ToLower(typ), sub: strings.ToLower(sub), q: 1000}
+	for _, p := range parts[1:] {
+		p = strings.Trim(p, " \t")
+		if p == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(p, "=")
+		if !ok || !header.IsToken(name) || !header.IsToken(val) {
+			return refRange{}, false
+		}
+		if !isOffer && strings.EqualFold(name, "q") {
+			if r.q, ok = header.ParseQValue(val); !ok {
+				return refRange{}, false
+			}
+			break // what follows the weight is ignored
+		}
+		r.params = append(r.params, [2]string{strings.ToLower(name), val})
+	}
+	return r, true
+}
+
+func refSelectType(accept string, offers []string) int {
+	var ranges []refRange
+	for _, m := range strings.Split(accept, ",") {
+		if m = strings.Trim(m, " \t"); m == "" {
+			continue
+		}
+		if r, ok := refParse(m, false); ok {
+			ranges = append(ranges, r)
+		}
+	}
+	if len(ranges) == 0 {
+		return 0 // every fuzzOffer is valid
+	}
+	best, bestQ := -1, 0
+	for i, o := range offers {
+		off, _ := refParse(o, true)
+		spec, q := -1, 0
+		for _, r := range ranges {
+			level := 2
+			if r.typ == "*" {
+				level = 0
+			} else if r.sub == "*" {
+				level = 1
+			}
+			if r.typ != "*" && (r.typ != off.typ || r.sub != "*" && r.sub != off.sub) {
+				continue
+			}
+			matched := true
+			for _, rp := range r.params {
+				found := false
+				for _, op := range off.params {
+					if rp[0] == op[0] && (rp[1] == op[1] || rp[0] == "charset" && strings.EqualFold(rp[1], op[1])) {
+						found = true
+					}
+				}
+				matched = matched && found
+			}
+			if s := level<<16 | len(r.params); matched && s > spec {
+				spec, q = s, r.q
+			}
+		}
+		if spec >= 0 && q > bestQ {
+			best, bestQ = i, q
+		}
+	}
+	return best
+}
+
+// FuzzParseMediaRange checks the round trip Parse(String(x)) for every list
+// member that parses.
+func FuzzParseMediaRange(f *testing.F) {
+	for _, s := range acceptSeeds() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, accept string) {
+		header.Elements([]string{accept}, func(elem string) bool {
+			m, ok := parseMediaRange(elem)
+			if !ok {
+				return true
+			}
+			if m.q < 0 || m.q > header.MaxQ {
+				t.Fatalf("%q: q=%d", elem, m.q)
+			}
+			s := m.typ + "/" + m.sub + m.params + ";q=" + string(header.AppendQValue(nil, m.q))
+			back, ok := parseMediaRange(s)
+			if !ok || back.typ != m.typ || back.sub != m.sub || back.nparams != m.nparams || back.q != m.q {
+				t.Fatalf("%q -> %q does not round-trip: %+v vs %+v", elem, s, m, back)
+			}
+			if !paramsMatch(&m, &back) || !paramsMatch(&back, &m) {
+				t.Fatalf("%q: parameters differ after round trip %q", elem, s)
+			}
+			return true
+		})
+	})
+}
+
+// FuzzSelectEncoding checks bounds and the §12.5.3 rule that identity stays
+// acceptable unless the field names identity or "*".
+func FuzzSelectEncoding(f *testing.F) {
+	for _, s := range []string{"", "gzip, deflate, br, zstd", "*;q=0", "identity;q=0", "br;q=0.5, gzip;q=0.8", "x-gzip", "gzip;level=1", "*"} {
+		f.Add(s)
+	}
+	offers := []string{"br", "gzip", Identity}
+	f.Fuzz(func(t *testing.T, ae string) {
+		i := SelectEncoding([]string{ae}, offers)
+		if i < -1 || i >= len(offers) {
+			t.Fatalf("SelectEncoding(%q) = %d out of range", ae, i)
+		}
+		lower := strings.ToLower(ae)
+		if i < 0 && !strings.Contains(lower, "identity") && !strings.Contains(lower, "*") {
+			t.Fatalf("SelectEncoding(%q) refused identity", ae)
+		}
+		if i >= 0 && SelectEncoding([]string{ae}, offers[i:]) != 0 {
+			t.Fatalf("winner %q of %q loses to a later offer", offers[i], ae)
+		}
+	})
+}
+
+// FuzzContentType checks the 415 decision never panics and that an accepted
+// Content-Type has a well-formed type/subtype.
+func FuzzContentType(f *testing.F) {
+	for _, s := range []string{"application/json", "application/vnd.a+json; charset=utf-8", "text/plain;", "*/*", "a/b c", `a/b;x="`} {
+		f.Add(s)
+	}
+	c := newConsumer([]string{"application/json", "image/*"}, true)
+	f.Fuzz(func(t *testing.T, ct string) {
+		if c.allows(ct) {
+			if _, _, ok := parseType(header.TrimOWS(ct)); !ok {
+				t.Fatalf("allowed %q without a type/subtype", ct)
+			}
+		}
+	})
+}
+
+// FuzzLanguage checks Accept-Language handling never panics and returns a
+// supported index.
+func FuzzLanguage(f *testing.F) {
+	for _, s := range []string{"", "de-CH, de;q=0.9, en;q=0.8", "*", "x_y;q=2", "zh-Hant-TW", "en;q=0"} {
+		f.Add(s)
+	}
+	supported := []language.Tag{language.English, language.German, language.Japanese}
+	m := language.NewMatcher(supported)
+	f.Fuzz(func(t *testing.T, al string) {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept-Language", al)
+		if _, i := Language(httptest.NewRecorder(), r, m); i < 0 || i >= len(supported) {
+			t.Fatalf("Language(%q) index %d", al, i)
+		}
+	})
+}

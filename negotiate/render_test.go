@@ -1,0 +1,208 @@
+package negotiate
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/httpsem/httpsem/httperr"
+)
+
+type user struct {
+	Name string `json:"name" xml:"name"`
+}
+
+func csvEncoder() Encoder {
+	return Encoder{MediaType: "text/csv", EncodeFunc: func(w io.Writer, v any) error {
+		u, ok := v.(user)
+		if !ok {
+			return fmt.Errorf("csv: cannot encode %T", v)
+		}
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"name"})
+		_ = cw.Write([]string{u.Name})
+		cw.Flush()
+		return cw.Error()
+	}}
+}
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	def, err := NewRenderer(Options{})
+	require.NoError(t, err)
+	withCSV, err := NewRenderer(Options{Encoders: []Encoder{JSON(), csvEncoder(), {
+		MediaType: "text/html;charset=utf-8", EncodeFunc: func(w io.Writer, v any) error {
+			_, err := fmt.Fprintf(w, "<p>%s</p>", v.(user).Name)
+			return err
+		}}}})
+	require.NoError(t, err)
+	lenient, err := NewRenderer(Options{ServeDefault: true})
+	require.NoError(t, err)
+
+	tests := []struct {
+		name   string
+		rn     *Renderer
+		accept string
+		status int
+		ctype  string
+		body   string
+	}{
+		// RFC 9110 §12.5.1: no Accept, the first encoder.
+		{"default json", def, "", 200, "application/json", "{\"name\":\"Ann\"}\n"},
+		// RFC 7303 §3: XML gets its charset.
+		{"xml", def, "application/xml", 200, "application/xml; charset=utf-8", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<user><name>Ann</name></user>"},
+		{"browser gets xml", def, browserAccept, 200, "application/xml; charset=utf-8", ""},
+		// RFC 9110 §15.5.7: nothing acceptable, 406.
+		{"406", def, "image/png", 406, "application/json", `{"error":{"code":"NOT_ACCEPTABLE","message":"none of the available media types is acceptable","available":["application/json","application/xml"]}}` + "\n"},
+		{"serve default", lenient, "image/png", 200, "application/json", "{\"name\":\"Ann\"}\n"},
+		// RFC 9110 §8.3.2: text types get a charset.
+		{"csv", withCSV, "text/csv", 200, "text/csv; charset=utf-8", "name\nAnn\n"},
+		{"html charset kept", withCSV, "text/html", 200, "text/html;charset=utf-8", "<p>Ann</p>"},
+		// The added charset takes part in negotiation (RFC 9110 §12.5.1 parameters).
+		{"csv charset accepted", withCSV, "text/csv;charset=UTF-8", 200, "text/csv; charset=utf-8", "name\nAnn\n"},
+		{"csv other charset", withCSV, "text/csv;charset=latin1", 406, "application/json", ""},
+		{"204 no body", def, "", 204, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.accept != "" {
+				r.Header.Set("Accept", tt.accept)
+			}
+			w := httptest.NewRecorder()
+			w.Header().Set("ETag", `"x"`)
+			status := http.StatusOK
+			if tt.status == 204 {
+				status = 204
+			}
+			err := tt.rn.Render(w, r, status, user{Name: "Ann"})
+			if tt.status == 406 {
+				assert.ErrorIs(t, err, ErrNotAcceptable)
+				assert.Empty(t, w.Header().Get("ETag"), "error drops the success validator")
+			} else {
+				assert.NoError(t, err)
+			}
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, tt.ctype, w.Header().Get("Content-Type"))
+			if tt.body != "" || tt.status == 204 {
+				assert.Equal(t, tt.body, w.Body.String())
+			}
+			if tt.status == 200 {
+				assert.Equal(t, fmt.Sprint(w.Body.Len()), w.Header().Get("Content-Length"))
+			}
+			// RFC 9110 §12.5.5: the response varies on Accept, whatever the outcome.
+			assert.Equal(t, "Accept", w.Header().Get("Vary"))
+		})
+	}
+}
+
+func TestRenderEncodeError(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	rn, err := NewRenderer(Options{
+		Encoders:    []Encoder{{MediaType: "application/json", EncodeFunc: func(w io.Writer, v any) error { _, _ = io.WriteString(w, `{"half`); return boom }}},
+		ErrorWriter: httperr.Problem{},
+	})
+	require.NoError(t, err)
+	w := httptest.NewRecorder()
+	err = rn.Render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, 1)
+	assert.ErrorIs(t, err, ErrEncode)
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Equal(t, "application/problem+json", w.Header().Get("Content-Type"))
+	assert.NotContains(t, w.Body.String(), "half", "no partial body")
+	assert.NotContains(t, w.Body.String(), "boom", "no internal error text")
+
+	// XML cannot encode maps: a clean 500 rather than a broken body.
+	def, err := NewRenderer(Options{})
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Accept", "application/xml")
+	w = httptest.NewRecorder()
+	assert.ErrorIs(t, def.Render(w, r, http.StatusOK, map[string]int{"a": 1}), ErrEncode)
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+}
+
+// HEAD gets the headers of GET and no body; checked on the wire because the
+// recorder does not strip bodies.
+func TestRenderHeadOnTheWire(t *testing.T) {
+	t.Parallel()
+	rn, err := NewRenderer(Options{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = rn.Render(w, r, http.StatusOK, user{Name: "Ann"})
+	}))
+	t.Cleanup(srv.Close)
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		req, err := http.NewRequest(method, srv.URL, nil)
+		require.NoError(t, err)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		assert.Equal(t, http.StatusOK, resp.StatusCode, method)
+		assert.Equal(t, "15", resp.Header.Get("Content-Length"), method)
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), method)
+		if method == http.MethodHead {
+			assert.Empty(t, body)
+		} else {
+			assert.Equal(t, "{\"name\":\"Ann\"}\n", string(body))
+		}
+	}
+}
+
+func TestNewRendererErrors(t *testing.T) {
+	t.Parallel()
+	enc := func(w io.Writer, v any) error { return nil }
+	tests := []struct {
+		name string
+		encs []Encoder
+	}{
+		{"empty", []Encoder{}},
+		{"wildcard", []Encoder{{MediaType: "text/*", EncodeFunc: enc}}},
+		{"malformed", []Encoder{{MediaType: "json", EncodeFunc: enc}}},
+		{"no func", []Encoder{{MediaType: "text/csv"}}},
+		{"duplicate", []Encoder{JSON(), {MediaType: "Application/JSON", EncodeFunc: enc}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rn, err := NewRenderer(Options{Encoders: tt.encs})
+			assert.Error(t, err)
+			assert.Nil(t, rn)
+		})
+	}
+}
+
+func TestRendererMediaTypesAndPool(t *testing.T) {
+	t.Parallel()
+	rn, err := NewRenderer(Options{Encoders: []Encoder{JSON(), {MediaType: "application/atom+xml", EncodeFunc: XML().EncodeFunc}}})
+	require.NoError(t, err)
+	mts := rn.MediaTypes()
+	assert.Equal(t, []string{"application/json", "application/atom+xml"}, mts)
+	mts[0] = "changed"
+	assert.Equal(t, "application/json", rn.MediaTypes()[0], "a copy")
+
+	r := httptest.NewRequest(http.MethodGet, "/", nil)
+	r.Header.Set("Accept", "application/atom+xml")
+	w := httptest.NewRecorder()
+	require.NoError(t, rn.Render(w, r, http.StatusOK, user{Name: "Ann"}))
+	// RFC 7303 §3 and §9.2: +xml types get a charset too.
+	assert.Equal(t, "application/atom+xml; charset=utf-8", w.Header().Get("Content-Type"))
+
+	// A body larger than MaxPooledBuffer is written fully and its buffer dropped.
+	big := strings.Repeat("x", MaxPooledBuffer+1)
+	w = httptest.NewRecorder()
+	require.NoError(t, rn.Render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, big))
+	assert.Equal(t, len(big)+3, w.Body.Len())
+}
