@@ -1,0 +1,89 @@
+// Package asyncjob runs long operations — report generation, transcoding,
+// bulk sends, settlement — outside the request that starts them, with the
+// HTTP semantics clients expect: 202 Accepted and a status URL, polling
+// with ETags, 303 See Other to the result, Server-Sent Events, WebSocket
+// (asyncjob/wsfeed), signed webhooks (asyncjob/webhook) and idempotent
+// retries.
+//
+// # Tour
+//
+//	m, err := asyncjob.New(asyncjob.Options{
+//		Kinds: map[string]asyncjob.Kind{"report": buildReport},
+//		OwnerFunc: func(r *http.Request) string { return userID(r) },
+//	})
+//	mux.Handle("POST /reports", m.SubmitHandler("report", nil))
+//	mux.Handle("/jobs/{id}", m.JobHandler(nil))
+//	defer m.Shutdown(ctx)
+//
+// A [Kind] turns the stored payload into a [Func], which runs on a bounded
+// worker pool with a per-job timeout and reports progress through
+// [Progress]. It returns a [Result] (a URL, a small JSON value, or both) or
+// an error; an [*Error] sets the code, message and retryable flag the
+// client sees, any other error or a panic becomes code INTERNAL, with the
+// panic's stack logged. States go accepted → processing → completed |
+// failed | canceled.
+//
+// # HTTP
+//
+//   - Submit ([Manager.SubmitHandler]): 202 with Location, Retry-After and
+//     {"job_id","status","status_url","estimated_completion"}; Prefer
+//     respond-async and wait=N with Preference-Applied (RFC 7240); 503 with
+//     Retry-After when the queue is full.
+//   - Status ([Manager.StatusHandler]): 200 with progress, ETag,
+//     Cache-Control: no-cache and Retry-After; 304 on a matching
+//     If-None-Match; 303 to the result when completed; 404 for unknown and
+//     foreign jobs.
+//   - Cancel ([Manager.CancelHandler]): DELETE, 202, idempotent; 409 once
+//     finished.
+//   - Events ([Manager.EventsHandler]): text/event-stream with Last-Event-ID
+//     resume and heartbeats.
+//   - [OpenAPI] describes all of it for merging into an application's
+//     OpenAPI 3.1 document.
+//
+// Every error goes through httperr (Options.ErrorWriter).
+//
+// # Idempotency
+//
+// Idempotency-Key follows draft-ietf-httpapi-idempotency-key-header: the
+// key is an sf-string; the bare form is accepted as the same key (see
+// [ParseIdempotencyKey]). Keys are scoped to the owner. The request
+// fingerprint is method, path, owner and body hash ([Fingerprint]). Claiming
+// the key and creating the job is one atomic [Store.Create], so racing
+// retries — also on different instances sharing a store — yield one job;
+// each gets the same 202 answer. The same key with another request gets
+// 422. A key lives as long as its job: Options.Retention (default 24 h)
+// after the job finished.
+//
+// # Stores and instances
+//
+// A [Store] holds jobs, keys, the queue with leases, and a per-job change
+// feed. [MemStore] is the default. A shared store (asyncjob/redisstore)
+// lets several instances share one set of jobs: any instance accepts, runs,
+// serves, streams and cancels any job; a job whose worker died is taken
+// over when its lease expires (at-least-once execution, attempts counted,
+// one terminal record). asyncjob/storetest checks any Store against the
+// contract.
+//
+// # Limits
+//
+// Workers (default 8), QueueSize (1024), Timeout (1 h), Retention (24 h),
+// MaxBodyBytes (1 MiB), MaxResultBytes (64 KiB), MaxAttempts (3), MaxWait
+// (60 s), Idempotency-Key length (256 bytes), progress messages (512
+// bytes). See [Options].
+//
+// # References
+//
+//   - RFC 9110 §15.3.3 (202), §15.4.4 (303), §13.1.2 (If-None-Match),
+//     §10.2.3 (Retry-After): https://www.rfc-editor.org/rfc/rfc9110
+//   - RFC 7240 (Prefer): https://www.rfc-editor.org/rfc/rfc7240
+//   - RFC 8941 §3.3.3 (sf-string): https://www.rfc-editor.org/rfc/rfc8941
+//   - Idempotency-Key: https://datatracker.ietf.org/doc/draft-ietf-httpapi-idempotency-key-header/
+//   - Server-Sent Events: https://html.spec.whatwg.org/multipage/server-sent-events.html
+//   - Standard Webhooks: https://www.standardwebhooks.com/
+//
+// # Deviations
+//
+// The bare (unquoted) Idempotency-Key is accepted although the draft asks
+// for an sf-string. The change feed coalesces: a slow SSE client may skip
+// intermediate progress records, never the terminal one.
+package asyncjob

@@ -1,0 +1,394 @@
+package asyncjob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/httpsem/httpsem/asyncjob/webhook"
+)
+
+// Func is the work of one job. ctx ends on cancel, timeout or shutdown, and
+// the function must return soon after. p reports progress. The returned
+// [Result] says where the result lives or carries a small JSON value; an
+// [*Error] (possibly wrapped) controls the failure shown to the client. A
+// panic is recovered and recorded as code INTERNAL, not retryable.
+type Func func(ctx context.Context, p Progress) (Result, error)
+
+// Kind builds the [Func] of a job from the payload stored at submission. It
+// is called once at submission to validate the payload (an error rejects
+// the request with 422, or with its own status when it is an
+// *httperr.Error) and again on whichever instance runs the job, so it must
+// depend on the payload only.
+type Kind func(payload []byte) (Func, error)
+
+// Spec describes a job to submit.
+type Spec struct {
+	// Kind names an entry of Options.Kinds. Required.
+	Kind string
+	// Payload is the job's input, stored with it.
+	Payload []byte
+	// Owner scopes visibility and the idempotency key.
+	Owner string
+	// IdempotencyKey makes the submission idempotent; Fingerprint
+	// identifies the request so a reuse of the key for another request can
+	// be told apart ([Manager.Submit] returns [ErrDuplicate] either way).
+	IdempotencyKey string
+	Fingerprint    string
+	// CallbackURL receives the terminal status as a signed webhook.
+	CallbackURL string
+	// Timeout overrides Options.Timeout for this job.
+	Timeout time.Duration
+	// Estimate is the submitter's guess of the run time, used for
+	// estimated_completion instead of the running average.
+	Estimate time.Duration
+}
+
+// Manager accepts, runs, serves and cancels jobs. Create it with [New] and
+// stop it with [Manager.Shutdown]. It is safe for concurrent use.
+type Manager struct {
+	opts     Options
+	store    Store
+	id       string
+	sender   *webhook.Sender
+	log      *slog.Logger
+	closed   atomic.Bool
+	takeCtx  context.Context // ends when Shutdown starts: no more dequeues
+	stopTake context.CancelFunc
+	runCtx   context.Context // ends when Shutdown's context ends: jobs are canceled
+	stopRun  context.CancelFunc
+	wg       sync.WaitGroup // workers
+	dwg      sync.WaitGroup // webhook deliveries
+	trackMu  sync.Mutex     // orders dwg.Add against Shutdown's dwg.Wait
+	stopped  bool           // no more deliveries may start
+	shutOnce sync.Once
+	shutDone chan struct{}
+
+	bufs sync.Pool // *[]byte for status documents
+
+	estMu sync.Mutex
+	est   map[string]time.Duration // EWMA of run time per kind
+}
+
+// ErrNoKinds is returned by [New] when Options.Kinds is empty and workers
+// would run.
+var ErrNoKinds = errors.New("asyncjob: Options.Kinds is empty")
+
+// New returns a Manager and starts its workers.
+func New(opts Options) (*Manager, error) {
+	o := opts
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Workers == 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.Workers > 0 && len(o.Kinds) == 0 {
+		return nil, ErrNoKinds
+	}
+	if o.QueueSize == 0 {
+		o.QueueSize = DefaultQueueSize
+	}
+	setDur(&o.Timeout, DefaultTimeout)
+	setDur(&o.Retention, DefaultRetention)
+	setDur(&o.Lease, DefaultLease)
+	setDur(&o.PollInterval, DefaultPollInterval)
+	setDur(&o.BusyRetryAfter, DefaultBusyRetryAfter)
+	setDur(&o.MaxWait, DefaultMaxWait)
+	// Prefer: wait counts whole seconds; so does the cap, so that
+	// Preference-Applied states exactly what was honoured.
+	o.MaxWait = (o.MaxWait + time.Second - 1).Truncate(time.Second)
+	setDur(&o.Heartbeat, DefaultHeartbeat)
+	setDur(&o.StoreTimeout, DefaultStoreTimeout)
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.MaxResultBytes <= 0 {
+		o.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if o.StatusURLFunc == nil {
+		o.StatusURLFunc = func(id string) string { return DefaultStatusPrefix + id }
+	}
+	if o.IDFunc == nil {
+		o.IDFunc = defaultID
+	}
+	kinds := make(map[string]Kind, len(o.Kinds))
+	for k, v := range o.Kinds {
+		if v == nil {
+			return nil, fmt.Errorf("asyncjob: kind %q has a nil Kind", k)
+		}
+		kinds[k] = v
+	}
+	o.Kinds = kinds
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	m := &Manager{opts: o, store: o.Store, id: NewID()[:8], log: log, est: make(map[string]time.Duration), shutDone: make(chan struct{})}
+	m.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
+	if m.store == nil {
+		m.store = NewMemStore(MemStoreOptions{Now: o.Now})
+	}
+	if len(o.Webhook.Secret) > 0 {
+		wo := o.Webhook
+		if wo.Now == nil {
+			wo.Now = o.Now
+		}
+		if wo.Logger == nil {
+			wo.Logger = o.Logger
+		}
+		s, err := webhook.NewSender(wo)
+		if err != nil {
+			return nil, fmt.Errorf("asyncjob: webhook: %w", err)
+		}
+		m.sender = s
+	}
+	m.takeCtx, m.stopTake = context.WithCancel(context.Background())
+	m.runCtx, m.stopRun = context.WithCancel(context.Background())
+	for i := 0; i < o.Workers; i++ {
+		m.wg.Add(1)
+		go m.worker(fmt.Sprintf("%s/%d", m.id, i))
+	}
+	return m, nil
+}
+
+func setDur(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+func defaultID(r *http.Request) string {
+	if id := r.PathValue("id"); id != "" {
+		return id
+	}
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	return p[strings.LastIndexByte(p, '/')+1:]
+}
+
+// Store returns the Manager's store.
+func (m *Manager) Store() Store { return m.store }
+
+// StatusURL returns the status URL of job id (Options.StatusURLFunc).
+func (m *Manager) StatusURL(id string) string { return m.opts.StatusURLFunc(id) }
+
+// Submit creates a job from s and queues it. It returns [ErrClosed] after
+// Shutdown began, [ErrQueueFull] when the queue is full, [ErrUnknownKind],
+// a *webhook.URLError for a refused callback URL, and the error of the
+// Kind for an invalid payload. When s.IdempotencyKey is held by a live job
+// of the same owner it returns that job and [ErrDuplicate]; compare its
+// Fingerprint with s.Fingerprint to tell a retry from a conflicting reuse.
+func (m *Manager) Submit(ctx context.Context, s Spec) (*Job, error) {
+	if m.closed.Load() {
+		return nil, ErrClosed
+	}
+	kind, ok := m.opts.Kinds[s.Kind]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, s.Kind)
+	}
+	if s.CallbackURL != "" {
+		if m.sender == nil {
+			return nil, errNoCallbacks
+		}
+		if err := webhook.ValidateURL(s.CallbackURL, m.opts.Webhook.AllowLoopback); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := kind(s.Payload); err != nil {
+		return nil, &payloadError{err}
+	}
+	now := m.opts.Now()
+	j := &Job{
+		ID:             NewID(),
+		Kind:           s.Kind,
+		Payload:        s.Payload,
+		Owner:          s.Owner,
+		State:          StateAccepted,
+		CreatedAt:      now,
+		Timeout:        s.Timeout,
+		IdempotencyKey: s.IdempotencyKey,
+		Fingerprint:    s.Fingerprint,
+		CallbackURL:    s.CallbackURL,
+	}
+	if d := m.estimate(s.Kind, s.Estimate); d > 0 {
+		j.EstimatedAt = now.Add(d)
+	}
+	limit := m.opts.QueueSize
+	if limit < 0 {
+		limit = 0
+	}
+	return m.store.Create(ctx, j, limit)
+}
+
+var errNoCallbacks = errors.New("asyncjob: callbacks are not enabled (Options.Webhook.Secret is empty)")
+
+// payloadError marks an error of a Kind rejecting a payload at submission.
+type payloadError struct{ err error }
+
+func (e *payloadError) Error() string { return "asyncjob: invalid payload: " + e.err.Error() }
+func (e *payloadError) Unwrap() error { return e.err }
+
+// Get returns the job id if owner may see it, else [ErrNotFound].
+func (m *Manager) Get(ctx context.Context, id, owner string) (*Job, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	j, err := m.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if j.Owner != owner {
+		return nil, ErrNotFound
+	}
+	return j, nil
+}
+
+// Cancel cancels job id on behalf of owner and returns the job as stored
+// afterwards. Canceling a canceled job succeeds again (idempotent); a job
+// that completed or failed yields the job and [ErrFinished]; a job owner may
+// not see yields [ErrNotFound]. The worker running the job — on this or any
+// instance sharing the store — sees its context canceled.
+func (m *Manager) Cancel(ctx context.Context, id, owner string) (*Job, error) {
+	if !ValidID(id) {
+		return nil, ErrNotFound
+	}
+	now := m.opts.Now()
+	changed := false
+	j, err := m.mutate(ctx, id, func(j *Job) error {
+		if j.Owner != owner {
+			return ErrNotFound
+		}
+		switch j.State {
+		case StateCanceled:
+			return errUnchanged
+		case StateCompleted, StateFailed:
+			return ErrFinished
+		}
+		j.State = StateCanceled
+		j.FinishedAt = now
+		j.ExpiresAt = now.Add(m.opts.Retention)
+		changed = true
+		return nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return j, nil
+	}
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		return j, err
+	}
+	if changed {
+		m.afterTerminal(j)
+	}
+	return j, nil
+}
+
+var errUnchanged = errors.New("asyncjob: unchanged")
+
+// maxCAS bounds compare-and-set retries; each retry means another writer
+// made progress, so running out signals pathological contention.
+const maxCAS = 32
+
+// mutate applies fn to a fresh copy of job id and stores it with
+// compare-and-set, retrying on conflicts. fn's error aborts; mutate returns
+// it with the job fn saw.
+func (m *Manager) mutate(ctx context.Context, id string, fn func(j *Job) error) (*Job, error) {
+	for range maxCAS {
+		j, err := m.store.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if err := fn(j); err != nil {
+			return j, err
+		}
+		err = m.store.Update(ctx, j)
+		if err == nil {
+			return j, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return nil, err
+		}
+	}
+	return nil, ErrConflict
+}
+
+// Shutdown stops accepting submissions and dequeuing jobs, ends SSE streams
+// and Prefer: wait responses, and waits for running jobs and webhook
+// deliveries to finish. When ctx ends first, it cancels them, releases the
+// leases of unfinished jobs (so an instance sharing the store takes them
+// over), waits for the workers to return, and returns ctx.Err(). Job
+// functions must honour their context for Shutdown to return. No goroutine
+// started by the Manager outlives Shutdown. Later calls wait for the first
+// and return nil.
+func (m *Manager) Shutdown(ctx context.Context) error {
+	first := false
+	m.shutOnce.Do(func() { first = true })
+	if !first {
+		<-m.shutDone
+		return nil
+	}
+	defer close(m.shutDone)
+	m.closed.Store(true)
+	m.stopTake()
+	done := make(chan struct{})
+	go func() {
+		// Workers first: a job finishing in the grace period still starts
+		// its delivery. Then no delivery may start (a Cancel after this
+		// point records none), and the running ones are awaited.
+		m.wg.Wait()
+		m.trackMu.Lock()
+		m.stopped = true
+		m.trackMu.Unlock()
+		m.dwg.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = ctx.Err()
+		m.stopRun()
+		<-done
+	}
+	m.stopRun()
+	if m.sender != nil {
+		m.sender.Close()
+	}
+	return err
+}
+
+// estimate returns the expected run time: the hint, else the running
+// average for the kind, else 0 (unknown).
+func (m *Manager) estimate(kind string, hint time.Duration) time.Duration {
+	if hint > 0 {
+		return hint
+	}
+	m.estMu.Lock()
+	defer m.estMu.Unlock()
+	return m.est[kind]
+}
+
+// observe folds a run time into the kind's exponentially weighted average
+// (weight 1/8: recent runs count most, one outlier does not dominate).
+func (m *Manager) observe(kind string, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	m.estMu.Lock()
+	defer m.estMu.Unlock()
+	if old, ok := m.est[kind]; ok {
+		d = old + (d-old)/8
+	}
+	m.est[kind] = d
+}

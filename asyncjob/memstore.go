@@ -1,0 +1,422 @@
+package asyncjob
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// DefaultMemPollInterval is how often a blocked [MemStore.Dequeue] looks for
+// expired leases when nothing wakes it.
+const DefaultMemPollInterval = time.Second
+
+// MemStoreOptions configures a [MemStore]. The zero value is ready to use.
+type MemStoreOptions struct {
+	// Now is the clock for leases and expiry. Default time.Now.
+	Now func() time.Time
+	// PollInterval bounds how long a blocked Dequeue waits before it looks
+	// for expired leases again. Default [DefaultMemPollInterval].
+	PollInterval time.Duration
+}
+
+// MemStore is the in-memory [Store]: the default of [New], needing no
+// configuration. Several Managers in one process may share a MemStore, which
+// behaves like a shared store for them (tests use that to simulate several
+// instances). It starts no goroutines; expired jobs are swept as part of the
+// calls that change the store, and are invisible to reads from the moment
+// they expire. It is safe for concurrent use.
+type MemStore struct {
+	now  func() time.Time
+	poll time.Duration
+
+	mu      sync.Mutex
+	jobs    map[string]*memJob
+	keys    map[string]string // owner\x00key → job ID
+	queue   []string          // FIFO of IDs; entries no longer accepted are skipped
+	queued  int               // accepted jobs in queue
+	running map[string]struct{}
+	expiry  expiryHeap
+	wake    chan struct{} // closed and replaced when work arrives
+}
+
+type memJob struct {
+	job  Job
+	subs map[*memSub]struct{}
+}
+
+type memSub struct {
+	ch     chan *Job
+	closed bool
+	stop   func() bool
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore(opts MemStoreOptions) *MemStore {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultMemPollInterval
+	}
+	return &MemStore{
+		now:     opts.Now,
+		poll:    opts.PollInterval,
+		jobs:    make(map[string]*memJob),
+		keys:    make(map[string]string),
+		running: make(map[string]struct{}),
+		wake:    make(chan struct{}),
+	}
+}
+
+func scopedKey(owner, key string) string { return owner + "\x00" + key }
+
+// Len returns the number of jobs held, expired ones not yet swept included.
+func (s *MemStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.jobs)
+}
+
+// Create implements [Store].
+func (s *MemStore) Create(ctx context.Context, j *Job, maxQueued int) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if j.ID == "" || j.State != StateAccepted {
+		return nil, fmt.Errorf("asyncjob: create needs an ID and state accepted: %w", ErrConflict)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.sweep(now)
+	if j.IdempotencyKey != "" {
+		if id, ok := s.keys[scopedKey(j.Owner, j.IdempotencyKey)]; ok {
+			if mj := s.live(id, now); mj != nil {
+				c := mj.job
+				return &c, ErrDuplicate
+			}
+		}
+	}
+	if _, ok := s.jobs[j.ID]; ok {
+		return nil, fmt.Errorf("asyncjob: job %s exists: %w", j.ID, ErrConflict)
+	}
+	if maxQueued > 0 && s.queued >= maxQueued {
+		return nil, ErrQueueFull
+	}
+	mj := &memJob{job: *j}
+	mj.job.Version = 1
+	mj.job.LeaseOwner, mj.job.LeaseUntil = "", time.Time{}
+	s.jobs[j.ID] = mj
+	if j.IdempotencyKey != "" {
+		s.keys[scopedKey(j.Owner, j.IdempotencyKey)] = j.ID
+	}
+	s.queue = append(s.queue, j.ID)
+	s.queued++
+	s.signal()
+	c := mj.job
+	j.Version = 1
+	return &c, nil
+}
+
+// Get implements [Store].
+func (s *MemStore) Get(ctx context.Context, id string) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	mj := s.live(id, s.now())
+	if mj == nil {
+		s.mu.Unlock()
+		return nil, ErrNotFound
+	}
+	c := mj.job
+	s.mu.Unlock()
+	return &c, nil
+}
+
+// Update implements [Store].
+func (s *MemStore) Update(ctx context.Context, j *Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	mj := s.live(j.ID, now)
+	if mj == nil {
+		return ErrNotFound
+	}
+	cur := &mj.job
+	if cur.Version != j.Version || !CanTransition(cur.State, j.State) {
+		return ErrConflict
+	}
+	next := *j
+	next.Kind, next.Owner, next.CreatedAt = cur.Kind, cur.Owner, cur.CreatedAt
+	next.IdempotencyKey, next.Fingerprint = cur.IdempotencyKey, cur.Fingerprint
+	next.LeaseOwner, next.LeaseUntil = cur.LeaseOwner, cur.LeaseUntil
+	next.Version = cur.Version + 1
+	if cur.State == StateAccepted && next.State != StateAccepted {
+		s.queued--
+	}
+	if next.State.Terminal() {
+		next.LeaseOwner, next.LeaseUntil = "", time.Time{}
+		delete(s.running, next.ID)
+	}
+	if !next.ExpiresAt.IsZero() && !next.ExpiresAt.Equal(cur.ExpiresAt) {
+		heap.Push(&s.expiry, expiryItem{at: next.ExpiresAt, id: next.ID})
+	}
+	mj.job = next
+	j.Version = next.Version
+	s.publish(mj)
+	s.sweep(now)
+	return nil
+}
+
+// Dequeue implements [Store].
+func (s *MemStore) Dequeue(ctx context.Context, worker string, lease time.Duration) (*Job, error) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		now := s.now()
+		s.sweep(now)
+		if mj := s.next(now); mj != nil {
+			j := &mj.job
+			j.State = StateProcessing
+			j.Attempt++
+			if j.StartedAt.IsZero() {
+				j.StartedAt = now
+			}
+			j.LeaseOwner, j.LeaseUntil = worker, now.Add(lease)
+			j.Version++
+			s.running[j.ID] = struct{}{}
+			s.publish(mj)
+			c := *j
+			s.mu.Unlock()
+			return &c, nil
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		if timer == nil {
+			timer = time.NewTimer(s.poll)
+		} else {
+			timer.Reset(s.poll)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// next pops the oldest queued job, else finds a processing job whose lease
+// has expired. Callers hold s.mu.
+func (s *MemStore) next(now time.Time) *memJob {
+	for len(s.queue) > 0 {
+		id := s.queue[0]
+		s.queue[0] = ""
+		s.queue = s.queue[1:]
+		if mj, ok := s.jobs[id]; ok && mj.job.State == StateAccepted {
+			s.queued--
+			return mj
+		}
+	}
+	if len(s.queue) == 0 {
+		s.queue = nil // let the backing array go
+	}
+	var best *memJob
+	for id := range s.running {
+		mj, ok := s.jobs[id]
+		if !ok || mj.job.State != StateProcessing {
+			delete(s.running, id)
+			continue
+		}
+		if mj.job.LeaseUntil.After(now) {
+			continue
+		}
+		if best == nil || mj.job.CreatedAt.Before(best.job.CreatedAt) {
+			best = mj
+		}
+	}
+	return best
+}
+
+// Renew implements [Store].
+func (s *MemStore) Renew(ctx context.Context, id, worker string, lease time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	mj := s.live(id, now)
+	if mj == nil {
+		return ErrNotFound
+	}
+	if mj.job.State != StateProcessing || mj.job.LeaseOwner != worker {
+		return ErrLeaseLost
+	}
+	// A lease that expired but was not taken over yet is still ours: no
+	// other worker ran the job in between, so renewing is safe.
+	mj.job.LeaseUntil = now.Add(lease)
+	return nil
+}
+
+// Release implements [Store].
+func (s *MemStore) Release(ctx context.Context, id, worker string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mj := s.live(id, s.now())
+	if mj == nil {
+		return ErrNotFound
+	}
+	if mj.job.State != StateProcessing || mj.job.LeaseOwner != worker {
+		return ErrLeaseLost
+	}
+	mj.job.LeaseUntil = time.Time{}
+	s.signal()
+	return nil
+}
+
+// Watch implements [Store].
+func (s *MemStore) Watch(ctx context.Context, id string, after uint64) (<-chan *Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	mj := s.live(id, s.now())
+	if mj == nil {
+		return nil, ErrNotFound
+	}
+	sub := &memSub{ch: make(chan *Job, 1)}
+	if mj.job.Version > after {
+		c := mj.job
+		sub.ch <- &c
+	}
+	if mj.job.State.Terminal() {
+		close(sub.ch)
+		return sub.ch, nil
+	}
+	if mj.subs == nil {
+		mj.subs = make(map[*memSub]struct{})
+	}
+	mj.subs[sub] = struct{}{}
+	sub.stop = context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if m, ok := s.jobs[id]; ok {
+			delete(m.subs, sub)
+		}
+		sub.close()
+	})
+	return sub.ch, nil
+}
+
+func (sub *memSub) close() {
+	if !sub.closed {
+		sub.closed = true
+		close(sub.ch)
+	}
+}
+
+// publish hands the current record to every watcher, replacing a record the
+// watcher has not taken yet (latest wins), and ends the feeds on a terminal
+// state. Callers hold s.mu, which makes s the only sender, so the send after
+// the drain never blocks.
+func (s *MemStore) publish(mj *memJob) {
+	if len(mj.subs) == 0 {
+		return
+	}
+	terminal := mj.job.State.Terminal()
+	for sub := range mj.subs {
+		c := mj.job
+		select {
+		case <-sub.ch:
+		default:
+		}
+		sub.ch <- &c
+		if terminal {
+			s.endSub(mj, sub)
+		}
+	}
+}
+
+func (s *MemStore) endSub(mj *memJob, sub *memSub) {
+	delete(mj.subs, sub)
+	if sub.stop != nil {
+		sub.stop()
+	}
+	sub.close()
+}
+
+// live returns the job unless it is missing or expired. Callers hold s.mu.
+func (s *MemStore) live(id string, now time.Time) *memJob {
+	mj, ok := s.jobs[id]
+	if !ok || !mj.job.ExpiresAt.IsZero() && !now.Before(mj.job.ExpiresAt) {
+		return nil
+	}
+	return mj
+}
+
+// sweep forgets expired jobs and their keys. The heap makes it cost
+// O(log n) per expired job, so calling it on every change is cheap.
+// Callers hold s.mu.
+func (s *MemStore) sweep(now time.Time) {
+	for len(s.expiry) > 0 && !now.Before(s.expiry[0].at) {
+		it := heap.Pop(&s.expiry).(expiryItem)
+		mj, ok := s.jobs[it.id]
+		if !ok || !mj.job.ExpiresAt.Equal(it.at) {
+			continue
+		}
+		delete(s.jobs, it.id)
+		delete(s.running, it.id)
+		if k := mj.job.IdempotencyKey; k != "" {
+			sk := scopedKey(mj.job.Owner, k)
+			if s.keys[sk] == it.id {
+				delete(s.keys, sk)
+			}
+		}
+		for sub := range mj.subs {
+			s.endSub(mj, sub)
+		}
+	}
+}
+
+func (s *MemStore) signal() {
+	close(s.wake)
+	s.wake = make(chan struct{})
+}
+
+type expiryItem struct {
+	at time.Time
+	id string
+}
+
+type expiryHeap []expiryItem
+
+func (h expiryHeap) Len() int           { return len(h) }
+func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiryItem)) }
+func (h *expiryHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	old[len(old)-1] = expiryItem{}
+	*h = old[:len(old)-1]
+	return it
+}

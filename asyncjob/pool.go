@@ -1,0 +1,304 @@
+package asyncjob
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+)
+
+// Causes of a job context's end, told apart with context.Cause.
+var (
+	errJobTimeout  = errors.New("asyncjob: job timed out")
+	errJobCanceled = errors.New("asyncjob: job canceled")
+)
+
+// worker takes jobs from the store until Shutdown begins.
+func (m *Manager) worker(name string) {
+	defer m.wg.Done()
+	var backoff *time.Timer
+	defer func() {
+		if backoff != nil {
+			backoff.Stop()
+		}
+	}()
+	for {
+		j, err := m.store.Dequeue(m.takeCtx, name, m.opts.Lease)
+		if err != nil {
+			if m.takeCtx.Err() != nil {
+				return
+			}
+			// A store outage must not spin: wait a little, then retry.
+			m.log.Warn("asyncjob: dequeue failed", "worker", name, "err", err)
+			if backoff == nil {
+				backoff = time.NewTimer(time.Second)
+			} else {
+				backoff.Reset(time.Second)
+			}
+			select {
+			case <-m.takeCtx.Done():
+				return
+			case <-backoff.C:
+			}
+			continue
+		}
+		m.run(name, j)
+	}
+}
+
+// run executes one claimed job and records its outcome.
+func (m *Manager) run(worker string, j *Job) {
+	if j.Attempt > m.opts.MaxAttempts {
+		m.finish(worker, j, nil, &Error{Code: CodeAttempts, Message: "the job was interrupted too often", Retryable: false})
+		return
+	}
+	kind, ok := m.opts.Kinds[j.Kind]
+	if !ok {
+		m.finish(worker, j, nil, &Error{Code: CodeUnknownKind, Message: "this service cannot run the job", Retryable: false})
+		return
+	}
+	fn, err := kind(j.Payload)
+	if err != nil {
+		m.finish(worker, j, nil, m.jobError(j, err, false, false))
+		return
+	}
+	timeout := j.Timeout
+	if timeout <= 0 {
+		timeout = m.opts.Timeout
+	}
+	cctx, cancel := context.WithCancelCause(m.runCtx)
+	ctx, cancelTimeout := context.WithTimeoutCause(cctx, timeout, errJobTimeout)
+	defer cancelTimeout()
+	p := newProgress()
+	compDone := make(chan struct{})
+	compCtx, stopComp := context.WithCancel(ctx)
+	go func() {
+		defer close(compDone)
+		m.companion(compCtx, worker, j, p, cancel)
+	}()
+
+	res, panicked, err := call(ctx, fn, p, j, m)
+
+	stopComp()
+	<-compDone
+	cause := context.Cause(ctx)
+	cancel(nil)
+	switch {
+	case errors.Is(cause, errJobCanceled), errors.Is(cause, ErrLeaseLost):
+		// The job was canceled, or another worker owns it now: its record
+		// is not ours to write.
+		return
+	case m.runCtx.Err() != nil && err != nil:
+		// Shutdown interrupted the job: hand it back so another instance
+		// sharing the store can take it over.
+		rctx, rcancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
+		defer rcancel()
+		if rerr := m.store.Release(rctx, j.ID, worker); rerr != nil && !errors.Is(rerr, ErrLeaseLost) {
+			m.log.Warn("asyncjob: release failed", "job", j.ID, "err", rerr)
+		}
+		return
+	}
+	if err != nil {
+		m.finish(worker, j, nil, m.jobError(j, err, panicked, errors.Is(cause, errJobTimeout)))
+		return
+	}
+	if len(res.Value) > 0 {
+		if len(res.Value) > m.opts.MaxResultBytes {
+			m.finish(worker, j, nil, &Error{Code: CodeBadResult, Message: "the result is too large", Retryable: false})
+			return
+		}
+		// Compacting validates the value and removes newlines, so it fits
+		// one SSE data line.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, res.Value); err != nil {
+			m.log.Error("asyncjob: job returned an invalid JSON result value", "job", j.ID, "kind", j.Kind, "err", err)
+			m.finish(worker, j, nil, &Error{Code: CodeInternal, Message: "the job failed", Retryable: false})
+			return
+		}
+		res.Value = buf.Bytes()
+	}
+	m.finish(worker, j, &res, nil)
+}
+
+// call runs fn, turning a panic into an error and logging its stack. This is
+// the library's one recover: a job function must never crash the process.
+func call(ctx context.Context, fn Func, p Progress, j *Job, m *Manager) (res Result, panicked bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			m.log.Error("asyncjob: job panicked", "job", j.ID, "kind", j.Kind, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			res, panicked, err = Result{}, true, fmt.Errorf("asyncjob: panic: %v", v)
+		}
+	}()
+	res, err = fn(ctx, p)
+	return res, false, err
+}
+
+// jobError maps a job function's error to the failure the client sees.
+// Only an *Error's text is shown; anything else is logged and replaced by a
+// generic message.
+func (m *Manager) jobError(j *Job, err error, panicked, timedOut bool) *Error {
+	var je *Error
+	switch {
+	case panicked:
+		return &Error{Code: CodeInternal, Message: "the job failed", Retryable: false}
+	case errors.As(err, &je):
+		c := *je
+		return &c
+	case timedOut:
+		return &Error{Code: CodeTimeout, Message: "the job did not finish in time", Retryable: true}
+	}
+	m.log.Error("asyncjob: job failed", "job", j.ID, "kind", j.Kind, "err", err)
+	return &Error{Code: CodeInternal, Message: "the job failed", Retryable: false}
+}
+
+// companion runs beside a job: it renews the lease, writes coalesced
+// progress, and cancels the job when its record turns canceled (through
+// the store's change feed, so a DELETE on any instance reaches it) or the
+// lease is lost.
+func (m *Manager) companion(ctx context.Context, worker string, j *Job, p *progress, cancel context.CancelCauseFunc) {
+	feed, err := m.store.Watch(ctx, j.ID, j.Version)
+	if err != nil {
+		if ctx.Err() == nil {
+			m.log.Warn("asyncjob: watch failed", "job", j.ID, "err", err)
+		}
+		feed = nil // renewals still detect a cancel, one interval late
+	}
+	tick := time.NewTicker(max(m.opts.Lease/3, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case rec, ok := <-feed:
+			if !ok {
+				feed = nil
+				continue
+			}
+			if rec.State == StateCanceled {
+				cancel(errJobCanceled)
+				return
+			}
+			if rec.State.Terminal() || rec.LeaseOwner != "" && rec.LeaseOwner != worker {
+				cancel(ErrLeaseLost)
+				return
+			}
+		case <-tick.C:
+			sctx, scancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+			err := m.store.Renew(sctx, j.ID, worker, m.opts.Lease)
+			scancel()
+			if errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrNotFound) {
+				cancel(m.lostCause(j.ID))
+				return
+			}
+			if err != nil && ctx.Err() == nil {
+				m.log.Warn("asyncjob: lease renewal failed", "job", j.ID, "err", err)
+			}
+		case <-p.signal:
+			percent, msg, ok := p.take()
+			if !ok {
+				continue
+			}
+			sctx, scancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
+			_, err := m.mutate(sctx, j.ID, func(c *Job) error {
+				if c.State != StateProcessing || c.LeaseOwner != worker {
+					return ErrLeaseLost
+				}
+				if c.Progress == percent && c.Message == msg {
+					return errUnchanged
+				}
+				c.Progress, c.Message = percent, msg
+				return nil
+			})
+			scancel()
+			if errors.Is(err, ErrLeaseLost) {
+				cancel(m.lostCause(j.ID))
+				return
+			}
+			if err != nil && !errors.Is(err, errUnchanged) && ctx.Err() == nil {
+				m.log.Warn("asyncjob: progress update failed", "job", j.ID, "err", err)
+			}
+		}
+	}
+}
+
+// lostCause tells a canceled job from one taken over by another worker.
+func (m *Manager) lostCause(id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
+	defer cancel()
+	if c, err := m.store.Get(ctx, id); err == nil && c.State == StateCanceled {
+		return errJobCanceled
+	}
+	return ErrLeaseLost
+}
+
+// finish records the terminal state of a job the worker holds, unless the
+// job was canceled or taken over meanwhile (then the record is left alone:
+// one job has one terminal record).
+func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) {
+	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
+	defer cancel()
+	now := m.opts.Now()
+	rec, err := m.mutate(ctx, j.ID, func(c *Job) error {
+		if c.State != StateProcessing || c.LeaseOwner != worker {
+			return ErrLeaseLost
+		}
+		c.FinishedAt = now
+		c.ExpiresAt = now.Add(m.opts.Retention)
+		if jerr != nil {
+			c.State, c.Error = StateFailed, jerr
+		} else {
+			c.State, c.Result, c.Progress = StateCompleted, res, 100
+		}
+		return nil
+	})
+	if err != nil {
+		if !errors.Is(err, ErrLeaseLost) && !errors.Is(err, ErrNotFound) {
+			m.log.Error("asyncjob: recording the outcome failed", "job", j.ID, "err", err)
+		}
+		return
+	}
+	if rec.State == StateCompleted {
+		m.observe(rec.Kind, rec.FinishedAt.Sub(rec.StartedAt))
+	}
+	m.afterTerminal(rec)
+}
+
+// afterTerminal starts the webhook delivery of a job that just reached a
+// terminal state. Shutdown waits for deliveries (and cuts them short when
+// its context ends); once it has stopped them, none starts.
+func (m *Manager) afterTerminal(j *Job) {
+	if j.CallbackURL == "" || m.sender == nil {
+		return
+	}
+	m.trackMu.Lock()
+	defer m.trackMu.Unlock()
+	if m.stopped {
+		m.log.Warn("asyncjob: webhook not sent, the manager is shut down", "job", j.ID)
+		return
+	}
+	m.dwg.Add(1)
+	go func() {
+		defer m.dwg.Done()
+		m.deliver(j)
+	}()
+}
+
+// deliver sends the terminal status body to the job's callback URL and
+// records the outcome on the job.
+func (m *Manager) deliver(j *Job) {
+	body := m.appendStatus(nil, j)
+	d := m.sender.Send(m.runCtx, j.CallbackURL, j.ID, body)
+	rec := &Delivery{Delivered: d.Delivered, Attempts: d.Attempts, StatusCode: d.StatusCode, Error: d.Error, FinishedAt: d.FinishedAt}
+	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
+	defer cancel()
+	_, err := m.mutate(ctx, j.ID, func(c *Job) error {
+		c.Delivery = rec
+		return nil
+	})
+	if err != nil {
+		m.log.Warn("asyncjob: recording the webhook delivery failed", "job", j.ID, "err", err)
+	}
+}

@@ -1,0 +1,521 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/httpsem/httpsem/asyncjob"
+)
+
+// Short durations keep the suite fast; waitFor bounds every poll.
+const (
+	shortLease = 100 * time.Millisecond
+	waitFor    = 5 * time.Second
+)
+
+// Run runs the conformance suite against stores made by newStore.
+func Run(t *testing.T, newStore func(t *testing.T) asyncjob.Store) {
+	t.Helper()
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s asyncjob.Store)
+	}{
+		{"CreateGet", testCreateGet},
+		{"CreateExistingID", testCreateExistingID},
+		{"IdempotencyKey", testIdempotencyKey},
+		{"IdempotencyRace", testIdempotencyRace},
+		{"QueueFull", testQueueFull},
+		{"UpdateCompareAndSet", testUpdateCAS},
+		{"UpdateRaceOneWinner", testUpdateRace},
+		{"DequeueOrderAndClaim", testDequeueOrder},
+		{"DequeueBlocksAndWakes", testDequeueBlocks},
+		{"DequeueSkipsCanceled", testDequeueSkipsCanceled},
+		{"DequeueRaceOneWorker", testDequeueRace},
+		{"LeaseRenewAndTakeover", testLeaseTakeover},
+		{"Release", testRelease},
+		{"Watch", testWatch},
+		{"WatchTerminal", testWatchTerminal},
+		{"WatchCancel", testWatchCancel},
+		{"Expiry", testExpiry},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newStore(t))
+		})
+	}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*waitFor)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func newJob(key, owner string) *asyncjob.Job {
+	return &asyncjob.Job{
+		ID:             asyncjob.NewID(),
+		Kind:           "test",
+		Payload:        []byte(`{"n":1}`),
+		Owner:          owner,
+		State:          asyncjob.StateAccepted,
+		CreatedAt:      time.Now().UTC().Truncate(time.Millisecond),
+		IdempotencyKey: key,
+		Fingerprint:    "fp-" + key,
+		Timeout:        time.Minute,
+	}
+}
+
+func create(t *testing.T, s asyncjob.Store, j *asyncjob.Job) *asyncjob.Job {
+	t.Helper()
+	got, err := s.Create(ctxT(t), j, 0)
+	require.NoError(t, err)
+	return got
+}
+
+// dequeue claims a job within d, failing the test when none comes.
+func dequeue(t *testing.T, s asyncjob.Store, worker string, lease time.Duration) *asyncjob.Job {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctxT(t), waitFor)
+	defer cancel()
+	j, err := s.Dequeue(ctx, worker, lease)
+	require.NoError(t, err)
+	return j
+}
+
+func testCreateGet(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	in := newJob("k1", "alice")
+	got := create(t, s, in)
+	assert.Equal(t, uint64(1), got.Version)
+	assert.Equal(t, uint64(1), in.Version, "Create sets the caller's Version")
+	stored, err := s.Get(ctx, in.ID)
+	require.NoError(t, err)
+	assert.Equal(t, in.ID, stored.ID)
+	assert.Equal(t, "test", stored.Kind)
+	assert.Equal(t, []byte(`{"n":1}`), stored.Payload)
+	assert.Equal(t, "alice", stored.Owner)
+	assert.Equal(t, asyncjob.StateAccepted, stored.State)
+	assert.True(t, in.CreatedAt.Equal(stored.CreatedAt))
+	assert.Equal(t, "k1", stored.IdempotencyKey)
+	assert.Equal(t, "fp-k1", stored.Fingerprint)
+	assert.Equal(t, time.Minute, stored.Timeout)
+
+	_, err = s.Get(ctx, asyncjob.NewID())
+	assert.ErrorIs(t, err, asyncjob.ErrNotFound)
+	// Get returns a copy: changing it changes nothing stored.
+	stored.State = asyncjob.StateFailed
+	again, err := s.Get(ctx, in.ID)
+	require.NoError(t, err)
+	assert.Equal(t, asyncjob.StateAccepted, again.State)
+}
+
+func testCreateExistingID(t *testing.T, s asyncjob.Store) {
+	j := newJob("", "")
+	create(t, s, j)
+	dup := newJob("", "")
+	dup.ID = j.ID
+	_, err := s.Create(ctxT(t), dup, 0)
+	assert.ErrorIs(t, err, asyncjob.ErrConflict)
+}
+
+func testIdempotencyKey(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	first := create(t, s, newJob("key", "alice"))
+	again := newJob("key", "alice")
+	got, err := s.Create(ctx, again, 0)
+	require.ErrorIs(t, err, asyncjob.ErrDuplicate)
+	require.NotNil(t, got)
+	assert.Equal(t, first.ID, got.ID, "the job holding the key is returned")
+	_, err = s.Get(ctx, again.ID)
+	assert.ErrorIs(t, err, asyncjob.ErrNotFound, "nothing stored for the duplicate")
+	// Keys are scoped to the owner.
+	other := create(t, s, newJob("key", "bob"))
+	assert.NotEqual(t, first.ID, other.ID)
+}
+
+func testIdempotencyRace(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	const n = 50
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		created int
+		ids     = map[string]bool{}
+	)
+	start := make(chan struct{})
+	for range n {
+		wg.Go(func() {
+			<-start
+			j, err := s.Create(ctx, newJob("race", "alice"), 0)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				created++
+				ids[j.ID] = true
+			case errors.Is(err, asyncjob.ErrDuplicate):
+				ids[j.ID] = true
+			default:
+				t.Errorf("create: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Equal(t, 1, created, "exactly one job created")
+	assert.Len(t, ids, 1, "every racer sees the same job")
+}
+
+func testQueueFull(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	_, err := s.Create(ctx, newJob("a", ""), 2)
+	require.NoError(t, err)
+	_, err = s.Create(ctx, newJob("b", ""), 2)
+	require.NoError(t, err)
+	_, err = s.Create(ctx, newJob("c", ""), 2)
+	assert.ErrorIs(t, err, asyncjob.ErrQueueFull)
+	// A duplicate is reported before a full queue.
+	_, err = s.Create(ctx, newJob("a", ""), 2)
+	assert.ErrorIs(t, err, asyncjob.ErrDuplicate)
+	// A dequeued job frees a place.
+	dequeue(t, s, "w", time.Minute)
+	_, err = s.Create(ctx, newJob("d", ""), 2)
+	assert.NoError(t, err)
+	// 0 means unbounded.
+	for range 5 {
+		_, err = s.Create(ctx, newJob("", ""), 0)
+		require.NoError(t, err)
+	}
+}
+
+func testUpdateCAS(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	j := create(t, s, newJob("k", "alice"))
+
+	stale := *j
+	j.Message = "first"
+	require.NoError(t, s.Update(ctx, j))
+	assert.Equal(t, uint64(2), j.Version)
+	stale.Message = "lost"
+	assert.ErrorIs(t, s.Update(ctx, &stale), asyncjob.ErrConflict, "a stale version loses")
+
+	// Forbidden transitions change nothing.
+	bad := *j
+	bad.State = asyncjob.StateCompleted // accepted → completed skips processing
+	assert.ErrorIs(t, s.Update(ctx, &bad), asyncjob.ErrConflict)
+
+	// Immutable fields stay as stored.
+	j.Owner, j.Kind, j.IdempotencyKey, j.Fingerprint = "mallory", "other", "x", "y"
+	j.State = asyncjob.StateCanceled
+	j.ExpiresAt = time.Now().Add(time.Hour)
+	require.NoError(t, s.Update(ctx, j))
+	got, err := s.Get(ctx, j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "alice", got.Owner)
+	assert.Equal(t, "test", got.Kind)
+	assert.Equal(t, "k", got.IdempotencyKey)
+	assert.Equal(t, "fp-k", got.Fingerprint)
+	assert.Equal(t, asyncjob.StateCanceled, got.State)
+	assert.Equal(t, "first", got.Message)
+
+	// Terminal states never change into another.
+	got.State = asyncjob.StateCompleted
+	assert.ErrorIs(t, s.Update(ctx, got), asyncjob.ErrConflict)
+
+	missing := newJob("", "")
+	missing.Version = 1
+	assert.ErrorIs(t, s.Update(ctx, missing), asyncjob.ErrNotFound)
+}
+
+func testUpdateRace(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	create(t, s, newJob("", ""))
+	j := dequeue(t, s, "w", time.Minute)
+	// Two writers finish the same version: one wins, one conflicts, so a
+	// job can never be both completed and canceled.
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		c := *j
+		if i%2 == 0 {
+			c.State = asyncjob.StateCompleted
+		} else {
+			c.State = asyncjob.StateCanceled
+		}
+		wg.Go(func() { errs[i] = s.Update(ctx, &c) })
+	}
+	wg.Wait()
+	wins := 0
+	for _, err := range errs {
+		if err == nil {
+			wins++
+		} else {
+			assert.ErrorIs(t, err, asyncjob.ErrConflict)
+		}
+	}
+	assert.Equal(t, 1, wins)
+}
+
+func testDequeueOrder(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	a := create(t, s, newJob("", ""))
+	b := create(t, s, newJob("", ""))
+	before := time.Now()
+	got := dequeue(t, s, "w1", time.Minute)
+	assert.Equal(t, a.ID, got.ID, "submission order")
+	assert.Equal(t, asyncjob.StateProcessing, got.State)
+	assert.Equal(t, 1, got.Attempt)
+	assert.Equal(t, uint64(2), got.Version)
+	assert.Equal(t, "w1", got.LeaseOwner)
+	assert.False(t, got.StartedAt.IsZero())
+	assert.WithinDuration(t, before.Add(time.Minute), got.LeaseUntil, 5*time.Second)
+	stored, err := s.Get(ctx, a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, got.Version, stored.Version)
+	assert.Equal(t, "w1", stored.LeaseOwner)
+	got2 := dequeue(t, s, "w2", time.Minute)
+	assert.Equal(t, b.ID, got2.ID)
+}
+
+func testDequeueBlocks(t *testing.T, s asyncjob.Store) {
+	ctx, cancel := context.WithTimeout(ctxT(t), 50*time.Millisecond)
+	defer cancel()
+	_, err := s.Dequeue(ctx, "w", time.Minute)
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "an empty queue blocks until ctx ends")
+
+	got := make(chan *asyncjob.Job, 1)
+	wctx, wcancel := context.WithTimeout(ctxT(t), waitFor)
+	defer wcancel()
+	go func() {
+		j, err := s.Dequeue(wctx, "w", time.Minute)
+		if err != nil {
+			j = nil
+		}
+		got <- j
+	}()
+	j := create(t, s, newJob("", ""))
+	r := <-got
+	require.NotNil(t, r, "a blocked Dequeue wakes for a new job")
+	assert.Equal(t, j.ID, r.ID)
+}
+
+func testDequeueSkipsCanceled(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	a := create(t, s, newJob("", ""))
+	b := create(t, s, newJob("", ""))
+	a.State = asyncjob.StateCanceled
+	require.NoError(t, s.Update(ctx, a))
+	got := dequeue(t, s, "w", time.Minute)
+	assert.Equal(t, b.ID, got.ID)
+	// The canceled job no longer counts against the queue bound.
+	_, err := s.Create(ctx, newJob("", ""), 1)
+	assert.NoError(t, err)
+}
+
+func testDequeueRace(t *testing.T, s asyncjob.Store) {
+	const jobs, workers = 20, 6
+	for range jobs {
+		create(t, s, newJob("", ""))
+	}
+	ctx, cancel := context.WithCancel(ctxT(t))
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		seen = map[string]int{}
+	)
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				j, err := s.Dequeue(ctx, "w"+string(rune('a'+w)), time.Minute)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				seen[j.ID]++
+				if len(seen) == jobs {
+					cancel()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Len(t, seen, jobs)
+	for id, n := range seen {
+		assert.Equal(t, 1, n, "job %s claimed by one worker", id)
+	}
+}
+
+func testLeaseTakeover(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	j := create(t, s, newJob("", ""))
+	first := dequeue(t, s, "w1", shortLease)
+	require.Equal(t, j.ID, first.ID)
+	require.NoError(t, s.Renew(ctx, j.ID, "w1", shortLease))
+	assert.ErrorIs(t, s.Renew(ctx, j.ID, "w2", shortLease), asyncjob.ErrLeaseLost)
+	assert.ErrorIs(t, s.Renew(ctx, asyncjob.NewID(), "w1", shortLease), asyncjob.ErrNotFound)
+
+	// w1 stops renewing (its instance died): after the lease expires w2
+	// takes the job over, with the attempt counted.
+	second := dequeue(t, s, "w2", time.Minute)
+	assert.Equal(t, j.ID, second.ID)
+	assert.Equal(t, 2, second.Attempt)
+	assert.Equal(t, "w2", second.LeaseOwner)
+	assert.Greater(t, second.Version, first.Version)
+	assert.True(t, first.StartedAt.Equal(second.StartedAt), "StartedAt is kept")
+	assert.ErrorIs(t, s.Renew(ctx, j.ID, "w1", shortLease), asyncjob.ErrLeaseLost)
+
+	// w1's stale write of the outcome loses.
+	first.State = asyncjob.StateCompleted
+	assert.ErrorIs(t, s.Update(ctx, first), asyncjob.ErrConflict)
+	// Finishing clears the lease.
+	second.State = asyncjob.StateCompleted
+	require.NoError(t, s.Update(ctx, second))
+	got, err := s.Get(ctx, j.ID)
+	require.NoError(t, err)
+	assert.Empty(t, got.LeaseOwner)
+	assert.ErrorIs(t, s.Renew(ctx, j.ID, "w2", shortLease), asyncjob.ErrLeaseLost)
+}
+
+func testRelease(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	j := create(t, s, newJob("", ""))
+	dequeue(t, s, "w1", time.Hour)
+	assert.ErrorIs(t, s.Release(ctx, j.ID, "w2"), asyncjob.ErrLeaseLost)
+	require.NoError(t, s.Release(ctx, j.ID, "w1"))
+	// Released long before the hour: another worker takes it at once.
+	got := dequeue(t, s, "w2", time.Minute)
+	assert.Equal(t, j.ID, got.ID)
+	assert.Equal(t, 2, got.Attempt)
+	assert.ErrorIs(t, s.Release(ctx, asyncjob.NewID(), "w1"), asyncjob.ErrNotFound)
+}
+
+// recv returns the next record of feed, or nil when it is closed.
+func recv(t *testing.T, feed <-chan *asyncjob.Job) *asyncjob.Job {
+	t.Helper()
+	select {
+	case j, ok := <-feed:
+		if !ok {
+			return nil
+		}
+		return j
+	case <-time.After(waitFor):
+		t.Fatal("no record on the change feed")
+		return nil
+	}
+}
+
+func testWatch(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	_, err := s.Watch(ctx, asyncjob.NewID(), 0)
+	assert.ErrorIs(t, err, asyncjob.ErrNotFound)
+
+	j := create(t, s, newJob("", ""))
+	feed, err := s.Watch(ctx, j.ID, 0)
+	require.NoError(t, err)
+	first := recv(t, feed)
+	require.NotNil(t, first, "the current record comes first")
+	assert.Equal(t, uint64(1), first.Version)
+
+	claimed := dequeue(t, s, "w", time.Minute)
+	rec := recv(t, feed)
+	require.NotNil(t, rec)
+	assert.Equal(t, claimed.Version, rec.Version)
+	assert.Equal(t, asyncjob.StateProcessing, rec.State)
+
+	// Progress records arrive in order; a slow reader may miss some, but
+	// versions only grow and the latest arrives.
+	last := rec.Version
+	for p := 10; p <= 50; p += 10 {
+		claimed.Progress = p
+		require.NoError(t, s.Update(ctx, claimed))
+	}
+	for {
+		rec = recv(t, feed)
+		require.NotNil(t, rec)
+		assert.Greater(t, rec.Version, last)
+		last = rec.Version
+		if rec.Progress == 50 {
+			break
+		}
+	}
+	claimed.State = asyncjob.StateCompleted
+	claimed.Result = &asyncjob.Result{URL: "/r"}
+	require.NoError(t, s.Update(ctx, claimed))
+	for {
+		rec = recv(t, feed)
+		require.NotNil(t, rec, "the terminal record is never skipped")
+		if rec.State.Terminal() {
+			break
+		}
+	}
+	assert.Equal(t, asyncjob.StateCompleted, rec.State)
+	require.NotNil(t, rec.Result)
+	assert.Equal(t, "/r", rec.Result.URL)
+	assert.Nil(t, recv(t, feed), "closed after the terminal record")
+
+	// Resuming from an old version yields the latest record, then ends.
+	feed, err = s.Watch(ctx, j.ID, 1)
+	require.NoError(t, err)
+	rec = recv(t, feed)
+	require.NotNil(t, rec)
+	assert.Equal(t, claimed.Version, rec.Version)
+	assert.Nil(t, recv(t, feed))
+}
+
+func testWatchTerminal(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	j := create(t, s, newJob("", ""))
+	j.State = asyncjob.StateCanceled
+	require.NoError(t, s.Update(ctx, j))
+	// Already terminal and not newer than after: closed at once.
+	feed, err := s.Watch(ctx, j.ID, j.Version)
+	require.NoError(t, err)
+	assert.Nil(t, recv(t, feed))
+}
+
+func testWatchCancel(t *testing.T, s asyncjob.Store) {
+	j := create(t, s, newJob("", ""))
+	ctx, cancel := context.WithCancel(ctxT(t))
+	feed, err := s.Watch(ctx, j.ID, j.Version)
+	require.NoError(t, err)
+	cancel()
+	// The feed closes when its context ends (records may precede it).
+	for rec := recv(t, feed); rec != nil; rec = recv(t, feed) {
+	}
+}
+
+func testExpiry(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	j := create(t, s, newJob("exp", "alice"))
+	feed, err := s.Watch(ctx, j.ID, j.Version)
+	require.NoError(t, err)
+	claimed := dequeue(t, s, "w", time.Minute)
+	claimed.State = asyncjob.StateFailed
+	claimed.Error = &asyncjob.Error{Code: "X", Message: "x"}
+	claimed.ExpiresAt = time.Now().Add(150 * time.Millisecond)
+	require.NoError(t, s.Update(ctx, claimed))
+	// Still there before it expires, with the key held.
+	_, err = s.Get(ctx, j.ID)
+	require.NoError(t, err)
+	_, err = s.Create(ctx, newJob("exp", "alice"), 0)
+	require.ErrorIs(t, err, asyncjob.ErrDuplicate)
+	for rec := recv(t, feed); rec != nil; rec = recv(t, feed) {
+	}
+	// Then forgotten, and the key with it.
+	require.Eventually(t, func() bool {
+		_, err := s.Get(ctx, j.ID)
+		return errors.Is(err, asyncjob.ErrNotFound)
+	}, waitFor, 5*time.Millisecond)
+	_, err = s.Create(ctx, newJob("exp", "alice"), 0)
+	assert.NoError(t, err, "the key is free again")
+}
