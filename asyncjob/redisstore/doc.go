@@ -1,0 +1,88 @@
+// Package redisstore is an [asyncjob.Store] on Redis, so that every instance
+// of a service shares one set of jobs: a job accepted by one instance may be
+// run by any, polled, streamed (SSE, WebSocket) and canceled through any, and
+// survives the crash of the instance that ran it.
+//
+//	client, err := redisstore.NewClient("redis://localhost:6379/0") // or unix:///run/redis.sock
+//	store, err := redisstore.New(client, redisstore.Options{Prefix: "reports"})
+//	m, err := asyncjob.New(asyncjob.Options{Store: store, Kinds: kinds})
+//	// on shutdown: m.Shutdown(ctx); store.Close(); client.Close()
+//
+// # Data model
+//
+// All keys of a store start with "{Prefix}:" (Options.Prefix, default
+// "asyncjob"):
+//
+//	{P}:job:<id>            hash: the job record (see record.go)
+//	{P}:key:<n>:<owner>:<k> string: the job ID holding idempotency key k of owner (n = len(owner))
+//	{P}:queue               sorted set: waiting job IDs by submission order
+//	{P}:seq                 counter: submission order
+//	{P}:running             sorted set: processing job IDs by lease end
+//	{P}:feed                Pub/Sub channel: changes and wake-ups
+//
+// Every change is one Lua script (scripts/*.lua, each headed by its
+// KEYS/ARGV/return contract), so it is atomic: Create claims the
+// idempotency key, stores the record and queues the job in one step, so
+// racing retries on any instances yield one job; Update is a compare-and-set
+// on the Version that also enforces [asyncjob.CanTransition], so two
+// instances can never both finish or both cancel a job; Dequeue pops the
+// oldest waiting job, or takes over a processing job whose lease ended, and
+// claims it (attempt count incremented) in one step. A finished job's
+// retention is the TTL of its record and of its idempotency key; the
+// calling instance's clock (Options.Now) decides expiry and leases first, so
+// instances need clocks synchronised well within a lease.
+//
+// # Redis Cluster: one hash slot per store
+//
+// The braces make Prefix the hash tag of every key, so a store lives in
+// one hash slot: one shard of a Cluster. This is deliberate. Submitting a
+// job must claim the key, store the record and enqueue it atomically, and
+// the queue is one key that every submission and every worker touches;
+// Redis has no transactions across slots, and splitting these steps over
+// slots would leave windows in which a crash loses an accepted job or
+// creates two jobs for one key. One slot keeps every script atomic and
+// works unchanged on standalone Redis, Sentinel and Cluster (any
+// [redis.UniversalClient]); the scripts name keys of the popped job
+// themselves, which Redis allows for keys of the script's own slot. The
+// cost: one store's throughput and memory are bounded by one shard
+// (tens of thousands of submissions per second). To spread load over a
+// Cluster, run several stores with different prefixes (per tenant or job
+// family), which land on different slots.
+//
+// # Queue: sorted sets and lease fields, not Streams
+//
+// The queue is a sorted set of waiting jobs plus a sorted set of running
+// jobs scored by lease end, rather than a Stream with a consumer group and
+// XAUTOCLAIM. The job record is the truth for state and lease; a consumer
+// group would keep a second, competing truth (pending entries, idle times
+// measured on Redis's clock) that cannot be updated atomically with the
+// record from the same script as cleanly, could not remove a canceled
+// waiting job without scanning, and would not give the exact count of
+// waiting jobs that Options.QueueSize needs (ZCARD does).
+//
+// # Change feed
+//
+// Every change of a Version publishes "<version> <id>" on the store's
+// channel; Create and Release publish "w" to wake waiting workers. Each
+// Store holds a single subscription and fans messages out to its watchers
+// (SSE streams, WebSocket feeds, the cancellation watch of running jobs),
+// which re-read the record on a message, so the record, never the message,
+// is what watchers see. Pub/Sub delivers at most once; the store re-reads
+// every watched job after the subscription reconnects and every
+// Options.WatchInterval, so the latest record is never lost. Every
+// instance receives every change of the store; a message is a few bytes.
+//
+// # Failures
+//
+// When Redis cannot be reached every method returns an error wrapping
+// [ErrUnavailable] (never [asyncjob.ErrNotFound] or a conflict), which the
+// asyncjob HTTP layer answers with 503 Service Unavailable, Retry-After and
+// the error envelope. The client reconnects by itself, and so does the change
+// feed, which then resynchronises its watchers. What Redis acknowledged is
+// kept as durably as Redis is configured to keep it: with appendonly yes and
+// appendfsync always nothing accepted is lost across a Redis crash (the
+// restart test checks this); appendfsync everysec may lose the last second.
+// A job whose worker died is taken over when its lease ends (at-least-once
+// execution; the attempt count is recorded; only the lease holder can
+// write the one terminal record).
+package redisstore

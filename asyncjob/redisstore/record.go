@@ -1,0 +1,154 @@
+package redisstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/httpsem/httpsem/asyncjob"
+)
+
+// A job is one Redis hash. The fields the Lua scripts read or change are
+// kept apart from the JSON so that the scripts never parse JSON (Redis's
+// cjson would round numbers in payloads and results):
+//
+//	i    JSON of the immutable fields, written once by Create
+//	m    JSON of the other fields, replaced by Update
+//	p    the payload bytes, verbatim (they need not be JSON)
+//	st   state            v    Version          att  attempt
+//	sa   start time, lu lease end, exp expiry: Unix nanoseconds or ""
+//	lo   lease owner      ik   name of the idempotency key it holds, or ""
+const (
+	fImm     = "i"
+	fMut     = "m"
+	fPayload = "p"
+	fState   = "st"
+	fVersion = "v"
+	fAttempt = "att"
+	fStarted = "sa"
+	fLeaseBy = "lo"
+	fLeaseTo = "lu"
+	fExpires = "exp"
+)
+
+// immutable is the part of a Job that Store.Update never changes.
+type immutable struct {
+	ID             string    `json:"id"`
+	Kind           string    `json:"kind"`
+	Owner          string    `json:"owner,omitempty"`
+	IdempotencyKey string    `json:"idempotency_key,omitempty"`
+	Fingerprint    string    `json:"fingerprint,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// mutable is the part of a Job kept in field m.
+type mutable struct {
+	Progress    int                `json:"progress,omitempty"`
+	Message     string             `json:"message,omitempty"`
+	FinishedAt  time.Time          `json:"finished_at,omitzero"`
+	EstimatedAt time.Time          `json:"estimated_at,omitzero"`
+	Timeout     time.Duration      `json:"timeout,omitempty"`
+	CallbackURL string             `json:"callback_url,omitempty"`
+	Delivery    *asyncjob.Delivery `json:"delivery,omitempty"`
+	Result      *asyncjob.Result   `json:"result,omitempty"`
+	Error       *asyncjob.Error    `json:"error,omitempty"`
+}
+
+func encodeImmutable(j *asyncjob.Job) (string, error) {
+	b, err := json.Marshal(immutable{
+		ID: j.ID, Kind: j.Kind, Owner: j.Owner, IdempotencyKey: j.IdempotencyKey,
+		Fingerprint: j.Fingerprint, CreatedAt: j.CreatedAt,
+	})
+	return string(b), err
+}
+
+// mutableFields returns the field/value pairs Create and Update write
+// besides state, Version, lease and expiry.
+func mutableFields(j *asyncjob.Job) ([]any, error) {
+	b, err := json.Marshal(mutable{
+		Progress: j.Progress, Message: j.Message, FinishedAt: j.FinishedAt,
+		EstimatedAt: j.EstimatedAt, Timeout: j.Timeout, CallbackURL: j.CallbackURL,
+		Delivery: j.Delivery, Result: j.Result, Error: j.Error,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []any{fMut, string(b), fPayload, string(j.Payload), fAttempt, j.Attempt, fStarted, nanos(j.StartedAt)}, nil
+}
+
+// nanos renders t as Unix nanoseconds, "" for the zero time. Nanoseconds
+// keep a time exact; the scripts compare them as doubles, which is exact to
+// a fraction of a microsecond, far below any lease.
+func nanos(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixNano(), 10)
+}
+
+func parseNanos(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Unix(0, n).UTC(), nil
+}
+
+// decode rebuilds a Job from its hash fields.
+func decode(f map[string]string) (*asyncjob.Job, error) {
+	var (
+		im  immutable
+		mu  mutable
+		err error
+	)
+	if err = json.Unmarshal([]byte(f[fImm]), &im); err != nil {
+		return nil, fmt.Errorf("redisstore: corrupt record: %w", err)
+	}
+	if err = json.Unmarshal([]byte(f[fMut]), &mu); err != nil {
+		return nil, fmt.Errorf("redisstore: corrupt record %s: %w", im.ID, err)
+	}
+	j := &asyncjob.Job{
+		ID: im.ID, Kind: im.Kind, Owner: im.Owner, IdempotencyKey: im.IdempotencyKey,
+		Fingerprint: im.Fingerprint, CreatedAt: im.CreatedAt,
+		State:    asyncjob.State(f[fState]),
+		Progress: mu.Progress, Message: mu.Message, FinishedAt: mu.FinishedAt,
+		EstimatedAt: mu.EstimatedAt, Timeout: mu.Timeout, CallbackURL: mu.CallbackURL,
+		Delivery: mu.Delivery, Result: mu.Result, Error: mu.Error,
+		LeaseOwner: f[fLeaseBy],
+	}
+	if p := f[fPayload]; p != "" {
+		j.Payload = []byte(p)
+	}
+	if j.Version, err = strconv.ParseUint(f[fVersion], 10, 64); err != nil {
+		return nil, fmt.Errorf("redisstore: corrupt record %s: version: %w", im.ID, err)
+	}
+	if a := f[fAttempt]; a != "" {
+		if j.Attempt, err = strconv.Atoi(a); err != nil {
+			return nil, fmt.Errorf("redisstore: corrupt record %s: attempt: %w", im.ID, err)
+		}
+	}
+	for _, t := range []struct {
+		dst *time.Time
+		f   string
+	}{{&j.StartedAt, fStarted}, {&j.LeaseUntil, fLeaseTo}, {&j.ExpiresAt, fExpires}} {
+		if *t.dst, err = parseNanos(f[t.f]); err != nil {
+			return nil, fmt.Errorf("redisstore: corrupt record %s: %s: %w", im.ID, t.f, err)
+		}
+	}
+	return j, nil
+}
+
+// pairs turns a flat field/value reply (HGETALL inside a script) into a map.
+func pairs(vals []any) map[string]string {
+	m := make(map[string]string, len(vals)/2)
+	for i := 0; i+1 < len(vals); i += 2 {
+		k, _ := vals[i].(string)
+		v, _ := vals[i+1].(string)
+		m[k] = v
+	}
+	return m
+}

@@ -1,0 +1,79 @@
+-- dequeue: claim the next job for a worker. Jobs waiting in the queue go
+-- first, in submission order; else a processing job whose lease has ended
+-- is taken over. Claiming sets the state to processing, increments the
+-- attempt count and the Version, sets the start time when unset, gives the
+-- lease to the worker and publishes the change.
+--
+-- KEYS[1]  queue (sorted set: job ID scored by submission sequence)
+-- KEYS[2]  running jobs (sorted set: job ID scored by lease end, Unix ns)
+-- ARGV[1]  worker name
+-- ARGV[2]  now, Unix nanoseconds
+-- ARGV[3]  lease end, Unix nanoseconds
+-- ARGV[4]  prefix of job hash keys (job key = ARGV[4] .. ID)
+-- ARGV[5]  feed channel
+--
+-- Returns {"job", jobsStillQueued, f1, v1, ...} with the claimed record, or
+-- {"none", nextLeaseEnd} where nextLeaseEnd is the earliest lease end of a
+-- running job (a score string) or "" when none runs.
+
+local now = tonumber(ARGV[2])
+
+local function claim(id, key)
+  redis.call('HSET', key, 'st', 'processing', 'lo', ARGV[1], 'lu', ARGV[3])
+  local sa = redis.call('HGET', key, 'sa')
+  if sa == false or sa == '' then
+    redis.call('HSET', key, 'sa', ARGV[2])
+  end
+  redis.call('HINCRBY', key, 'att', 1)
+  local v = redis.call('HINCRBY', key, 'v', 1)
+  redis.call('ZADD', KEYS[2], ARGV[3], id)
+  redis.call('PUBLISH', ARGV[5], v .. ' ' .. id)
+  local rec = redis.call('HGETALL', key)
+  table.insert(rec, 1, redis.call('ZCARD', KEYS[1]))
+  table.insert(rec, 1, 'job')
+  return rec
+end
+
+local function live(f)
+  return f[1] ~= false and (f[2] == false or f[2] == '' or tonumber(f[2]) > now)
+end
+
+-- Entries whose job is no longer accepted cannot normally exist (update
+-- removes them); skipping them keeps the queue self-healing.
+while true do
+  local head = redis.call('ZPOPMIN', KEYS[1])
+  if #head == 0 then
+    break
+  end
+  local id = head[1]
+  local key = ARGV[4] .. id
+  local f = redis.call('HMGET', key, 'st', 'exp')
+  if live(f) and f[1] == 'accepted' then
+    return claim(id, key)
+  end
+end
+
+-- Bounded, so one call never scans an unbounded set.
+for _ = 1, 64 do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, 1)
+  if #due == 0 then
+    break
+  end
+  local id = due[1]
+  local key = ARGV[4] .. id
+  local f = redis.call('HMGET', key, 'st', 'exp', 'lu')
+  if live(f) and f[1] == 'processing' then
+    if f[3] == false or f[3] == '' or tonumber(f[3]) <= now then
+      return claim(id, key)
+    end
+    redis.call('ZADD', KEYS[2], f[3], id)
+  else
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+
+local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+if #first == 0 then
+  return {'none', ''}
+end
+return {'none', first[2]}

@@ -1,0 +1,80 @@
+-- update: compare-and-set of a job record. The stored Version must equal the
+-- caller's and the state change must be allowed by asyncjob.CanTransition;
+-- then the mutable fields are replaced, the Version incremented and the
+-- change published. Immutable fields (field "i") and the lease are kept;
+-- a terminal state clears the lease.
+--
+-- KEYS[1]  job hash
+-- KEYS[2]  queue (sorted set)
+-- KEYS[3]  running jobs (sorted set: job ID scored by lease end)
+-- ARGV[1]  job ID
+-- ARGV[2]  expected Version
+-- ARGV[3]  new state
+-- ARGV[4]  now, Unix nanoseconds
+-- ARGV[5]  feed channel
+-- ARGV[6]  expiry, Unix nanoseconds, or ""
+-- ARGV[7]  retention TTL in milliseconds, or "" (with ARGV[6])
+-- ARGV[8..] field/value pairs to replace (m, p, att, sa)
+--
+-- Returns {"ok", newVersion}, {"nf"} for a missing or expired job, or
+-- {"conflict"} for a changed Version or a forbidden transition.
+
+local now = tonumber(ARGV[4])
+
+local function valid(s)
+  return s == 'accepted' or s == 'processing' or s == 'completed' or s == 'failed' or s == 'canceled'
+end
+local function terminal(s)
+  return s == 'completed' or s == 'failed' or s == 'canceled'
+end
+-- Mirrors asyncjob.CanTransition.
+local function can(from, to)
+  if from == to then
+    return valid(from)
+  end
+  if from == 'accepted' then
+    return to == 'processing' or to == 'canceled' or to == 'failed'
+  end
+  if from == 'processing' then
+    return terminal(to)
+  end
+  return false
+end
+
+local cur = redis.call('HMGET', KEYS[1], 'st', 'v', 'exp', 'ik')
+local st, v, exp, ik = cur[1], cur[2], cur[3], cur[4]
+if st == false or (exp ~= false and exp ~= '' and tonumber(exp) <= now) then
+  return {'nf'}
+end
+if v ~= ARGV[2] or not can(st, ARGV[3]) then
+  return {'conflict'}
+end
+
+local to = ARGV[3]
+local fields = {}
+for i = 8, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+redis.call('HSET', KEYS[1], 'st', to, 'exp', ARGV[6], unpack(fields))
+if st == 'accepted' and to ~= 'accepted' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
+if terminal(to) then
+  redis.call('HSET', KEYS[1], 'lo', '', 'lu', '')
+  redis.call('ZREM', KEYS[3], ARGV[1])
+end
+local ours = ik ~= false and ik ~= '' and redis.call('GET', ik) == ARGV[1]
+if ARGV[6] ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[7])
+  if ours then
+    redis.call('PEXPIRE', ik, ARGV[7])
+  end
+elseif exp ~= false and exp ~= '' then
+  redis.call('PERSIST', KEYS[1])
+  if ours then
+    redis.call('PERSIST', ik)
+  end
+end
+local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PUBLISH', ARGV[5], nv .. ' ' .. ARGV[1])
+return {'ok', nv}

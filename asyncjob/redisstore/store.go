@@ -1,0 +1,310 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/httpsem/httpsem/asyncjob"
+)
+
+// ErrUnavailable wraps every failure to reach Redis or run a command on it
+// (connection refused, timeouts, LOADING after a restart, READONLY during a
+// failover). The asyncjob HTTP layer answers such errors with 503 Service
+// Unavailable and Retry-After; the store recovers by itself when Redis is
+// back, because the client reconnects.
+var ErrUnavailable = errors.New("redisstore: redis unavailable")
+
+// ErrClosed is returned by Dequeue and Watch after [Store.Close].
+var ErrClosed = errors.New("redisstore: store closed")
+
+// ErrPrefix is returned by [New] for a prefix that would break the hash tag.
+var ErrPrefix = errors.New("redisstore: Options.Prefix must not contain '{' or '}'")
+
+// Store is an [asyncjob.Store] on Redis: several service instances that use
+// one Store configuration on one Redis share their jobs. Create it with
+// [New] and stop it with [Store.Close]. It is safe for concurrent use.
+type Store struct {
+	rdb  redis.UniversalClient
+	now  func() time.Time
+	log  *slog.Logger
+	poll time.Duration
+	wint time.Duration
+	hint time.Duration
+	sc   scripts
+
+	// Key names; the "{prefix}" hash tag puts all of them in one slot.
+	jobPrefix string // + job ID: the job hash
+	keyPrefix string // + scoped idempotency key
+	queue     string // sorted set of waiting job IDs, by submission order
+	seq       string // submission counter
+	running   string // sorted set of processing job IDs, by lease end
+	channel   string // Pub/Sub channel of the change feed and wake-ups
+
+	ctx    context.Context // ends at Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	work   chan struct{} // a token: work may be available
+
+	mu       sync.Mutex
+	watchers map[string]map[*watcher]struct{}
+	ps       *redis.PubSub
+	closed   bool
+}
+
+// New returns a Store on client and starts its change-feed subscriber. The
+// client stays the caller's: Close does not close it, and it must stay open
+// until Close returns. New does not contact Redis synchronously, so it
+// succeeds while Redis is down; the subscriber connects when Redis answers.
+func New(client redis.UniversalClient, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: nil client")
+	}
+	if strings.ContainsAny(opts.Prefix, "{}") {
+		return nil, ErrPrefix
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = DefaultPrefix
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	if opts.WatchInterval <= 0 {
+		opts.WatchInterval = DefaultWatchInterval
+	}
+	if opts.HealthInterval <= 0 {
+		opts.HealthInterval = DefaultHealthInterval
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	base := "{" + opts.Prefix + "}:"
+	s := &Store{
+		rdb:       client,
+		now:       opts.Now,
+		log:       log,
+		poll:      opts.PollInterval,
+		wint:      opts.WatchInterval,
+		hint:      opts.HealthInterval,
+		sc:        newScripts(),
+		jobPrefix: base + "job:",
+		keyPrefix: base + "key:",
+		queue:     base + "queue",
+		seq:       base + "seq",
+		running:   base + "running",
+		channel:   base + "feed",
+		work:      make(chan struct{}, 1),
+		watchers:  make(map[string]map[*watcher]struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Add(1)
+	go s.feed()
+	return s, nil
+}
+
+// Close stops the change-feed subscriber, ends every Watch channel and
+// makes blocked Dequeue calls return [ErrClosed]; it waits for the store's
+// goroutines. The other methods keep working as long as the client is
+// open. Close is idempotent.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	ps := s.ps
+	s.ps = nil
+	s.mu.Unlock()
+	s.cancel()
+	if ps != nil {
+		_ = ps.Close() // unblocks the subscriber's read
+	}
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Store) jobKey(id string) string { return s.jobPrefix + id }
+
+// idemKey scopes an idempotency key to its owner. The owner's length comes
+// first, so no owner/key pair can spell another's key.
+func (s *Store) idemKey(owner, key string) string {
+	return s.keyPrefix + strconv.Itoa(len(owner)) + ":" + owner + ":" + key
+}
+
+// fail wraps a Redis error. A context error stays what it is, so callers
+// can tell their own deadline from an outage.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("redisstore: %s: %w", op, ctxErr)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, op, err)
+}
+
+// expiry returns the record's expiry and its TTL in milliseconds (at least
+// 1), or two empty strings.
+func (s *Store) expiry(j *asyncjob.Job, now time.Time) (string, string) {
+	if j.ExpiresAt.IsZero() {
+		return "", ""
+	}
+	ttl := j.ExpiresAt.Sub(now).Milliseconds() + 1
+	return nanos(j.ExpiresAt), strconv.FormatInt(max(ttl, 1), 10)
+}
+
+// Create implements [asyncjob.Store]. Claiming the idempotency key, storing
+// the record and queuing the job are one Lua script: racing submissions on
+// any number of instances yield one job.
+func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*asyncjob.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if j.ID == "" || j.State != asyncjob.StateAccepted {
+		return nil, fmt.Errorf("redisstore: create needs an ID and state accepted: %w", asyncjob.ErrConflict)
+	}
+	imm, err := encodeImmutable(j)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: encode job: %w", err)
+	}
+	mut, err := mutableFields(j)
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: encode job: %w", err)
+	}
+	now := s.now()
+	exp, ttl := s.expiry(j, now)
+	hasKey, idem := "0", s.queue
+	if j.IdempotencyKey != "" {
+		hasKey, idem = "1", s.idemKey(j.Owner, j.IdempotencyKey)
+	}
+	args := append([]any{j.ID, nanos(now), max(maxQueued, 0), hasKey, s.jobPrefix, s.channel, exp, ttl, fImm, imm}, mut...)
+	res, err := s.sc.create.Run(ctx, s.rdb, []string{s.jobKey(j.ID), idem, s.queue, s.seq}, args...).Slice()
+	if err != nil {
+		return nil, s.fail(ctx, "create", err)
+	}
+	switch tag, _ := res[0].(string); tag {
+	case "ok":
+		c := *j
+		c.Version, c.LeaseOwner, c.LeaseUntil = 1, "", time.Time{}
+		j.Version = 1
+		return &c, nil
+	case "dup":
+		held, err := decode(pairs(res[1:]))
+		if err != nil {
+			return nil, err
+		}
+		return held, asyncjob.ErrDuplicate
+	case "exists":
+		return nil, fmt.Errorf("redisstore: job %s exists: %w", j.ID, asyncjob.ErrConflict)
+	case "full":
+		return nil, asyncjob.ErrQueueFull
+	default:
+		return nil, fmt.Errorf("%w: create: unexpected reply %v", ErrUnavailable, res)
+	}
+}
+
+// Get implements [asyncjob.Store] with one HGETALL.
+func (s *Store) Get(ctx context.Context, id string) (*asyncjob.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := s.rdb.HGetAll(ctx, s.jobKey(id)).Result()
+	if err != nil {
+		return nil, s.fail(ctx, "get", err)
+	}
+	if len(f) == 0 || f[fImm] == "" {
+		return nil, asyncjob.ErrNotFound
+	}
+	j, err := decode(f)
+	if err != nil {
+		return nil, err
+	}
+	// Redis's TTL removes the record; the callers' clock decides first, so
+	// that an expired job is gone the moment ExpiresAt passes.
+	if !j.ExpiresAt.IsZero() && !s.now().Before(j.ExpiresAt) {
+		return nil, asyncjob.ErrNotFound
+	}
+	return j, nil
+}
+
+// Update implements [asyncjob.Store] as a compare-and-set script that checks
+// the Version and [asyncjob.CanTransition].
+func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !j.State.Valid() {
+		return fmt.Errorf("redisstore: invalid state %q: %w", j.State, asyncjob.ErrConflict)
+	}
+	mut, err := mutableFields(j)
+	if err != nil {
+		return fmt.Errorf("redisstore: encode job: %w", err)
+	}
+	now := s.now()
+	exp, ttl := s.expiry(j, now)
+	args := append([]any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.channel, exp, ttl}, mut...)
+	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.queue, s.running}, args...).Slice()
+	if err != nil {
+		return s.fail(ctx, "update", err)
+	}
+	switch tag, _ := res[0].(string); tag {
+	case "ok":
+		v, _ := res[1].(int64)
+		j.Version = uint64(v)
+		return nil
+	case "nf":
+		return asyncjob.ErrNotFound
+	case "conflict":
+		return asyncjob.ErrConflict
+	default:
+		return fmt.Errorf("%w: update: unexpected reply %v", ErrUnavailable, res)
+	}
+}
+
+// Renew implements [asyncjob.Store].
+func (s *Store) Renew(ctx context.Context, id, worker string, lease time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := s.now()
+	r, err := s.sc.renew.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(now), nanos(now.Add(lease))).Text()
+	if err != nil {
+		return s.fail(ctx, "renew", err)
+	}
+	return leaseReply("renew", r)
+}
+
+// Release implements [asyncjob.Store].
+func (s *Store) Release(ctx context.Context, id, worker string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r, err := s.sc.release.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(s.now()), s.channel).Text()
+	if err != nil {
+		return s.fail(ctx, "release", err)
+	}
+	return leaseReply("release", r)
+}
+
+func leaseReply(op, r string) error {
+	switch r {
+	case "ok":
+		return nil
+	case "nf":
+		return asyncjob.ErrNotFound
+	case "lost":
+		return asyncjob.ErrLeaseLost
+	}
+	return fmt.Errorf("%w: %s: unexpected reply %q", ErrUnavailable, op, r)
+}
+
+var _ asyncjob.Store = (*Store)(nil)
