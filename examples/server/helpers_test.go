@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeClock is a settable clock for tests of Last-Modified and
+// If-(Un)Modified-Since.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// testServer is the service behind a real HTTP server (httptest.NewServer),
+// since 304, HEAD and Content-Length are only observable on the wire.
+type testServer struct {
+	*httptest.Server
+	srv    *server
+	client *http.Client
+}
+
+// startServer starts the service with cfg; reports default to 200ms per year
+// so that tests run fast.
+func startServer(t *testing.T, cfg config) *testServer {
+	t.Helper()
+	if cfg.ReportDuration == 0 {
+		cfg.ReportDuration = 200 * time.Millisecond
+	}
+	srv, err := newServer(cfg)
+	require.NoError(t, err)
+	ts := httptest.NewServer(srv)
+	client := ts.Client()
+	// Every response a test receives is validated against openapi.json.
+	client.Transport = newOpenAPIChecker(t, ts.URL, client.Transport)
+	// Tests look at 303s themselves.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		assert.NoError(t, srv.Shutdown(ctx)) // ends SSE streams first
+		ts.Close()
+		ts.Client().CloseIdleConnections()
+	})
+	return &testServer{Server: ts, srv: srv, client: client}
+}
+
+// response is a response with its body read.
+type response struct {
+	*http.Response
+	body []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(r.body, &m), "body: %s", r.body)
+	return m
+}
+
+// errorCode returns error.code of the JSON envelope, checking its shape.
+func (r response) errorCode(t *testing.T) string {
+	t.Helper()
+	assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+	m := r.json(t)
+	e, ok := m["error"].(map[string]any)
+	require.True(t, ok, "no error envelope: %s", r.body)
+	assert.NotEmpty(t, e["message"])
+	code, _ := e["code"].(string)
+	return code
+}
+
+// do sends one request; headers alternate name, value.
+func (ts *testServer) do(t *testing.T, method, path, body string, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, ts.URL+path, rd)
+	require.NoError(t, err)
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	res, err := ts.client.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return response{Response: res, body: b}
+}
+
+// waitJob polls a job's status URL until it leaves accepted/processing and
+// returns the last response and the progress values seen on the way.
+func (ts *testServer) waitJob(t *testing.T, statusURL string) (response, []int) {
+	t.Helper()
+	var (
+		last     response
+		progress []int
+	)
+	// A manual poll rather than require.Eventually: the condition uses
+	// require, which must run on the test goroutine.
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		last = ts.do(t, http.MethodGet, statusURL, "")
+		if last.StatusCode != http.StatusOK {
+			break
+		}
+		m := last.json(t)
+		if p, ok := m["progress"].(float64); ok {
+			progress = append(progress, int(p))
+		}
+		if m["status"] != "accepted" && m["status"] != "processing" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "job %s did not finish: %s", statusURL, last.body)
+		<-tick.C
+	}
+	return last, progress
+}

@@ -1,0 +1,128 @@
+// Command server is the httpsem reference service: a small API around business
+// entities (public events, private user profiles, documents edited with
+// optimistic concurrency, long-running reports and resumable uploads) that wires
+// every httpsem package together. Copy from it.
+//
+//	go run ./examples/server                       # 127.0.0.1:8080, in-memory state
+//	go run ./examples/server -addr 127.0.0.1:0     # a free port
+//	go run ./examples/server -redis redis://127.0.0.1:6379/0   # jobs shared by instances
+//
+// Routes (openapi.json describes each with every status it answers):
+//
+//	GET  /events, /events/{id}          public, cacheable, JSON or XML    (cache, etag, negotiate)
+//	GET  /users/{id}, PATCH             private; merge patch / JSON Patch (conditional, patch)
+//	POST /documents; GET/PUT/PATCH/DELETE /documents/{id}
+//	                                     optimistic concurrency: 412, 428 (conditional)
+//	POST /reports; GET/DELETE /jobs/{id}; GET /reports/{rid}
+//	                                     202 → 303, SSE, WebSocket, webhooks (asyncjob)
+//	POST /uploads; PUT /uploads/{id}/parts/{n}; POST /uploads/{id}/complete; GET /files/{id}
+//	GET  /, /static/{name}, /openapi.json
+//
+// With -redis, jobs and finished reports live in Redis and any instance
+// answers for any job. Upload parts stay in the memory of the instance that
+// received them (a real service would put them in object storage), so an
+// upload must be sent to one instance.
+//
+// The first line on stdout is "listening on http://HOST:PORT"; the process
+// shuts down gracefully on SIGINT and SIGTERM: it stops accepting connections,
+// lets requests in flight finish, then lets running jobs finish (or cancels
+// them when the grace period ends).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// shutdownGrace bounds a graceful shutdown: requests in flight and running
+// jobs get this long before they are cut off.
+const shutdownGrace = 10 * time.Second
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, serves until SIGINT or SIGTERM and shuts down. It is main
+// without os.Exit, so that errors reach one place.
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		addr = fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free port)")
+		cfg  config
+	)
+	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL (redis://host:port/db or unix:///path/to/sock) to share jobs between instances")
+	fs.DurationVar(&cfg.ReportDuration, "report-duration", defaultReportDuration, "how long a report over one year (365 days) takes")
+	fs.DurationVar(&cfg.Lease, "lease", defaultLease, "job lease when jobs live in Redis")
+	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret (whsec_...) that signs report webhooks; without it callback_url is refused")
+	fs.BoolVar(&cfg.WebhookAllowLoopback, "webhook-allow-loopback", false, "let webhooks reach loopback addresses (development only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+
+	srv, err := newServer(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	// The bound address, not the flag: with port 0 only the listener knows it.
+	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+
+	serving := true
+	select {
+	case err = <-serveErr:
+		// Serve only returns early on a listener failure.
+		serving = false
+	case <-ctx.Done():
+		cfg.Logger.Info("shutting down")
+	}
+	stop() // a second signal now kills the process the default way
+
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	// Long-lived SSE streams end when the job manager shuts down, so the job
+	// manager goes first; http.Server.Shutdown then only waits for ordinary
+	// requests.
+	jerr := srv.Shutdown(sctx)
+	herr := hs.Shutdown(sctx)
+	if serving {
+		// After Shutdown, Serve returns ErrServerClosed: the normal end.
+		err = <-serveErr
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, jerr, herr)
+}
