@@ -18,6 +18,12 @@ import (
 // are filled in by the handler. body is the whole request body, already
 // read within Options.MaxBodyBytes. Returning an *httperr.Error sends it;
 // any other error answers 400 without its text.
+//
+// decode runs on every submission, retries with an Idempotency-Key
+// included, before the store finds the job the key already names (the
+// claim and the job creation are one atomic store step, which needs the
+// decoded Spec). It must therefore be free of side effects, or make them
+// safe to repeat.
 type DecodeFunc func(r *http.Request, body []byte) (Spec, error)
 
 // SubmitHandler turns each request into a job of the given kind and
