@@ -57,8 +57,9 @@
 // validators, and validate-and-store the new one with compare-and-swap — into
 // a complete PATCH endpoint: 415 with Accept-Patch for other media types
 // (RFC 5789 §2.2), 412/428 from conditional.Check before the body is read,
-// 400/409/413/422 for patches that fail, 200 with the new representation
-// and ETag (or 204 with [Options.NoContent] or "Prefer: return=minimal").
+// 400/409/413/422 for patches that fail, 200 with the representation the
+// store returns and its ETag (or 204 with [Options.NoContent] or
+// "Prefer: return=minimal").
 // Because [StoreFunc] only writes over the version it was given and reports
 // [ErrStale] otherwise, the precondition check and the write are one atomic
 // step: of two concurrent PATCHes with the same If-Match exactly one

@@ -41,7 +41,7 @@ var (
 // OpError describes the JSON Patch operation that failed. It wraps
 // [ErrMalformed] or [ErrConflict].
 type OpError struct {
-	Index  int    // position of the operation in the patch, from 0
+	Index  int    // position of the operation in the patch, from 0; -1 when the error concerns the whole patch
 	Op     string // "add", "remove", ... as sent; empty when unreadable
 	Path   string // the operation's "path" as sent
 	Reason string // a short, client-safe explanation
@@ -50,6 +50,9 @@ type OpError struct {
 
 // Error implements the error interface.
 func (e *OpError) Error() string {
+	if e.Index < 0 {
+		return "patch: " + e.Reason
+	}
 	s := "patch: operation " + strconv.Itoa(e.Index)
 	if e.Op != "" {
 		s += " (" + e.Op + " " + strconv.Quote(e.Path) + ")"
@@ -111,7 +114,9 @@ func Status(err error) int {
 
 // HTTPError converts an error from [Apply] into the [httperr.Error] the
 // handler writes: the status of [Status], a stable code, a client-safe
-// message, and "operation" (index) or "limit" members when known.
+// message, and "operation" (the index of the failed JSON Patch operation) or
+// "limit" members when known. An error about the whole patch (not JSON, not
+// an array, a malformed merge patch) has no "operation" member.
 func HTTPError(err error) *httperr.Error {
 	status := Status(err)
 	var e *httperr.Error
@@ -132,7 +137,9 @@ func HTTPError(err error) *httperr.Error {
 	var oe *OpError
 	if errors.As(err, &oe) {
 		e.Message += ": " + oe.Reason
-		e = e.With("operation", oe.Index)
+		if oe.Index >= 0 {
+			e = e.With("operation", oe.Index)
+		}
 	}
 	var le *LimitError
 	if errors.As(err, &le) {

@@ -83,17 +83,22 @@ func (s *store) load(context.Context, *http.Request) (patch.Resource, error) {
 	}, nil
 }
 
-func (s *store) save(_ context.Context, _ *http.Request, prev patch.Resource, doc []byte) (conditional.Validators, error) {
+func (s *store) save(_ context.Context, _ *http.Request, prev patch.Resource, doc []byte) (patch.Resource, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if prev.Validators.ETag != etag.FromVersion(s.version) {
-		return conditional.Validators{}, patch.ErrStale // someone wrote first
+		return patch.Resource{}, patch.ErrStale // someone wrote first
 	}
 	if bytes.Contains(doc, []byte(`"id":`)) && !bytes.Contains(doc, []byte(`"id":7`)) {
-		return conditional.Validators{}, httperr.New(422, httperr.CodeUnprocessable, "id is immutable")
+		return patch.Resource{}, httperr.New(422, httperr.CodeUnprocessable, "id is immutable")
 	}
 	s.doc, s.version = doc, s.version+1
-	return conditional.Validators{ETag: etag.FromVersion(s.version)}, nil
+	// The stored representation is the 200's body: what a GET now returns
+	// under this ETag.
+	return patch.Resource{
+		Doc:        bytes.Clone(s.doc),
+		Validators: conditional.Validators{ETag: etag.FromVersion(s.version)},
+	}, nil
 }
 
 func ExampleHandler() {

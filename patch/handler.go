@@ -34,15 +34,20 @@ var (
 	ErrRejected = errors.New("patch: patched document rejected")
 )
 
-// Resource is the current state of the resource a PATCH targets.
+// Resource is a representation of the resource a PATCH targets, with its
+// validators: the current state from [LoadFunc], or the stored state from
+// [StoreFunc], which is what the 200 response carries.
 type Resource struct {
-	// Doc is the current JSON representation.
+	// Doc is the JSON representation. From StoreFunc: the bytes a GET would
+	// now return, which are the body of the 200; empty means doc was stored
+	// byte for byte, and doc is answered.
 	Doc []byte
-	// Validators are Doc's validators, checked against If-Match and
-	// If-Unmodified-Since (conditional.Validators).
+	// Validators are Doc's validators: from LoadFunc, checked against
+	// If-Match and If-Unmodified-Since (conditional.Validators); from
+	// StoreFunc, sent as ETag and Last-Modified.
 	Validators conditional.Validators
-	// ContentType is the media type of the 200 response's body.
-	// Default "application/json".
+	// ContentType is the media type of Doc. The 200 response uses
+	// StoreFunc's, else LoadFunc's, else "application/json".
 	ContentType string
 }
 
@@ -50,8 +55,13 @@ type Resource struct {
 // [ErrNotFound]. Any other error becomes a 500 (logged, never shown).
 type LoadFunc func(ctx context.Context, r *http.Request) (Resource, error)
 
-// StoreFunc validates the patched document doc and stores it as the new
-// state of the resource, and returns the new validators.
+// StoreFunc validates the patched document doc, stores it as the new state
+// of the resource, and returns the stored representation and its
+// validators: what a GET would now answer. A store that adds server-managed
+// members (an "updated_at", a revision) or normalises the document returns
+// its own bytes in Doc, so that the 200 body and a later GET under the same
+// strong ETag are the same bytes (RFC 9110 §8.8.3); a store that keeps doc
+// as is may leave Doc empty.
 //
 // It must be atomic with respect to prev: store doc only if the resource
 // still has prev.Validators (compare-and-swap: under the lock or in the
@@ -63,7 +73,7 @@ type LoadFunc func(ctx context.Context, r *http.Request) (Resource, error)
 //
 // To reject the document return [ErrRejected] (422) or an [*httperr.Error],
 // which is written as is. Any other error becomes a 500.
-type StoreFunc func(ctx context.Context, r *http.Request, prev Resource, doc []byte) (conditional.Validators, error)
+type StoreFunc func(ctx context.Context, r *http.Request, prev Resource, doc []byte) (Resource, error)
 
 // Handler returns an http.Handler that serves PATCH (RFC 5789) for one kind
 // of resource:
@@ -82,9 +92,10 @@ type StoreFunc func(ctx context.Context, r *http.Request, prev Resource, doc []b
 //     limit.
 //  5. store validates and writes atomically (see [StoreFunc]); 422 when it
 //     rejects the result.
-//  6. 200 with the new representation, its ETag and Last-Modified; or 204
-//     with the validators when [Options.NoContent] is set or the client
-//     sent "Prefer: return=minimal" (RFC 7240 §4.2).
+//  6. 200 with the representation store returned — not the patched bytes,
+//     which the store may have changed — with its ETag and Last-Modified;
+//     or 204 with the validators when [Options.NoContent] is set or the
+//     client sent "Prefer: return=minimal" (RFC 7240 §4.2).
 //
 // OPTIONS gets 204 with Allow and Accept-Patch; other methods get 405. Every
 // error goes through [Options.ErrorWriter]. load and store must not be nil.
@@ -184,11 +195,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			httperr.Write(w, r, h.errw, HTTPError(err))
 			return
 		}
-		v, err := h.store(ctx, r, cur, out)
+		stored, err := h.store(ctx, r, cur, out)
 		var he *httperr.Error
 		switch {
 		case err == nil:
-			h.success(w, r, cur, out, v)
+			if len(stored.Doc) == 0 {
+				stored.Doc = out
+			}
+			if stored.ContentType == "" {
+				stored.ContentType = cur.ContentType
+			}
+			h.success(w, r, stored)
 			return
 		case errors.Is(err, ErrStale):
 			if attempt < h.retries {
@@ -243,8 +260,12 @@ func (h *handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	return body, nil
 }
 
-func (h *handler) success(w http.ResponseWriter, r *http.Request, cur Resource, out []byte, v conditional.Validators) {
+// success answers with the stored representation: a body that differs from
+// what a GET returns under the same strong ETag would break the validator's
+// promise (RFC 9110 §8.8.3).
+func (h *handler) success(w http.ResponseWriter, r *http.Request, stored Resource) {
 	hdr := w.Header()
+	v := stored.Validators
 	if !v.ETag.IsZero() {
 		hdr.Set("ETag", v.ETag.String())
 	}
@@ -265,14 +286,14 @@ func (h *handler) success(w http.ResponseWriter, r *http.Request, cur Resource, 
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	ct := cur.ContentType
+	ct := stored.ContentType
 	if ct == "" {
 		ct = "application/json"
 	}
 	hdr.Set("Content-Type", ct)
-	hdr.Set("Content-Length", strconv.Itoa(len(out)))
+	hdr.Set("Content-Length", strconv.Itoa(len(stored.Doc)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(out)
+	_, _ = w.Write(stored.Doc)
 }
 
 func (h *handler) internal(w http.ResponseWriter, r *http.Request, msg string, err error) {

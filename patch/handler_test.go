@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/httpsem/httpsem/conditional"
 	"github.com/httpsem/httpsem/etag"
@@ -46,20 +47,20 @@ func (s *memStore) load(_ context.Context, _ *http.Request) (Resource, error) {
 	return res, nil
 }
 
-func (s *memStore) store(_ context.Context, _ *http.Request, prev Resource, doc []byte) (conditional.Validators, error) {
+func (s *memStore) store(_ context.Context, _ *http.Request, prev Resource, doc []byte) (Resource, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.exists || !etag.StrongMatch(prev.Validators.ETag, etag.FromVersion(s.version)) {
-		return conditional.Validators{}, ErrStale
+		return Resource{}, ErrStale
 	}
 	if s.validate != nil {
 		if err := s.validate(doc); err != nil {
-			return conditional.Validators{}, err
+			return Resource{}, err
 		}
 	}
 	s.version++
 	s.doc = bytes.Clone(doc)
-	return conditional.Validators{ETag: etag.FromVersion(s.version)}, nil
+	return Resource{Doc: bytes.Clone(s.doc), Validators: conditional.Validators{ETag: etag.FromVersion(s.version)}}, nil
 }
 
 func (s *memStore) tag() string {
@@ -366,10 +367,97 @@ func TestHandlerNoLostUpdates(t *testing.T) {
 func TestHandlerStaleExhaustsRetries(t *testing.T) {
 	t.Parallel()
 	st := newMemStore(`{}`)
-	h := Handler(Options{MaxRetries: -1}, st.load, func(context.Context, *http.Request, Resource, []byte) (conditional.Validators, error) {
-		return conditional.Validators{}, ErrStale
+	h := Handler(Options{MaxRetries: -1}, st.load, func(context.Context, *http.Request, Resource, []byte) (Resource, error) {
+		return Resource{}, ErrStale
 	})
 	res := do(t, serve(t, h), http.MethodPatch, MergePatchType, `{"a":1}`)
 	assert.Equal(t, 409, res.status)
 	assert.Equal(t, httperr.CodeConflict, errorCode(t, res.body))
+}
+
+// stampStore is a store that adds a server-managed member and normalises the
+// document, the way a database row with an updated_at column does.
+type stampStore struct {
+	mu       sync.Mutex
+	doc      []byte
+	version  uint64
+	ctype    string // the ContentType the store returns; "" leaves it to the handler
+	verbatim bool   // return an empty Doc: "stored byte for byte"
+}
+
+func (s *stampStore) load(context.Context, *http.Request) (Resource, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Resource{Doc: bytes.Clone(s.doc), Validators: s.validators(), ContentType: "application/vnd.doc+json"}, nil
+}
+
+func (s *stampStore) validators() conditional.Validators {
+	return conditional.Validators{ETag: etag.FromVersion(s.version), LastModified: time.Unix(1_700_000_000+int64(s.version), 0)}
+}
+
+func (s *stampStore) store(_ context.Context, _ *http.Request, prev Resource, doc []byte) (Resource, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev.Validators.ETag != etag.FromVersion(s.version) {
+		return Resource{}, ErrStale
+	}
+	s.version++
+	if s.verbatim {
+		s.doc = bytes.Clone(doc)
+		return Resource{Validators: s.validators(), ContentType: s.ctype}, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return Resource{}, ErrRejected
+	}
+	m["updated_at"] = s.version
+	stored, err := json.Marshal(m) // sorted members: not the patched bytes
+	if err != nil {
+		return Resource{}, err
+	}
+	s.doc = stored
+	return Resource{Doc: bytes.Clone(stored), Validators: s.validators(), ContentType: s.ctype}, nil
+}
+
+// TestHandlerAnswersStoredRepresentation: the 200 carries what the store
+// stored, not the patched bytes, so that it equals the body of a GET under
+// the same strong ETag (RFC 9110 §8.8.3); the headers carry the stored
+// representation's validators and media type.
+func TestHandlerAnswersStoredRepresentation(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		ctype    string
+		verbatim bool
+		patch    string
+		want     string // 200 body and stored document
+		wantType string
+	}{
+		{"store adds a member", "application/json", false, `{"z":1,"a":2}`, `{"a":2,"b":0,"updated_at":2,"z":1}`, "application/json"},
+		{"store type falls back to load's", "", false, `{"b":null}`, `{"updated_at":2}`, "application/vnd.doc+json"},
+		{"empty Doc means stored as is", "", true, `{"z":1}`, `{"b":0,"z":1}`, "application/vnd.doc+json"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := &stampStore{doc: []byte(`{"b":0}`), version: 1, ctype: tc.ctype, verbatim: tc.verbatim}
+			srv := serve(t, Handler(Options{}, st.load, st.store))
+			res := do(t, srv, http.MethodPatch, MergePatchType, tc.patch)
+			require.Equal(t, 200, res.status, res.body)
+			cur, err := st.load(context.Background(), nil)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, res.body)
+			assert.Equal(t, string(cur.Doc), res.body, "200 body = stored representation")
+			assert.Equal(t, cur.Validators.ETag.String(), res.header.Get("ETag"))
+			assert.Equal(t, cur.Validators.LastModified.UTC().Format(http.TimeFormat), res.header.Get("Last-Modified"))
+			assert.Equal(t, tc.wantType, res.header.Get("Content-Type"))
+			assert.Equal(t, fmt.Sprint(len(tc.want)), res.header.Get("Content-Length"))
+
+			// RFC 7240 §4.2: minimal gets the stored validators, no body.
+			res = do(t, srv, http.MethodPatch, MergePatchType, `{}`, "Prefer", "return=minimal")
+			require.Equal(t, 204, res.status, res.body)
+			assert.Empty(t, res.body)
+			assert.Equal(t, etag.FromVersion(3).String(), res.header.Get("ETag"))
+		})
+	}
 }

@@ -1,11 +1,15 @@
 package patch
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/httpsem/httpsem/httperr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -145,6 +149,67 @@ func TestOpErrorNamesOperation(t *testing.T) {
 	he := HTTPError(err)
 	assert.Equal(t, 409, he.Status)
 	assert.Equal(t, 1, he.Extra["operation"])
+}
+
+// TestHTTPError: the envelope names the failed operation only when the
+// error is about one JSON Patch operation; an error about the whole patch
+// (RFC 5789 §2.2 malformed patch document) has no "operation" member.
+func TestHTTPError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		media   string
+		patch   string
+		status  int
+		code    string
+		message string
+		extra   map[string]any // nil: no extra member at all
+	}{
+		// RFC 7396 §2: a merge patch is one JSON value; no operations.
+		{"malformed merge patch", MergePatchType, `{"a":`, 400, httperr.CodeBadRequest,
+			"malformed patch document: the patch is not valid JSON", nil},
+		// RFC 8259 §4: names should be unique; a repeat is ambiguous.
+		{"merge patch repeats a member", MergePatchType, `{"a":1,"a":2}`, 400, httperr.CodeBadRequest,
+			"malformed patch document: an object in the patch repeats a member name", nil},
+		// RFC 6902 §3: the document is an array; no operation to name.
+		{"json patch not an array", JSONPatchType, `{"op":"add"}`, 400, httperr.CodeBadRequest,
+			"malformed patch document: a JSON Patch must be an array of operations", nil},
+		{"json patch not json", JSONPatchType, `[`, 400, httperr.CodeBadRequest,
+			"malformed patch document: the patch is not valid JSON", nil},
+		// RFC 6902 §4.1: "add" needs "value"; operation 1 is at fault.
+		{"json patch operation malformed", JSONPatchType, `[{"op":"add","path":"/b","value":1},{"op":"add","path":"/c"}]`, 400, httperr.CodeBadRequest,
+			`malformed patch document: missing "value"`, map[string]any{"operation": 1}},
+		// RFC 6902 §4.6: a failed test is operation 0's conflict.
+		{"json patch test failed", JSONPatchType, `[{"op":"test","path":"/a","value":2}]`, 409, httperr.CodeConflict,
+			"the patch does not apply to the current document: test failed: the value differs", map[string]any{"operation": 0}},
+		{"limit", JSONPatchType, `[{"op":"remove","path":"/a"},{"op":"remove","path":"/a"},{"op":"remove","path":"/a"}]`, 422, httperr.CodeUnprocessable,
+			"patch exceeds a limit", map[string]any{"limit": "operations", "max": int64(2)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := NewPatcher(Options{MaxOperations: 2}).Apply(tc.media, []byte(`{"a":1}`), []byte(tc.patch))
+			require.Error(t, err)
+			he := HTTPError(err)
+			assert.Equal(t, tc.status, he.Status)
+			assert.Equal(t, tc.code, he.Code)
+			assert.Equal(t, tc.message, he.Message)
+			assert.Equal(t, tc.extra, he.Extra)
+
+			rec := httptest.NewRecorder()
+			httperr.Write(rec, httptest.NewRequest(http.MethodPatch, "/", nil), nil, he)
+			var env struct {
+				Error map[string]any `json:"error"`
+			}
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &env), rec.Body.String())
+			op, has := env.Error["operation"]
+			if want, ok := tc.extra["operation"]; ok {
+				assert.EqualValues(t, want, op)
+			} else {
+				assert.False(t, has, "no operation member: %s", rec.Body.String())
+			}
+		})
+	}
 }
 
 func TestLimits(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -38,11 +37,9 @@ type document struct {
 	Title     string    `json:"title"`
 	Content   string    `json:"content"`
 	CreatedAt time.Time `json:"created_at"`
-	// updatedAt is sent as Last-Modified only: a member that the server
-	// changes on every write would make the document a PATCH client sends
-	// differ from the one stored (patch.Handler answers with the patched
-	// document as is).
-	updatedAt time.Time
+	// UpdatedAt is also Last-Modified. The server sets it on every write;
+	// a PATCH answers the document as stored, with the new value.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // documentInput is what clients send (POST, PUT) and patch (PATCH): the
@@ -80,7 +77,7 @@ func (rec *docRecord) validators() conditional.Validators {
 	}
 	// The revision comes from a store-wide counter, so a document deleted
 	// and created again at the same id never reuses an old ETag.
-	return conditional.Validators{ETag: etag.FromVersion(rec.rev), LastModified: rec.doc.updatedAt, Exists: true}
+	return conditional.Validators{ETag: etag.FromVersion(rec.rev), LastModified: rec.doc.UpdatedAt, Exists: true}
 }
 
 // documentStore holds the documents. Its mutex covers the precondition check
@@ -101,7 +98,7 @@ func newDocumentStore(now func() time.Time) *documentStore {
 // put stores in as document id, created now or updated; the caller holds mu.
 func (s *documentStore) put(id string, in documentInput) *docRecord {
 	// Last-Modified has one-second resolution; keeping the stored times at
-	// that resolution makes created_at agree with it.
+	// that resolution makes created_at and updated_at agree with it.
 	t := s.now().UTC().Truncate(time.Second)
 	rec := s.byID[id]
 	if rec == nil {
@@ -110,7 +107,7 @@ func (s *documentStore) put(id string, in documentInput) *docRecord {
 	}
 	s.rev++
 	rec.rev = s.rev
-	rec.doc.Title, rec.doc.Content, rec.doc.updatedAt = *in.Title, *in.Content, t
+	rec.doc.Title, rec.doc.Content, rec.doc.UpdatedAt = *in.Title, *in.Content, t
 	return rec
 }
 
@@ -257,35 +254,53 @@ func (s *server) loadDocument(_ context.Context, r *http.Request) (patch.Resourc
 	if rec == nil {
 		return patch.Resource{}, patch.ErrNotFound
 	}
-	doc, err := json.Marshal(rec.doc)
+	doc, err := jsonRepresentation(rec.doc)
 	if err != nil {
 		return patch.Resource{}, err
 	}
 	return patch.Resource{Doc: doc, Validators: rec.validators(), ContentType: jsonType}, nil
 }
 
-// storeDocument is the patch.StoreFunc of documents: id and created_at are
-// read-only, title and content are validated as for PUT, and the write
-// happens only over the revision that was loaded (compare-and-swap).
-func (s *server) storeDocument(_ context.Context, r *http.Request, prev patch.Resource, doc []byte) (conditional.Validators, error) {
+// storeDocument is the patch.StoreFunc of documents: id, created_at and
+// updated_at are read-only, title and content are validated as for PUT, and
+// the write happens only over the revision that was loaded
+// (compare-and-swap). It answers the document as stored, with the
+// updated_at the write set: the bytes a GET returns under the new ETag.
+func (s *server) storeDocument(_ context.Context, r *http.Request, prev patch.Resource, doc []byte) (patch.Resource, error) {
 	var d document
 	if e := unmarshalStrict(doc, &d); e != nil {
-		return conditional.Validators{}, e
+		return patch.Resource{}, e
 	}
 	in := documentInput{Title: &d.Title, Content: &d.Content}
 	if e := in.validate(); e != nil {
-		return conditional.Validators{}, e
+		return patch.Resource{}, e
 	}
+	stored, err := s.storeDocumentLocked(r.PathValue("id"), prev, d, in)
+	if err != nil {
+		return patch.Resource{}, err
+	}
+	// Encoded after the lock is released: the copy is what was stored.
+	body, err := jsonRepresentation(stored.doc)
+	if err != nil {
+		return patch.Resource{}, err
+	}
+	return patch.Resource{Doc: body, Validators: stored.validators(), ContentType: jsonType}, nil
+}
+
+// storeDocumentLocked is the compare-and-swap of storeDocument, under the
+// store's lock; it returns a copy of the stored record.
+func (s *server) storeDocumentLocked(id string, prev patch.Resource, d document, in documentInput) (*docRecord, error) {
 	s.docs.mu.Lock()
 	defer s.docs.mu.Unlock()
-	rec := s.docs.byID[r.PathValue("id")]
+	rec := s.docs.byID[id]
 	if rec == nil || rec.validators().ETag != prev.Validators.ETag {
-		return conditional.Validators{}, patch.ErrStale
+		return nil, patch.ErrStale
 	}
-	if d.ID != rec.doc.ID || !d.CreatedAt.Equal(rec.doc.CreatedAt) {
-		return conditional.Validators{}, unprocessable(`Fields "id" and "created_at" are read-only.`)
+	if d.ID != rec.doc.ID || !d.CreatedAt.Equal(rec.doc.CreatedAt) || !d.UpdatedAt.Equal(rec.doc.UpdatedAt) {
+		return nil, unprocessable(`Fields "id", "created_at" and "updated_at" are read-only.`)
 	}
-	return s.docs.put(rec.doc.ID, in).validators(), nil
+	stored := *s.docs.put(rec.doc.ID, in)
+	return &stored, nil
 }
 
 // deleteDocument serves DELETE /documents/{id}: 204 when the precondition

@@ -10,7 +10,19 @@ import (
 	"strings"
 
 	"github.com/httpsem/httpsem/httperr"
+	"github.com/httpsem/httpsem/negotiate"
 )
+
+// jsonRepresentation encodes v with the encoder GET renders JSON with, so
+// that a PATCH answers the very bytes a GET returns under the same strong
+// ETag (RFC 9110 §8.8.3).
+func jsonRepresentation(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := negotiate.JSON().EncodeFunc(&buf, v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
 
 // decodeJSON reads one JSON object of at most maxJSONBody bytes from r into
 // dst, rejecting unknown members and trailing data. Syntax errors are 400, a

@@ -185,6 +185,10 @@ func TestUsersPatch(t *testing.T) {
 			}},
 		{name: "json patch", ctype: jsonPatch, body: `[{"op":"test","path":"/name","value":"Ada Lovelace"},{"op":"replace","path":"/address/city","value":"Paris"}]`, status: 200,
 			check: func(t *testing.T, u map[string]any) { assert.Equal(t, "Paris", u["address"].(map[string]any)["city"]) }},
+		// Remove and add moves "phone" to the end of the patched document;
+		// the stored user keeps its member order.
+		{name: "json patch reorders members", ctype: jsonPatch, body: `[{"op":"remove","path":"/phone"},{"op":"add","path":"/phone","value":"\u0031"}]`, status: 200,
+			check: func(t *testing.T, u map[string]any) { assert.Equal(t, "1", u["phone"]) }},
 		// RFC 9110 §13.1.1: a stale If-Match fails.
 		{name: "stale If-Match", ctype: merge, body: `{"name":"X"}`, ifMatch: "stale", status: 412, code: "CONFLICT"},
 		// RFC 5789 §2.2 malformed patch document.
@@ -240,7 +244,9 @@ func TestUsersPatch(t *testing.T) {
 			newTag := res.Header.Get("ETag")
 			assert.NotEqual(t, tag, newTag)
 			assert.Equal(t, newTag, after.Header.Get("ETag"))
-			assert.JSONEq(t, string(after.body), string(res.body))
+			// RFC 9110 §8.8.3: one strong ETag, one sequence of bytes; the
+			// 200 is the user as stored, not the patched document.
+			assert.Equal(t, string(after.body), string(res.body))
 			tc.check(t, res.json(t))
 		})
 	}
@@ -332,17 +338,29 @@ func TestDocuments(t *testing.T) {
 	}
 	assert.Equal(t, 428, patchDoc("application/merge-patch+json", `{"content":"x"}`).StatusCode)
 	assert.Equal(t, 412, patchDoc("application/merge-patch+json", `{"content":"x"}`, "If-Match", tag2).StatusCode)
+	clock.Advance(2 * time.Second)
 	r = patchDoc("application/merge-patch+json", `{"content":"v4"}`, "If-Match", tag3)
 	require.Equal(t, 200, r.StatusCode, "body: %s", r.body)
 	tag4 := r.Header.Get("ETag")
+	// The 200 is the document as stored, with the updated_at the write set:
+	// the bytes a GET returns under the same strong ETag (RFC 9110 §8.8.3).
+	lm4 := r.Header.Get("Last-Modified")
+	assert.Equal(t, clock.Now().Format(http.TimeFormat), lm4)
+	updated, err := time.Parse(time.RFC3339, r.json(t)["updated_at"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, lm4, updated.Format(http.TimeFormat))
+	g := ts.do(t, "GET", loc, "")
+	assert.Equal(t, tag4, g.Header.Get("ETag"))
+	assert.Equal(t, string(g.body), string(r.body))
 	r = patchDoc("application/json-patch+json", `[{"op":"test","path":"/content","value":"v4"},{"op":"replace","path":"/title","value":"Plan B"}]`, "If-Match", tag4)
 	require.Equal(t, 200, r.StatusCode, "body: %s", r.body)
 	tag5 := r.Header.Get("ETag")
 	assert.Equal(t, "Plan B", r.json(t)["title"])
 	assert.Equal(t, 409, patchDoc("application/json-patch+json", `[{"op":"test","path":"/content","value":"v1"}]`, "If-Match", tag5).StatusCode)
 	assert.Equal(t, 422, patchDoc("application/merge-patch+json", `{"title":null}`, "If-Match", tag5).StatusCode)
-	assert.Equal(t, 422, patchDoc("application/merge-patch+json", `{"id":"9"}`, "If-Match", tag5).StatusCode)     // read-only
-	assert.Equal(t, 422, patchDoc("application/merge-patch+json", `{"owner":"me"}`, "If-Match", tag5).StatusCode) // unknown member
+	assert.Equal(t, 422, patchDoc("application/merge-patch+json", `{"id":"9"}`, "If-Match", tag5).StatusCode)                            // read-only
+	assert.Equal(t, 422, patchDoc("application/merge-patch+json", `{"updated_at":"2000-01-01T00:00:00Z"}`, "If-Match", tag5).StatusCode) // read-only
+	assert.Equal(t, 422, patchDoc("application/merge-patch+json", `{"owner":"me"}`, "If-Match", tag5).StatusCode)                        // unknown member
 	assert.Equal(t, 400, patchDoc("application/json-patch+json", `[{"op":"nope","path":"/x"}]`, "If-Match", tag5).StatusCode)
 	assert.Equal(t, 415, patchDoc("application/json", `{"title":"x"}`, "If-Match", tag5).StatusCode)
 	assert.Equal(t, 404, ts.do(t, "PATCH", "/documents/none", `{}`, "Content-Type", "application/merge-patch+json", "If-Match", tag5).StatusCode)

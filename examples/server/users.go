@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"strconv"
@@ -161,7 +160,7 @@ func (s *server) loadUser(_ context.Context, r *http.Request) (patch.Resource, e
 	if !ok {
 		return patch.Resource{}, patch.ErrNotFound
 	}
-	doc, err := json.Marshal(rec.user)
+	doc, err := jsonRepresentation(rec.user)
 	if err != nil {
 		return patch.Resource{}, err
 	}
@@ -172,24 +171,31 @@ func (s *server) loadUser(_ context.Context, r *http.Request) (patch.Resource, e
 // document and stores it only over the revision that was loaded
 // (compare-and-swap under the store's lock), so a concurrent PATCH that came
 // first turns this one into a 412 (or a re-apply when it had no If-Match).
-func (s *server) storeUser(_ context.Context, r *http.Request, prev patch.Resource, doc []byte) (conditional.Validators, error) {
+// It answers the user as stored and as GET renders it: decoding normalises
+// the patched document (member order, number spelling, escapes), and the
+// 200 must carry the bytes the new strong ETag stands for.
+func (s *server) storeUser(_ context.Context, r *http.Request, prev patch.Resource, doc []byte) (patch.Resource, error) {
 	id := r.PathValue("id")
 	var nu user
 	if e := unmarshalStrict(doc, &nu); e != nil {
-		return conditional.Validators{}, e // 422: e.g. "email" is no longer a string
+		return patch.Resource{}, e // 422: e.g. "email" is no longer a string
 	}
 	if e := nu.validate(id); e != nil {
-		return conditional.Validators{}, e
+		return patch.Resource{}, e
+	}
+	stored, err := jsonRepresentation(nu)
+	if err != nil {
+		return patch.Resource{}, err
 	}
 	s.users.mu.Lock()
 	defer s.users.mu.Unlock()
 	rec, ok := s.users.byID[id]
 	if !ok || rec.validators(jsonType).ETag != prev.Validators.ETag {
-		return conditional.Validators{}, patch.ErrStale
+		return patch.Resource{}, patch.ErrStale
 	}
 	s.users.rev++
 	rec.user, rec.rev, rec.modified = nu, s.users.rev, s.users.now()
-	return rec.validators(jsonType), nil
+	return patch.Resource{Doc: stored, Validators: rec.validators(jsonType), ContentType: jsonType}, nil
 }
 
 // setValidators sends the validators of the representation being served.
