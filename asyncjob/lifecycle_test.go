@@ -73,6 +73,7 @@ func TestLifecycleCompleted(t *testing.T) {
 	assert.Equal(t, "/reports/files/1.pdf", resp.Header.Get("Location"))
 	assert.Equal(t, "/reports/files/1.pdf", doc.ResultURL)
 	assert.Equal(t, 100, doc.Progress)
+	assert.Empty(t, doc.Message, "a progress note does not outlive the work it described")
 	// Preconditions are not evaluated for a 303 (RFC 9110 §13.2.1).
 	resp, _ = l.do("GET", "/jobs/"+doc.JobID, map[string]string{"If-None-Match": "*"}, "")
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)

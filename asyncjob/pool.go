@@ -247,6 +247,9 @@ func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) {
 		}
 		c.FinishedAt = now
 		c.ExpiresAt = now.Add(m.opts.Retention)
+		// The progress note described the work in flight; on a terminal
+		// record it would be stale ("aggregating orders" on a finished job).
+		c.Message = ""
 		if jerr != nil {
 			c.State, c.Error = StateFailed, jerr
 		} else {
