@@ -19,7 +19,7 @@ type Preferences struct {
 
 // maxWaitSeconds bounds the parsed wait value so that it converts to a
 // time.Duration without overflow; Options.MaxWait clamps it much further.
-const maxWaitSeconds = 1 << 31
+const maxWaitSeconds = header.MaxDeltaSeconds
 
 // ParsePrefer returns the respond-async and wait preferences of the Prefer
 // fields of h. Per RFC 7240 §2, preference names are case-insensitive, only
@@ -45,7 +45,7 @@ func ParsePrefer(h http.Header) Preferences {
 		case header.EqualFold(name, "wait"):
 			if !seenWait {
 				seenWait = true
-				if n, ok := deltaSeconds(value); ok {
+				if n, ok := header.ParseDeltaSeconds(value); ok {
 					p.Wait, p.HasWait = n, true
 				}
 			}
@@ -53,22 +53,4 @@ func ParsePrefer(h http.Header) Preferences {
 		return !(seenAsync && seenWait)
 	})
 	return p
-}
-
-// deltaSeconds parses 1*DIGIT (RFC 9111 §1.2.2), saturating large values.
-func deltaSeconds(s string) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if n < maxWaitSeconds {
-			n = n*10 + int64(c-'0')
-		}
-	}
-	return min(n, maxWaitSeconds), true
 }

@@ -1,11 +1,15 @@
 package cache
 
-import "time"
+import (
+	"time"
+
+	"github.com/httpsem/httpsem/internal/header"
+)
 
 // MaxDeltaSeconds is the largest delta-seconds value this package represents:
 // 2^31 seconds, about 68 years. RFC 9111 §1.2.2 tells a recipient to use this
 // value for any larger argument, so parsing and [Seconds] clamp to it.
-const MaxDeltaSeconds = 1 << 31
+const MaxDeltaSeconds = header.MaxDeltaSeconds
 
 // Delta is a delta-seconds directive argument (RFC 9111 §1.2.2): a whole number
 // of seconds from 0 to [MaxDeltaSeconds], or absent. The zero Delta is absent,

@@ -174,7 +174,7 @@ func (p *parser) freshness(d *Delta, bit uint16, val string, ok bool) {
 		return
 	}
 	p.seen |= bit
-	n, valid := deltaSeconds(val)
+	n, valid := header.ParseDeltaSeconds(val)
 	if !ok || !valid {
 		n = 0
 	}
@@ -188,7 +188,7 @@ func (p *parser) optional(d *Delta, bit uint16, val string, ok bool) {
 	if p.seen&bit != 0 || !ok {
 		return
 	}
-	n, valid := deltaSeconds(val)
+	n, valid := header.ParseDeltaSeconds(val)
 	if !valid {
 		return
 	}
@@ -250,22 +250,4 @@ func argument(s string) (string, bool) {
 		b.WriteByte(inner[i])
 	}
 	return b.String(), true
-}
-
-// deltaSeconds parses 1*DIGIT, clamping to MaxDeltaSeconds (RFC 9111 §1.2.2).
-func deltaSeconds(s string) (int64, bool) {
-	if s == "" {
-		return 0, false
-	}
-	var n int64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		if n <= MaxDeltaSeconds {
-			n = n*10 + int64(c-'0')
-		}
-	}
-	return clampSeconds(n), true
 }
