@@ -22,8 +22,10 @@ import (
 // The policy applies whatever the method; a "no-store" on a POST that returns
 // a token is exactly what [Credentials] is for. The middleware neither
 // buffers nor delays the body: it edits the header at the moment the handler
-// commits it. Directive strings are formatted once, here; the returned
-// middleware is safe for concurrent use.
+// commits it. Directive strings are formatted once, here, and the header
+// values it sets are shared by every response so that the middleware
+// allocates nothing per request: replace them with Header.Set, never modify
+// the slice in place. The returned middleware is safe for concurrent use.
 func Middleware(opts Options) func(http.Handler) http.Handler {
 	m := &middleware{
 		control:     opts.Control.String(),
@@ -49,6 +51,10 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 			return true
 		})
 	}
+	m.controlV = one(m.control)
+	m.authorizedV = one(m.authorized)
+	m.serverErrorV = one(m.serverError)
+	m.varyV = one(m.varyLine)
 	m.opts = response.Options{OnCommit: m.commit}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -71,7 +77,13 @@ type middleware struct {
 	varyLine    string   // vary joined, for a response without Vary
 	pool        *response.Pool
 	opts        response.Options
+
+	// Shared header values (capacity 1, so an Add reallocates rather than
+	// writing into them).
+	controlV, authorizedV, serverErrorV, varyV []string
 }
+
+func one(v string) []string { return []string{v}[:1:1] }
 
 func (m *middleware) commit(c *response.Commit) bool {
 	h := c.Header
@@ -80,13 +92,13 @@ func (m *middleware) commit(c *response.Commit) bool {
 		if _, set := h["Cache-Control"]; set && m.honor5xx {
 			return false
 		}
-		h["Cache-Control"] = []string{m.serverError}
+		h["Cache-Control"] = m.serverErrorV
 	case s >= 200 && s < 300 || s == http.StatusNotModified:
 		if len(m.vary) > 0 {
 			if _, set := h["Vary"]; set {
 				header.AddVary(h, m.vary...)
 			} else {
-				h["Vary"] = []string{m.varyLine}
+				h["Vary"] = m.varyV
 			}
 		}
 		if m.control == "" {
@@ -98,11 +110,11 @@ func (m *middleware) commit(c *response.Commit) bool {
 		if _, set := h["Expires"]; set {
 			return false
 		}
-		v := m.control
+		v := m.controlV
 		if _, auth := c.Request.Header["Authorization"]; auth {
-			v = m.authorized
+			v = m.authorizedV
 		}
-		h["Cache-Control"] = []string{v}
+		h["Cache-Control"] = v
 	}
 	return false
 }

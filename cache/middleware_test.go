@@ -281,3 +281,41 @@ func TestPrivateIfAuthorized(t *testing.T) {
 	assert.Equal(t, Control{Private: true, MaxAge: Seconds(31536000), Immutable: true}, PrivateIfAuthorized(authorized, StaticAsset()))
 	assert.Equal(t, RealTime(), PrivateIfAuthorized(authorized, RealTime()))
 }
+
+// The policy values are shared between responses to keep the middleware
+// allocation-free; a handler (or outer middleware) that adds to them after
+// the commit must not change what the next response gets.
+func TestMiddlewareSharedValuesStayIntact(t *testing.T) {
+	t.Parallel()
+	h := Middleware(Options{Control: PublicListing(), Vary: []string{"Accept"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		w.Header().Add("Cache-Control", "no-transform")
+		w.Header().Add("Vary", "Origin")
+	}))
+	for i := 0; i < 3; i++ {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.Equal(t, []string{"public, max-age=60", "no-transform"}, rec.Header()["Cache-Control"])
+		assert.Equal(t, []string{"Accept", "Origin"}, rec.Header()["Vary"])
+	}
+}
+
+func TestMiddlewareAllocatesNothing(t *testing.T) {
+	h := Middleware(Options{Control: PublicListing(), Vary: []string{"Accept"}})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	}))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	w := &headerOnly{h: http.Header{}}
+	allocs := testing.AllocsPerRun(200, func() {
+		clear(w.h)
+		h.ServeHTTP(w, req)
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, "public, max-age=60", w.h.Get("Cache-Control"))
+}
+
+type headerOnly struct{ h http.Header }
+
+func (w *headerOnly) Header() http.Header         { return w.h }
+func (w *headerOnly) Write(p []byte) (int, error) { return len(p), nil }
+func (w *headerOnly) WriteHeader(int)             {}
