@@ -11,29 +11,12 @@ import (
 
 	"github.com/httpsem/httpsem/asyncjob"
 	"github.com/httpsem/httpsem/asyncjob/redisstore"
+	"github.com/httpsem/httpsem/internal/testenv"
 )
 
-// clock is a settable clock for lease and expiry tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+func newClock() *testenv.Clock { return testenv.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)) }
 
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newJob(c *clock) *asyncjob.Job {
+func newJob(c *testenv.Clock) *asyncjob.Job {
 	return &asyncjob.Job{ID: asyncjob.NewID(), Kind: "k", State: asyncjob.StateAccepted, CreatedAt: c.Now(), Payload: []byte("not json \x00 bytes")}
 }
 
