@@ -50,17 +50,112 @@ func Type(w http.ResponseWriter, r *http.Request, offers ...string) (offer strin
 // nothing for up to 16 offers, runs in time linear in the length of accept
 // for a fixed set of offers, and is safe for concurrent use.
 func SelectType(accept []string, offers []string) int {
+	if i, ok := selectOne(accept, offers); ok {
+		return i
+	}
 	if len(offers) > chunk {
 		// More offers than the stack buffer holds (rare): parse them once
 		// on the heap.
 		return selectParsed(accept, parseOffers(offers))
 	}
-	var buf [chunk]mediaRange
-	parsed := buf[:len(offers)]
-	for i, o := range offers {
-		parsed[i], _ = parseOffer(o) // an invalid offer stays zero: typ == ""
+	// Most servers offer a handful of types; a smaller array is cheaper to
+	// clear than the full chunk. The offers are stored into the arrays
+	// directly, not through a slice, so that the compiler knows the stores
+	// stay on the stack and needs no write barriers for their strings.
+	if len(offers) <= smallOffers {
+		var buf [smallOffers]mediaRange
+		for i, o := range offers {
+			buf[i], _ = parseOffer(o) // an invalid offer stays zero: typ == ""
+		}
+		return selectParsed(accept, buf[:len(offers)])
 	}
-	return selectParsed(accept, parsed)
+	var buf [chunk]mediaRange
+	for i, o := range offers {
+		buf[i], _ = parseOffer(o)
+	}
+	return selectParsed(accept, buf[:len(offers)])
+}
+
+// smallOffers is the stack buffer of SelectType for short offer lists.
+const smallOffers = 4
+
+// selectOne is SelectType for the fields most API clients send: one line
+// holding one media range without parameters or weight ("application/json",
+// "*/*"). That range gives every offer it covers the weight 1 and every other
+// offer none, so the first valid offer it covers wins (RFC 9110 §12.5.1);
+// only as many offers are parsed as it takes to find it. ok is false for any
+// other field, which the general path handles.
+func selectOne(accept []string, offers []string) (i int, ok bool) {
+	if len(accept) != 1 {
+		return 0, false
+	}
+	var r mediaRange
+	var rest string
+	r.typ, r.sub, rest, ok = splitType(header.TrimOWS(accept[0]))
+	if !ok || rest != "" || r.typ == "*" && r.sub != "*" {
+		return 0, false
+	}
+	for i, o := range offers {
+		if m, valid := parseOffer(o); valid && typeMatches(&r, &m) {
+			return i, true
+		}
+	}
+	return -1, true
+}
+
+// nextMediaRange parses the first member of an Accept list value s and
+// returns it with the rest of the list after its comma; ok is false for an
+// empty or invalid member, which the caller skips (RFC 9110 §5.6.1).
+//
+// It reads the common members, "type/subtype" with at most a weight
+// (";q=0.9"), in one pass over the bytes; any other member (more parameters,
+// quoted strings, odd spacing) is split off with header.NextElement and
+// parsed by parseMediaRange, which defines the grammar. The fast path only
+// accepts what parseMediaRange accepts and yields the same range.
+func nextMediaRange(s string) (m mediaRange, rest string, ok bool) {
+	i := 0
+	for i < len(s) && header.IsOWS(s[i]) {
+		i++
+	}
+	typ, sub, after, ok := splitType(s[i:])
+	if !ok || typ == "*" && sub != "*" {
+		return slowMediaRange(s)
+	}
+	m = mediaRange{typ: typ, sub: sub, q: header.MaxQ}
+	after = trimLeftOWS(after)
+	if after != "" && after[0] == ';' {
+		// Only a weight: ";" OWS ("q" / "Q") "=" qvalue.
+		p := trimLeftOWS(after[1:])
+		if len(p) < 2 || p[0] != 'q' && p[0] != 'Q' || p[1] != '=' {
+			return slowMediaRange(s)
+		}
+		p = p[2:]
+		n := 0
+		for n < len(p) && header.IsTokenChar(p[n]) {
+			n++
+		}
+		if m.q, ok = header.ParseQValue(p[:n]); !ok {
+			return slowMediaRange(s)
+		}
+		after = trimLeftOWS(p[n:])
+	}
+	switch {
+	case after == "":
+		return m, "", true
+	case after[0] == ',':
+		return m, after[1:], true
+	}
+	return slowMediaRange(s)
+}
+
+// slowMediaRange is nextMediaRange for any member: split, then parse.
+func slowMediaRange(s string) (m mediaRange, rest string, ok bool) {
+	elem, rest := header.NextElement(s)
+	if elem == "" {
+		return mediaRange{}, rest, false
+	}
+	m, ok = parseMediaRange(elem)
+	return m, rest, ok
 }
 
 // parseOffers parses offers once for callers that negotiate repeatedly over
@@ -68,7 +163,7 @@ func SelectType(accept []string, offers []string) int {
 func parseOffers(offers []string) []mediaRange {
 	parsed := make([]mediaRange, len(offers))
 	for i, o := range offers {
-		parsed[i], _ = parseOffer(o)
+		parsed[i], _ = parseOffer(o) // an invalid offer stays zero: typ == ""
 	}
 	return parsed
 }
@@ -94,12 +189,9 @@ func selectParsed(accept []string, offers []mediaRange) int {
 		members := 0
 		for _, v := range accept {
 			for rest := v; rest != ""; {
-				var elem string
-				elem, rest = header.NextElement(rest)
-				if elem == "" {
-					continue
-				}
-				mr, ok := parseMediaRange(elem)
+				var mr mediaRange
+				var ok bool
+				mr, rest, ok = nextMediaRange(rest)
 				if !ok {
 					continue
 				}

@@ -188,3 +188,34 @@ func TestSelectTypeRFCExampleOrder(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 }
+
+// TestSelectTypeSingleRange covers selectOne, the path for an Accept field of
+// one parameterless media range (RFC 9110 §12.5.1), against the general
+// path: the same answers, invalid offers skipped, and fields it must leave
+// to the general path.
+func TestSelectTypeSingleRange(t *testing.T) {
+	offers := []string{"text/html;level=1", "not a type", "application/*", "TEXT/HTML", "application/json", "image/png"}
+	for _, tc := range []struct {
+		accept string
+		want   int
+	}{
+		{"text/html", 0},          // a range without parameters covers offers with them
+		{"Text/HTML", 0},          // type and subtype compare case-insensitively (§8.3.1)
+		{"application/json", 4},   // the wildcard offer is invalid, never selected
+		{"application/*", 4},      // type/* covers the first valid application offer
+		{"*/*", 0},                // everything: the first valid offer
+		{" image/png\t", 5},       // OWS around the value
+		{"image/gif", -1},         // nothing covered: not acceptable
+		{"*/png", 0},              // invalid range: no valid member, first valid offer
+		{"image/png;q=0", -1},     // a weight: general path
+		{"image/gif, */*", 0},     // two members: general path
+		{"text/html;level=2", -1}, // parameters: general path; no offer carries level=2
+	} {
+		t.Run(tc.accept, func(t *testing.T) {
+			assert.Equal(t, tc.want, SelectType([]string{tc.accept}, offers))
+			// The general path, forced by splitting the field into two lines
+			// (RFC 9110 §5.3: one list), agrees.
+			assert.Equal(t, tc.want, SelectType([]string{tc.accept, ""}, offers))
+		})
+	}
+}

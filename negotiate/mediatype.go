@@ -79,23 +79,27 @@ func parseMediaRange(s string) (m mediaRange, ok bool) {
 // parseType splits "type/subtype" off s; both must be tokens ("*" is a token,
 // so wildcards pass and callers decide whether they are allowed).
 func parseType(s string) (m mediaRange, rest string, ok bool) {
+	m.typ, m.sub, rest, ok = splitType(s)
+	return m, rest, ok
+}
+
+// splitType is parseType without the struct, for the hot paths.
+func splitType(s string) (typ, sub, rest string, ok bool) {
 	i := 0
 	for i < len(s) && header.IsTokenChar(s[i]) {
 		i++
 	}
 	if i == 0 || i == len(s) || s[i] != '/' {
-		return mediaRange{}, "", false
+		return "", "", "", false
 	}
-	m.typ = s[:i]
 	j := i + 1
 	for j < len(s) && header.IsTokenChar(s[j]) {
 		j++
 	}
 	if j == i+1 {
-		return mediaRange{}, "", false
+		return "", "", "", false
 	}
-	m.sub = s[i+1 : j]
-	return m, s[j:], true
+	return s[:i], s[i+1 : j], s[j:], true
 }
 
 // paramIter walks media type parameters (RFC 9110 §5.6.6):
@@ -270,23 +274,24 @@ func lower(c byte) byte {
 // parseOffer parses a server offer: a concrete media type (no wildcards), with
 // optional parameters and no weight.
 func parseOffer(s string) (mediaRange, bool) {
-	m, rest, ok := parseType(header.TrimOWS(s))
-	if !ok || m.typ == "*" || m.sub == "*" {
+	typ, sub, rest, ok := splitType(header.TrimOWS(s))
+	if !ok || typ == "*" || sub == "*" {
 		return mediaRange{}, false
 	}
-	it := paramIter{s: rest}
-	for {
-		if _, _, more := it.next(); !more {
-			break
+	nparams := 0
+	if rest != "" {
+		it := paramIter{s: rest}
+		for {
+			if _, _, more := it.next(); !more {
+				break
+			}
+			nparams++
 		}
-		m.nparams++
+		if it.bad {
+			return mediaRange{}, false
+		}
 	}
-	if it.bad {
-		return mediaRange{}, false
-	}
-	m.params = rest
-	m.q = header.MaxQ
-	return m, true
+	return mediaRange{typ: typ, sub: sub, params: rest, nparams: nparams, q: header.MaxQ}, true
 }
 
 // hasParam reports whether m carries a parameter with the given name.

@@ -117,12 +117,38 @@ func FuzzElements(f *testing.F) {
 		if total > len(s) {
 			t.Fatalf("elements longer than input")
 		}
+		for rest, ref := s, s; rest != "" || ref != ""; {
+			var got, want string
+			got, rest = NextElement(rest)
+			want, ref = refNextElement(ref)
+			if got != want || rest != ref {
+				t.Fatalf("NextElement = %q, %q; byte loop says %q, %q", got, rest, want, ref)
+			}
+		}
 		h := http.Header{"Vary": {s}}
 		AddVary(h, "Accept")
 		if !VaryHas(h["Vary"], "Accept") {
 			t.Fatalf("Accept missing after AddVary: %q", h["Vary"])
 		}
 	})
+}
+
+// refNextElement is NextElement as a plain byte loop, the reference for the
+// IndexByte fast path.
+func refNextElement(s string) (elem, rest string) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			end := QuotedStringEnd(s[i:])
+			if end < 0 {
+				return TrimOWS(s), ""
+			}
+			i += end - 1
+		case ',':
+			return TrimOWS(s[:i]), s[i+1:]
+		}
+	}
+	return TrimOWS(s), ""
 }
 
 func BenchmarkElements(b *testing.B) {

@@ -1,5 +1,7 @@
 package header
 
+import "strings"
+
 // NextElement splits the first element off a comma-separated list value
 // (RFC 9110 §5.6.1) and returns it with optional whitespace trimmed, and the
 // rest of the list after its comma. Commas inside quoted strings do not split.
@@ -15,7 +17,21 @@ package header
 //		...
 //	}
 func NextElement(s string) (elem, rest string) {
-	for i := 0; i < len(s); i++ {
+	// Most elements hold no quoted string: find the comma with the
+	// vectorised IndexByte and fall back to the byte loop only from the
+	// first quote before it.
+	comma := strings.IndexByte(s, ',')
+	if comma < 0 {
+		comma = len(s)
+	}
+	start := strings.IndexByte(s[:comma], '"')
+	if start < 0 {
+		if comma == len(s) {
+			return TrimOWS(s), ""
+		}
+		return TrimOWS(s[:comma]), s[comma+1:]
+	}
+	for i := start; i < len(s); i++ {
 		switch s[i] {
 		case '"':
 			end := QuotedStringEnd(s[i:])
