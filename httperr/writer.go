@@ -3,6 +3,7 @@ package httperr
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ var representationHeaders = [...]string{
 func Write(w http.ResponseWriter, r *http.Request, wr Writer, e *Error) {
 	h := w.Header()
 	for _, k := range representationHeaders {
-		h.Del(k)
+		delete(h, k) // the names are canonical, as Header.Del would make them
 	}
 	if wr == nil {
 		wr = JSON{}
@@ -46,15 +47,19 @@ type JSON struct{}
 
 // WriteError implements [Writer].
 func (JSON) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
-	var b strings.Builder
-	b.WriteString(`{"error":{"code":`)
-	writeJSON(&b, e.Code)
-	b.WriteString(`,"message":`)
-	writeJSON(&b, e.Message)
-	writeExtra(&b, e.Extra, "code", "message")
-	b.WriteString("}}\n")
-	send(w, r, e.StatusCode(), "application/json", b.String())
+	b := make([]byte, 0, bodyCap)
+	b = append(b, `{"error":{"code":`...)
+	b = appendString(b, e.Code)
+	b = append(b, `,"message":`...)
+	b = appendString(b, e.Message)
+	b = appendExtra(b, e.Extra, "code", "message")
+	b = append(b, "}}\n"...)
+	send(w, r, e.StatusCode(), "application/json", b)
 }
+
+// bodyCap is the initial capacity of an error body: the envelopes this
+// library writes fit, so the body is allocated once.
+const bodyCap = 256
 
 // Problem renders errors as RFC 9457 problem details
 // (Content-Type: application/problem+json): type, title, status, detail, plus
@@ -73,64 +78,107 @@ func (p Problem) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	if p.TypeBase != "" && e.Code != "" {
 		typ = p.TypeBase + strings.ToLower(strings.ReplaceAll(e.Code, "_", "-"))
 	}
-	var b strings.Builder
-	b.WriteString(`{"type":`)
-	writeJSON(&b, typ)
-	b.WriteString(`,"title":`)
-	writeJSON(&b, http.StatusText(status))
-	b.WriteString(`,"status":`)
-	b.WriteString(strconv.Itoa(status))
-	b.WriteString(`,"detail":`)
-	writeJSON(&b, e.Message)
-	b.WriteString(`,"code":`)
-	writeJSON(&b, e.Code)
-	writeExtra(&b, e.Extra, "type", "title", "status", "detail", "code", "instance")
-	b.WriteString("}\n")
-	send(w, r, status, "application/problem+json", b.String())
+	b := make([]byte, 0, bodyCap)
+	b = append(b, `{"type":`...)
+	b = appendString(b, typ)
+	b = append(b, `,"title":`...)
+	b = appendString(b, http.StatusText(status))
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"detail":`...)
+	b = appendString(b, e.Message)
+	b = append(b, `,"code":`...)
+	b = appendString(b, e.Code)
+	b = appendExtra(b, e.Extra, "type", "title", "status", "detail", "code", "instance")
+	b = append(b, "}\n"...)
+	send(w, r, status, "application/problem+json", b)
 }
 
-func send(w http.ResponseWriter, r *http.Request, status int, ctype, body string) {
+func send(w http.ResponseWriter, r *http.Request, status int, ctype string, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = []string{ctype}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
 	w.WriteHeader(status)
 	if r != nil && r.Method == http.MethodHead {
 		return
 	}
-	_, _ = w.Write([]byte(body))
+	_, _ = w.Write(body)
 }
 
-func writeExtra(b *strings.Builder, extra map[string]any, reserved ...string) {
+// appendExtra appends the extra members, except the reserved names, in key
+// order.
+func appendExtra(b []byte, extra map[string]any, reserved ...string) []byte {
 	if len(extra) == 0 {
-		return
+		return b
 	}
-	keys := make([]string, 0, len(extra))
-next:
-	for k := range extra {
-		for _, r := range reserved {
-			if k == r {
-				continue next
+	if len(extra) == 1 {
+		// The common case (412's current_etag, 406's available) needs no
+		// key slice and no sort.
+		for k, v := range extra {
+			if !slices.Contains(reserved, k) {
+				b = appendMember(b, k, v)
 			}
 		}
-		keys = append(keys, k)
+		return b
+	}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		if !slices.Contains(reserved, k) {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v, err := json.Marshal(extra[k])
-		if err != nil {
-			// An unencodable extra is dropped rather than failing the whole
-			// error response.
-			continue
-		}
-		b.WriteByte(',')
-		writeJSON(b, k)
-		b.WriteByte(':')
-		b.Write(v)
+		b = appendMember(b, k, extra[k])
 	}
+	return b
 }
 
-func writeJSON(b *strings.Builder, s string) {
-	v, _ := json.Marshal(s) // strings always encode
-	b.Write(v)
+// appendMember appends `,"key":value`. An unencodable value is dropped rather
+// than failing the whole error response.
+func appendMember(b []byte, key string, value any) []byte {
+	if s, ok := value.(string); ok {
+		b = append(b, ',')
+		b = appendString(b, key)
+		b = append(b, ':')
+		return appendString(b, s)
+	}
+	v, err := json.Marshal(value)
+	if err != nil {
+		return b
+	}
+	b = append(b, ',')
+	b = appendString(b, key)
+	b = append(b, ':')
+	return append(b, v...)
+}
+
+// appendString appends s as a JSON string, byte for byte what encoding/json
+// writes (with its HTML escaping). Codes, messages and tags are printable
+// ASCII, copied between quotes with '"' and '\\' escaped; anything else goes
+// through json.Marshal.
+func appendString(b []byte, s string) []byte {
+	escapes := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&':
+			v, _ := json.Marshal(s) // strings always encode
+			return append(b, v...)
+		case c == '"' || c == '\\':
+			escapes = true
+		}
+	}
+	b = append(b, '"')
+	if !escapes {
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
 }

@@ -33,6 +33,18 @@ func TestJSONEnvelope(t *testing.T) {
 	assert.Equal(t, strconv.Itoa(rec.Body.Len()), rec.Header().Get("Content-Length"))
 }
 
+// TestJSONExtraOrder checks that several extra members come in key order
+// whatever their types, that reserved names are dropped and that an
+// unencodable value is left out rather than failing the response.
+func TestJSONExtraOrder(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	e := New(http.StatusUnprocessableEntity, CodeUnprocessable, "Bad <input> & more.").
+		With("zeta", 1.5).With("alpha", []string{"a"}).With("message", "ignored").With("mid", `m\`).With("bad", make(chan int))
+	Write(rec, httptest.NewRequest("POST", "/", nil), nil, e)
+	assert.Equal(t, `{"error":{"code":"UNPROCESSABLE_ENTITY","message":"Bad \u003cinput\u003e \u0026 more.","alpha":["a"],"mid":"m\\","zeta":1.5}}`+"\n", rec.Body.String())
+}
+
 func TestProblem(t *testing.T) {
 	t.Parallel()
 	rec := httptest.NewRecorder()
