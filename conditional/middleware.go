@@ -44,17 +44,22 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 	// Built once: the hook reads only opts and the Commit.
 	hook := func(c *response.Commit) bool { return commit(c, &opts) }
 	ro := response.Options{MaxBuffer: 0, OnCommit: hook}
+	// Writers are recycled, so a conditional request allocates no wrapper;
+	// nothing is buffered, so the pool keeps no body memory.
+	pool := response.NewPool(0)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasPrecondition(r.Header) {
 				next.ServeHTTP(w, r)
 				return
 			}
-			rw := response.New(w, r, ro)
+			rw := pool.Get(w, r, ro)
 			next.ServeHTTP(rw, r)
 			// Not deferred: after a panic the response must not be
-			// committed as if the handler had finished.
+			// committed as if the handler had finished (and the writer is
+			// then left to the garbage collector, not the pool).
 			_ = rw.Finish()
+			pool.Put(rw)
 		})
 	}
 }
