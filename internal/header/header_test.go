@@ -76,6 +76,10 @@ func TestAddVary(t *testing.T) {
 		{"existing * absorbs everything (RFC 9110 §12.5.5)", []string{"*"}, []string{"Accept"}, []string{"*"}},
 		{"adding * replaces the list", []string{"Accept"}, []string{"*"}, []string{"*"}},
 		{"dedupes within the call", nil, []string{"Accept", "ACCEPT", " "}, []string{"Accept"}},
+		{"* into empty", nil, []string{"*"}, []string{"*"}},
+		{"trimmed into empty", nil, []string{" origin "}, []string{"Origin"}},
+		{"an invalid name adds nothing", nil, []string{"not a name"}, nil},
+		{"an invalid name keeps what is there", []string{"Accept"}, []string{"a,b"}, []string{"Accept"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,12 +91,18 @@ func TestAddVary(t *testing.T) {
 			AddVary(h, tc.add...)
 			assert.Equal(t, tc.want, h["Vary"])
 			for _, a := range tc.add {
-				if strings.TrimSpace(a) != "" {
+				if a = strings.TrimSpace(a); a != "" && IsToken(a) {
 					assert.True(t, VaryHas(h["Vary"], a))
 				}
 			}
 		})
 	}
+}
+
+func TestAddVaryFirstNameOneAlloc(t *testing.T) {
+	h := http.Header{}
+	allocs := testing.AllocsPerRun(100, func() { clear(h); AddVary(h, "Accept") })
+	assert.Equal(t, 1.0, allocs, "only the value slice")
 }
 
 func TestAddVaryNoAllocWhenPresent(t *testing.T) {

@@ -12,7 +12,15 @@ import (
 // nothing more specific (RFC 9110 §12.5.5). Existing values are normalised
 // into one field line.
 func AddVary(h http.Header, names ...string) {
-	cur := h.Values("Vary")
+	cur := h["Vary"] // the canonical key, as every Header method writes it
+	if len(cur) == 0 && len(names) == 1 {
+		// The common first Vary of a response: one field name, no list to
+		// merge, one allocation.
+		if n := TrimOWS(names[0]); n != "*" && IsToken(n) {
+			h["Vary"] = []string{http.CanonicalHeaderKey(n)}
+			return
+		}
+	}
 	// Fast path: every name already present means no allocation.
 	missing := false
 	for _, n := range names {
@@ -53,6 +61,9 @@ func AddVary(h http.Header, names ...string) {
 	if star {
 		h["Vary"] = []string{"*"}
 		return
+	}
+	if len(out) == 0 {
+		return // nothing valid to add, and no empty Vary line to send
 	}
 	h["Vary"] = []string{strings.Join(out, ", ")}
 }
