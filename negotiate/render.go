@@ -64,6 +64,10 @@ type Renderer struct {
 	offers       []string // media types, in order
 	parsed       []mediaRange
 	contentTypes []string // Content-Type values, charset added where it applies
+	// ctValues holds each Content-Type as a ready header value. The slices
+	// are shared by every response and have capacity 1, so a later
+	// Header().Add copies instead of writing into them.
+	ctValues     [][]string
 	serveDefault bool
 	errorWriter  httperr.Writer
 	pool         sync.Pool
@@ -106,6 +110,9 @@ func NewRenderer(opts Options) (*Renderer, error) {
 	// Negotiate on what is sent: "text/csv" goes out with charset=utf-8, so
 	// it must match "Accept: text/csv;charset=utf-8" too.
 	rn.parsed = parseOffers(rn.contentTypes)
+	for _, ct := range rn.contentTypes {
+		rn.ctValues = append(rn.ctValues, []string{ct}[:1:1])
+	}
 	rn.pool.New = func() any { return new(bytes.Buffer) }
 	return rn, nil
 }
@@ -146,7 +153,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v
 		w.WriteHeader(status)
 		return nil
 	}
-	i := selectParsed(r.Header.Values("Accept"), rn.parsed)
+	i := selectParsed(r.Header["Accept"], rn.parsed) // net/http canonicalises request keys
 	if i < 0 {
 		if !rn.serveDefault {
 			notAcceptable(w, r, rn.errorWriter, rn.offers)
@@ -163,8 +170,8 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v
 		return fmt.Errorf("%w as %s: %w", ErrEncode, rn.offers[i], err)
 	}
 	h := w.Header()
-	h.Set("Content-Type", rn.contentTypes[i])
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h["Content-Type"] = rn.ctValues[i]
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
 		return nil

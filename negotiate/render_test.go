@@ -206,3 +206,18 @@ func TestRendererMediaTypesAndPool(t *testing.T) {
 	require.NoError(t, rn.Render(w, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusOK, big))
 	assert.Equal(t, len(big)+3, w.Body.Len())
 }
+
+// TestRenderSharedContentTypeIsSafe checks that the Content-Type value the
+// renderer shares between responses cannot be changed through one of them:
+// an Add after Render copies instead of appending into it.
+func TestRenderSharedContentTypeIsSafe(t *testing.T) {
+	rn, err := NewRenderer(Options{})
+	require.NoError(t, err)
+	first := httptest.NewRecorder()
+	require.NoError(t, rn.Render(first, httptest.NewRequest("GET", "/", nil), http.StatusOK, 1))
+	first.Header().Add("Content-Type", "text/plain")
+	second := httptest.NewRecorder()
+	require.NoError(t, rn.Render(second, httptest.NewRequest("GET", "/", nil), http.StatusOK, 1))
+	assert.Equal(t, []string{"application/json"}, second.Header()["Content-Type"])
+	assert.Equal(t, []string{"application/json", "text/plain"}, first.Header()["Content-Type"])
+}
