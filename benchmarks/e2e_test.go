@@ -1,0 +1,775 @@
+package benchmarks
+
+// End to end over loopback (issue 8): the route GET /events/{id} of
+// examples/server, with every httpsem package on its path, against a bare
+// handler that sends the same bytes, both behind an unmodified net/http
+// server in a process of its own.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/httpsem/httpsem/cache"
+	"github.com/httpsem/httpsem/conditional"
+	"github.com/httpsem/httpsem/etag"
+	"github.com/httpsem/httpsem/httperr"
+	"github.com/httpsem/httpsem/negotiate"
+)
+
+const (
+	// e2eServeEnv makes the test binary a server (see TestMain): "bare" or
+	// "httpsem".
+	e2eServeEnv = "HTTPSEM_BENCH_SERVE"
+	// e2eProfileEnv, set together with e2eServeEnv, names a file that
+	// receives the server's CPU profile. With -bench, each run of a
+	// sub-benchmark starts a server and overwrites the file, so the profile
+	// left is that of the last (longest) run:
+	//
+	//	HTTPSEM_BENCH_SERVE_CPUPROFILE=/tmp/srv.pprof go test -run '^$' \
+	//	    -bench 'EndToEnd/path=200/impl=httpsem' -benchtime 5s
+	e2eProfileEnv = "HTTPSEM_BENCH_SERVE_CPUPROFILE"
+
+	e2ePath = "/events/1"
+
+	// e2eWarmup requests on each connection before the timer starts: the
+	// first ones pay for the connection's goroutine and buffers, the
+	// renderer's pool and the etag middleware's tag cache.
+	e2eWarmup = 32
+
+	// e2eUserHZ is the unit of utime and stime in /proc/<pid>/stat. Linux
+	// fixes USER_HZ at 100 for user space on every architecture
+	// (`getconf CLK_TCK`), and Go cannot ask sysconf without cgo.
+	e2eUserHZ = 100
+)
+
+// e2eEvent is the event type of examples/server, with the same tags, so that
+// the encoders produce the same bytes.
+type e2eEvent struct {
+	XMLName  xml.Name  `json:"-" xml:"event"`
+	ID       string    `json:"id" xml:"id,attr"`
+	Name     string    `json:"name" xml:"name"`
+	Venue    string    `json:"venue" xml:"venue"`
+	StartsAt time.Time `json:"starts_at" xml:"starts_at"`
+	Capacity int       `json:"capacity" xml:"capacity"`
+}
+
+// e2eStack is the route GET /events/{id} of examples/server, middleware
+// outermost first: cache (Cache-Control: public, max-age=60), conditional,
+// etag (a strong tag from the body, 304 on If-None-Match), and a handler
+// that renders event 1 as JSON or XML with a negotiate.Renderer.
+//
+// conditional is not on the example's route: events have no Last-Modified,
+// and etag already answers If-None-Match. It is added so that all four
+// packages are on the path, and it can only add cost: it passes requests
+// without preconditions straight through, and on the 304 path it only sees
+// the 304 that etag already made, which it leaves alone (preconditions apply
+// to 2xx responses). The example's envelope around its mux (a second route
+// lookup per request, to rewrite the mux's own 404 and 405) is left out: it
+// is the example's, not the library's.
+//
+// The events are a map that is never written, so, unlike the example's
+// store, it needs no lock.
+func e2eStack() http.Handler {
+	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
+	if err != nil {
+		panic(err) // fixed options: only a broken build gets here
+	}
+	events := map[string]e2eEvent{
+		"1": {ID: "1", Name: "Go meetup: HTTP semantics", Venue: "Berlin", StartsAt: time.Date(2025, 3, 14, 18, 30, 0, 0, time.UTC), Capacity: 120},
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, ok := events[r.PathValue("id")]
+		if !ok {
+			httperr.Write(w, r, nil, httperr.New(http.StatusNotFound, httperr.CodeNotFound, "Event not found."))
+			return
+		}
+		_ = render.Render(w, r, http.StatusOK, e)
+	})
+	h = etag.Middleware(etag.Options{})(h)
+	h = conditional.Middleware(conditional.Options{})(h)
+	h = cache.Middleware(cache.Options{Control: cache.PublicListing()})(h)
+	mux := http.NewServeMux()
+	mux.Handle("GET /events/{id}", h)
+	return mux
+}
+
+// e2eResponse is the stack's 200 response to GET /events/1 with
+// Accept: application/json, field values ready to be assigned to a header
+// map.
+type e2eResponse struct {
+	body          []byte
+	contentType   []string
+	contentLength []string
+	etag          []string
+	cacheControl  []string
+	vary          []string
+}
+
+// e2eRecord asks the stack for its 200 response once.
+func e2eRecord() e2eResponse {
+	req := httptest.NewRequest(http.MethodGet, e2ePath, nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	e2eStack().ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		panic(fmt.Sprintf("e2e: the stack answered %d", rec.Code))
+	}
+	h := rec.Header()
+	field := func(name string) []string {
+		v := h.Values(name)
+		if len(v) == 0 {
+			panic("e2e: the stack sent no " + name)
+		}
+		// Capacity = length, so that a Header.Add by net/http or a caller
+		// copies instead of appending into the shared array.
+		return slices.Clip(slices.Clone(v))
+	}
+	return e2eResponse{
+		body:          rec.Body.Bytes(),
+		contentType:   field("Content-Type"),
+		contentLength: field("Content-Length"),
+		etag:          field("Etag"),
+		cacheControl:  field("Cache-Control"),
+		vary:          field("Vary"),
+	}
+}
+
+// e2eBare serves the stack's response to GET /events/1 as a user would
+// without the library: the bytes and header values computed once, If-None-Match
+// compared as a plain string, no route lookup, no negotiation, no encoding,
+// no hashing. It answers every request so; only GET /events/1 with
+// Accept: application/json is ever sent to it.
+//
+// The header values are shared, preallocated slices, so the handler allocates
+// nothing of its own; what is left is net/http's cost, the floor the stack is
+// compared to.
+func e2eBare() http.Handler {
+	rep := e2eRecord()
+	tag := rep.etag[0]
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h["Content-Type"] = rep.contentType
+		h["Etag"] = rep.etag
+		h["Cache-Control"] = rep.cacheControl
+		h["Vary"] = rep.vary
+		if r.Header.Get("If-None-Match") == tag {
+			// net/http drops Content-Type from a 304 (RFC 9110 §15.4.5).
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		h["Content-Length"] = rep.contentLength
+		_, _ = w.Write(rep.body)
+	})
+}
+
+// e2eRequest is the benchmark's request, written byte for byte on each
+// round trip; with ifNoneMatch it asks for the 304.
+func e2eRequest(ifNoneMatch string) []byte {
+	s := "GET " + e2ePath + " HTTP/1.1\r\nHost: bench\r\nAccept: application/json\r\n"
+	if ifNoneMatch != "" {
+		s += "If-None-Match: " + ifNoneMatch + "\r\n"
+	}
+	return []byte(s + "\r\n")
+}
+
+// e2eConn is one keep-alive HTTP/1.1 connection that sends a fixed request
+// and reads just enough of each response to find its end. It replaces
+// http.Client, whose own cost per request (a Request, a Response, header
+// maps, the transport's goroutines and locks) is several times that of this
+// client and would leave the client, not the server, setting the pace on a
+// machine the two share.
+type e2eConn struct {
+	conn net.Conn
+	br   *bufio.Reader
+	req  []byte
+	// record, when set, receives every response byte for byte (tests
+	// only; the benchmark discards bodies unread).
+	record *bytes.Buffer
+}
+
+func e2eDial(addr string, req []byte) (*e2eConn, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	return &e2eConn{conn: c, br: bufio.NewReader(c), req: req}, nil
+}
+
+func (c *e2eConn) Close() error { return c.conn.Close() }
+
+var errE2EFraming = errors.New("e2e: response not framed by Content-Length")
+
+// roundTrip sends the request and reads one response, returning its status.
+// It only understands what both servers send: HTTP/1.1, a status line,
+// header fields, and a body framed by Content-Length (none on 304).
+func (c *e2eConn) roundTrip() (int, error) {
+	if _, err := c.conn.Write(c.req); err != nil {
+		return 0, err
+	}
+	line, err := c.br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	c.keep(line)
+	// "HTTP/1.1 200 OK\r\n"
+	if len(line) < 12 || string(line[:9]) != "HTTP/1.1 " {
+		return 0, fmt.Errorf("e2e: status line %q", line)
+	}
+	status, ok := e2eDigits(line[9:12])
+	if !ok {
+		return 0, fmt.Errorf("e2e: status line %q", line)
+	}
+	length := -1
+	for {
+		line, err = c.br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		c.keep(line)
+		if len(line) <= 2 { // the empty line that ends the header
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			n, ok := e2eDigits(bytes.TrimSpace(value))
+			if !ok {
+				return 0, fmt.Errorf("e2e: %q", line)
+			}
+			length = n
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return 0, errE2EFraming
+		}
+	}
+	if status == http.StatusNotModified {
+		return status, nil // no content, whatever the header says (RFC 9112 §6.3)
+	}
+	if length < 0 {
+		return 0, errE2EFraming
+	}
+	if c.record != nil {
+		_, err = io.CopyN(c.record, c.br, int64(length))
+	} else {
+		_, err = c.br.Discard(length)
+	}
+	return status, err
+}
+
+func (c *e2eConn) keep(line []byte) {
+	if c.record != nil {
+		c.record.Write(line)
+	}
+}
+
+// e2eDigits parses a non-negative decimal without strconv, which would need
+// a string and an allocation per call.
+func e2eDigits(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d-'0')
+	}
+	return n, true
+}
+
+// e2eServe is the server process of BenchmarkEndToEnd: it serves impl on
+// 127.0.0.1 with a zero http.Server (the same for both implementations),
+// writes the address as the first line on stdout, and returns when stdin
+// reaches EOF, which happens when the parent closes its end or dies, so the
+// server never outlives the benchmark. It returns the exit code.
+func e2eServe(impl string) int {
+	var h http.Handler
+	switch impl {
+	case "bare":
+		h = e2eBare()
+	case "httpsem":
+		h = e2eStack()
+	default:
+		fmt.Fprintf(os.Stderr, "%s=%q: want bare or httpsem\n", e2eServeEnv, impl)
+		return 2
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if path := os.Getenv(e2eProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	srv := &http.Server{Handler: h}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Println(ln.Addr())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_ = srv.Close()
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// e2eStartServer starts this test binary as the server of impl (see
+// TestMain) and returns its address and process id. The server runs in its
+// own process so that its CPU time and garbage collection are its own: in
+// one process, the client's allocations would trigger collections that the
+// server pays for and the other way round, and the CPU time of the server
+// could not be told apart. tb's cleanup closes the server's stdin and waits
+// for it to exit.
+func e2eStartServer(tb testing.TB, impl string) (addr string, pid int) {
+	tb.Helper()
+	// -test.run and -test.bench keep the child from testing should the
+	// variable not reach it.
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), e2eServeEnv+"="+impl)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	require.NoError(tb, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(tb, err)
+	require.NoError(tb, cmd.Start())
+	tb.Cleanup(func() {
+		_ = stdin.Close()
+		// Only a hung server is killed; the timer's goroutine ends when it
+		// fires or is stopped.
+		kill := time.AfterFunc(30*time.Second, func() { _ = cmd.Process.Kill() })
+		defer kill.Stop()
+		if err := cmd.Wait(); err != nil {
+			tb.Errorf("%s server: %v", impl, err)
+		}
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	require.NoError(tb, err, "%s server: no address", impl)
+	return strings.TrimSpace(line), cmd.Process.Pid
+}
+
+// e2eProcCPU returns the CPU time (user and system, all threads) process
+// pid has used so far, in ticks of 10 ms; false where /proc cannot tell.
+func e2eProcCPU(pid int) (time.Duration, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// Field 2, the command name, is in parentheses and may hold spaces;
+	// field 3 follows the last ')'. utime and stime are fields 14 and 15
+	// (proc(5)).
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(f[14-3], 10, 64)
+	stime, err2 := strconv.ParseInt(f[15-3], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * time.Second / e2eUserHZ, true
+}
+
+// BenchmarkEndToEnd compares the httpsem stack (e2eStack) with the bare
+// handler (e2eBare) over loopback, for the 200 response and for the 304 to a
+// matching If-None-Match. The server runs in a separate process (see
+// e2eStartServer); the client keeps 2 × NumCPU connections busy, one
+// goroutine each, with a raw HTTP/1.1 client (see e2eConn).
+//
+// ns/op is wall time per request over all connections; the metrics are
+// req/s, the 50th and 99th percentile of the latency of single requests
+// (p50-µs, p99-µs), and srv-µs/op, the server process's CPU time per request
+// (Linux only), which is where the two implementations differ: the
+// client's share of the machine is the same for both. allocs/op are the
+// client's.
+//
+// Compare with benchstat -col /impl. With -count, go test repeats each
+// sub-benchmark -count times in a row rather than alternating
+// implementations; to interleave, loop over -count 1 runs instead.
+func BenchmarkEndToEnd(b *testing.B) {
+	tag := e2eRecord().etag[0]
+	paths := []struct {
+		name   string
+		status int
+		req    []byte
+	}{
+		{"200", http.StatusOK, e2eRequest("")},
+		{"304", http.StatusNotModified, e2eRequest(tag)},
+	}
+	for _, p := range paths {
+		b.Run("path="+p.name, func(b *testing.B) {
+			for _, impl := range []string{"bare", "httpsem"} {
+				b.Run("impl="+impl, func(b *testing.B) { e2eBench(b, impl, p.req, p.status) })
+			}
+		})
+	}
+}
+
+// e2eBench runs b.N round trips of req against a fresh server of impl,
+// divided among 2 × NumCPU connections. The goroutines are started here
+// rather than by b.RunParallel, which starts GOMAXPROCS × parallelism of
+// them (wrong under -cpu) and hands out iterations in batches, so that the
+// latencies of each goroutine can be recorded into a slice allocated before
+// the timer starts.
+func e2eBench(b *testing.B, impl string, req []byte, want int) {
+	addr, pid := e2eStartServer(b, impl)
+	conns := make([]*e2eConn, 2*runtime.NumCPU())
+	lat := make([][]time.Duration, len(conns))
+	for i := range conns {
+		c, err := e2eDial(addr, req)
+		require.NoError(b, err)
+		b.Cleanup(func() { _ = c.Close() })
+		for range e2eWarmup {
+			status, err := c.roundTrip()
+			require.NoError(b, err)
+			require.Equal(b, want, status)
+		}
+		conns[i] = c
+		n := b.N / len(conns)
+		if i < b.N%len(conns) {
+			n++
+		}
+		lat[i] = make([]time.Duration, n)
+	}
+	cpu0, cpuOK := e2eProcCPU(pid)
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i, c := range conns {
+		wg.Go(func() {
+			t0 := time.Now()
+			for j := range lat[i] {
+				status, err := c.roundTrip()
+				if err == nil && status != want {
+					err = fmt.Errorf("status %d, want %d", status, want)
+				}
+				if err != nil {
+					b.Errorf("connection %d, request %d: %v", i, j, err)
+					failed.Store(true)
+					return
+				}
+				t1 := time.Now()
+				lat[i][j] = t1.Sub(t0)
+				t0 = t1
+				if failed.Load() {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	b.StopTimer()
+	cpu1, cpuOK1 := e2eProcCPU(pid)
+	if failed.Load() {
+		return
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+	b.ReportMetric(float64(b.N)/wall.Seconds(), "req/s")
+	b.ReportMetric(us(e2eQuantile(all, 0.50)), "p50-µs")
+	b.ReportMetric(us(e2eQuantile(all, 0.99)), "p99-µs")
+	if cpuOK && cpuOK1 {
+		b.ReportMetric(us(cpu1-cpu0)/float64(b.N), "srv-µs/op")
+	}
+}
+
+// e2eQuantile is the nearest-rank q-quantile of sorted, which is not empty.
+func e2eQuantile(sorted []time.Duration, q float64) time.Duration {
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// e2eExchange sends req over a new connection to addr and returns the
+// response as received, with the Date field (the one line the two servers
+// may legitimately differ in) removed.
+func e2eExchange(t *testing.T, addr string, req []byte) []byte {
+	t.Helper()
+	c, err := e2eDial(addr, req)
+	require.NoError(t, err)
+	defer c.Close()
+	c.record = new(bytes.Buffer)
+	_, err = c.roundTrip()
+	require.NoError(t, err)
+	var out []byte
+	for line := range bytes.Lines(c.record.Bytes()) {
+		if !bytes.HasPrefix(line, []byte("Date: ")) {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
+
+// TestE2ESameBytes checks that the two servers of BenchmarkEndToEnd send the
+// same bytes, Date aside, for the two requests it measures, through a real
+// net/http server, and that those bytes are the response the benchmark
+// means to measure.
+func TestE2ESameBytes(t *testing.T) {
+	stack := httptest.NewServer(e2eStack())
+	defer stack.Close()
+	bare := httptest.NewServer(e2eBare())
+	defer bare.Close()
+	rep := e2eRecord()
+
+	tests := []struct {
+		name   string
+		inm    string
+		status int
+		// The fields the response carries besides Date, and the body.
+		fields []string
+		body   []byte
+	}{
+		{"200", "", http.StatusOK,
+			[]string{"Cache-Control", "Content-Length", "Content-Type", "Etag", "Vary"}, rep.body},
+		// RFC 9110 §13.1.2: If-None-Match matches the current tag, so GET
+		// gets 304; §15.4.5: it carries ETag, Cache-Control and Vary as a
+		// 200 would, and no content.
+		{"304", rep.etag[0], http.StatusNotModified,
+			[]string{"Cache-Control", "Etag", "Vary"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := e2eRequest(tc.inm)
+			got := e2eExchange(t, strings.TrimPrefix(stack.URL, "http://"), req)
+			want := e2eExchange(t, strings.TrimPrefix(bare.URL, "http://"), req)
+			assert.Equal(t, string(want), string(got), "stack against bare, byte for byte")
+
+			res, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(got)), nil)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			assert.Equal(t, tc.status, res.StatusCode)
+			assert.Equal(t, string(tc.body), string(body))
+			var names []string
+			for k := range res.Header {
+				names = append(names, k)
+			}
+			slices.Sort(names)
+			assert.Equal(t, tc.fields, names)
+			assert.Equal(t, rep.etag, res.Header.Values("Etag"))
+			assert.Equal(t, []string{"public, max-age=60"}, res.Header.Values("Cache-Control"))
+			assert.Equal(t, []string{"Accept"}, res.Header.Values("Vary"))
+		})
+	}
+	assert.Equal(t, []string{"application/json"}, rep.contentType)
+	assert.JSONEq(t, `{"id":"1","name":"Go meetup: HTTP semantics","venue":"Berlin","starts_at":"2025-03-14T18:30:00Z","capacity":120}`, string(rep.body))
+}
+
+// TestE2EServeProcess checks the benchmark's harness: the test binary
+// serves each implementation in a child process, the raw client reads its
+// responses on one keep-alive connection, /proc reports the child's CPU
+// time, and the child exits cleanly once its stdin is closed (the cleanup of
+// e2eStartServer fails the test otherwise).
+func TestE2EServeProcess(t *testing.T) {
+	tag := e2eRecord().etag[0]
+	for _, impl := range []string{"bare", "httpsem"} {
+		t.Run(impl, func(t *testing.T) {
+			addr, pid := e2eStartServer(t, impl)
+			for _, tc := range []struct {
+				req  []byte
+				want int
+			}{
+				{e2eRequest(""), http.StatusOK},
+				{e2eRequest(tag), http.StatusNotModified},
+			} {
+				c, err := e2eDial(addr, tc.req)
+				require.NoError(t, err)
+				for range 3 {
+					status, err := c.roundTrip()
+					require.NoError(t, err)
+					assert.Equal(t, tc.want, status)
+				}
+				require.NoError(t, c.Close())
+			}
+			if _, err := os.Stat("/proc/self/stat"); err == nil {
+				_, ok := e2eProcCPU(pid)
+				assert.True(t, ok, "/proc/%d/stat is readable but not understood", pid)
+			}
+		})
+	}
+}
+
+// TestE2EStackMatchesExample checks that e2eStack still answers like the
+// route it copies: it builds and starts examples/server and compares its
+// answer to GET /events/1 with the stack's.
+func TestE2EStackMatchesExample(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs examples/server; skipped in -short mode")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not in PATH: cannot build examples/server")
+	}
+	bin := filepath.Join(t.TempDir(), "server")
+	build := exec.Command(goTool, "build", "-o", bin, "github.com/httpsem/httpsem/examples/server")
+	// From the repository root the example's module is the main module, with
+	// its own go.mod and requirements (Redis and the rest).
+	build.Dir = ".."
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr bytes.Buffer // read only after Wait, when exec's copying is done
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Start())
+	stopped := false
+	stop := func() error {
+		stopped = true
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			return err
+		}
+		return cmd.Wait()
+	}
+	defer func() {
+		if !stopped {
+			_ = stop()
+		}
+	}()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		_ = stop()
+		t.Fatalf("no address from examples/server: %v; stderr: %s", err, stderr.String())
+	}
+	base, ok := strings.CutPrefix(strings.TrimSpace(line), "listening on ")
+	require.True(t, ok, "first line: %q", line)
+
+	stack := httptest.NewServer(e2eStack())
+	defer stack.Close()
+	client := &http.Client{Timeout: 10 * time.Second}
+	defer client.CloseIdleConnections()
+	get := func(base string) (*http.Response, []byte) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+e2ePath, nil)
+		require.NoError(t, err)
+		req.Header.Set("Accept", "application/json")
+		res, err := client.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		return res, body
+	}
+	exRes, exBody := get(base)
+	res, body := get(stack.URL)
+	assert.Equal(t, http.StatusOK, exRes.StatusCode)
+	assert.Equal(t, exRes.StatusCode, res.StatusCode)
+	assert.Equal(t, string(exBody), string(body))
+	for _, name := range []string{"Etag", "Cache-Control", "Vary", "Content-Type"} {
+		assert.NotEmpty(t, exRes.Header.Values(name), name)
+		assert.Equal(t, exRes.Header.Values(name), res.Header.Values(name), name)
+	}
+
+	require.NoError(t, stop(), "examples/server exit; stderr: %s", stderr.String())
+}
+
+// e2eDiscard is a ResponseWriter that keeps the status and the header map
+// and drops the body: the handler's cost without net/http's.
+type e2eDiscard struct {
+	h      http.Header
+	status int
+	n      int
+}
+
+func (w *e2eDiscard) Header() http.Header { return w.h }
+
+func (w *e2eDiscard) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+}
+
+func (w *e2eDiscard) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	w.n += len(p)
+	return len(p), nil
+}
+
+// BenchmarkE2EHandler measures the two handlers of BenchmarkEndToEnd in
+// process, without a server or a network: the part of the server's CPU time
+// per request that the implementations add on top of net/http, which
+// srv-µs/op of BenchmarkEndToEnd includes.
+func BenchmarkE2EHandler(b *testing.B) {
+	tag := e2eRecord().etag[0]
+	paths := []struct {
+		name   string
+		status int
+		inm    string
+	}{
+		{"200", http.StatusOK, ""},
+		{"304", http.StatusNotModified, tag},
+	}
+	for _, p := range paths {
+		b.Run("path="+p.name, func(b *testing.B) {
+			for _, impl := range []struct {
+				name string
+				h    http.Handler
+			}{{"bare", e2eBare()}, {"httpsem", e2eStack()}} {
+				b.Run("impl="+impl.name, func(b *testing.B) {
+					r := httptest.NewRequest(http.MethodGet, e2ePath, nil)
+					r.Header.Set("Accept", "application/json")
+					if p.inm != "" {
+						r.Header.Set("If-None-Match", p.inm)
+					}
+					w := &e2eDiscard{h: http.Header{}}
+					b.ReportAllocs()
+					for b.Loop() {
+						clear(w.h)
+						w.status, w.n = 0, 0
+						impl.h.ServeHTTP(w, r)
+					}
+					if w.status != p.status {
+						b.Fatalf("status %d, want %d", w.status, p.status)
+					}
+				})
+			}
+		})
+	}
+}
