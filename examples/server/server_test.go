@@ -262,7 +262,7 @@ func TestUsersPatch(t *testing.T) {
 
 func TestDocuments(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := newTestClock()
 	ts := startServer(t, config{Now: clock.Now})
 
 	// POST → 201 with Location and ETag.
@@ -297,7 +297,7 @@ func TestDocuments(t *testing.T) {
 	assert.Equal(t, "PRECONDITION_REQUIRED", r.errorCode(t))
 
 	// If-Match current → 200 with a new ETag.
-	clock.Advance(2 * time.Second)
+	clock.Add(2 * time.Second)
 	r = put(loc, `{"title":"Plan","content":"v2"}`, "If-Match", tag1)
 	require.Equal(t, 200, r.StatusCode, "body: %s", r.body)
 	tag2 := r.Header.Get("ETag")
@@ -315,7 +315,7 @@ func TestDocuments(t *testing.T) {
 	r = put(loc, `{"title":"Plan","content":"lost"}`, "If-Unmodified-Since", lm1)
 	assert.Equal(t, 412, r.StatusCode)
 	lm2 := ts.do(t, "GET", loc, "").Header.Get("Last-Modified")
-	clock.Advance(2 * time.Second)
+	clock.Add(2 * time.Second)
 	r = put(loc, `{"title":"Plan","content":"v3"}`, "If-Unmodified-Since", lm2)
 	require.Equal(t, 200, r.StatusCode)
 	tag3 := r.Header.Get("ETag")
@@ -338,7 +338,7 @@ func TestDocuments(t *testing.T) {
 	}
 	assert.Equal(t, 428, patchDoc("application/merge-patch+json", `{"content":"x"}`).StatusCode)
 	assert.Equal(t, 412, patchDoc("application/merge-patch+json", `{"content":"x"}`, "If-Match", tag2).StatusCode)
-	clock.Advance(2 * time.Second)
+	clock.Add(2 * time.Second)
 	r = patchDoc("application/merge-patch+json", `{"content":"v4"}`, "If-Match", tag3)
 	require.Equal(t, 200, r.StatusCode, "body: %s", r.body)
 	tag4 := r.Header.Get("ETag")
@@ -951,7 +951,7 @@ func TestLimits(t *testing.T) {
 	t.Parallel()
 	t.Run("open uploads", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock()
+		clock := newTestClock()
 		ts := startServer(t, config{Now: clock.Now})
 		for i := range maxOpenUploads {
 			res := ts.do(t, "POST", "/uploads", `{"filename":"f"}`, "Content-Type", "application/json")
@@ -962,18 +962,18 @@ func TestLimits(t *testing.T) {
 		assert.Equal(t, "SERVICE_UNAVAILABLE", full.errorCode(t))
 		assert.NotEmpty(t, full.Header.Get("Retry-After"))
 		// Abandoned uploads give their slot back.
-		clock.Advance(uploadIdle + time.Second)
+		clock.Add(uploadIdle + time.Second)
 		assert.Equal(t, 201, ts.do(t, "POST", "/uploads", `{"filename":"f"}`, "Content-Type", "application/json").StatusCode)
 	})
 	t.Run("files", func(t *testing.T) {
 		t.Parallel()
-		clock := newFakeClock()
+		clock := newTestClock()
 		s := newUploadStore(clock.Now)
 		for i := range maxFiles + 3 {
 			id := strconv.Itoa(i)
 			s.uploads[id] = &uploadRecord{id: id, state: uploadCompleted}
 			s.addFile(id, &file{modified: clock.Now()})
-			clock.Advance(time.Second)
+			clock.Add(time.Second)
 		}
 		assert.Len(t, s.files, maxFiles)
 		assert.NotContains(t, s.files, "0", "the oldest file goes first")
