@@ -111,7 +111,7 @@ func NewRenderer(opts Options) (*Renderer, error) {
 	// it must match "Accept: text/csv;charset=utf-8" too.
 	rn.parsed = parseOffers(rn.contentTypes)
 	for _, ct := range rn.contentTypes {
-		rn.ctValues = append(rn.ctValues, []string{ct}[:1:1])
+		rn.ctValues = append(rn.ctValues, []string{ct}) // a literal of one has capacity 1
 	}
 	rn.pool.New = func() any { return new(bytes.Buffer) }
 	return rn, nil
