@@ -184,6 +184,7 @@ func handlerTag(h http.Header) ([]string, bool) {
 	if v, ok := h["Etag"]; ok {
 		return v, true
 	}
+	//lint:ignore SA1008 the non-canonical key is the point: see above
 	v, ok := h["ETag"]
 	return v, ok
 }

@@ -129,9 +129,12 @@ func NewSender(opts Options) (*Sender, error) {
 	// proxy instead of the receiver; webhooks therefore never use one.
 	t.Proxy = nil
 	t.OnProxyConnectResponse = nil
-	// Custom dial functions would bypass the guarded dialer.
-	t.Dial = nil    //nolint:staticcheck // cleared on purpose
-	t.DialTLS = nil //nolint:staticcheck // cleared on purpose
+	// Custom dial functions would bypass the guarded dialer, and the
+	// deprecated ones still take priority when set, so they are cleared too.
+	//lint:ignore SA1019 cleared on purpose: a base transport may still set it
+	t.Dial = nil
+	//lint:ignore SA1019 cleared on purpose: a base transport may still set it
+	t.DialTLS = nil
 	t.DialTLSContext = nil
 	t.DialContext = (&net.Dialer{
 		Timeout:   s.timeout,
