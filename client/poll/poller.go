@@ -195,11 +195,12 @@ func (p *Poller) handle(ctx context.Context, res *http.Response, u *url.URL, r *
 	case code == http.StatusSeeOther:
 		// RFC 9110 §15.4.4: the job is done and Location is its result.
 		var st Status
-		if p.decode(res, &st) != nil || st.State == "" {
-			st = r.Status
-			st.State = asyncjob.StateCompleted
+		if p.decode(res, &st) == nil && st.State != "" {
+			r.Status = st
+			p.progress(st)
+		} else {
+			r.Status.State = asyncjob.StateCompleted
 		}
-		r.Status = st
 		loc := resolve(u, res.Header.Get("Location"))
 		if loc == nil {
 			return true, false, fmt.Errorf("%w: 303 without Location", ErrUnexpected)
