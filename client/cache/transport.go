@@ -66,7 +66,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		sc := cachecontrol.ParseHeader(e.Header)
 		f := computeFreshness(e, sc, t.opts.Now(), t.opts.Heuristic, t.opts.HeuristicMax)
 		if usable(req.Header, rc, sc, f) {
-			return t.done(req, t.serve(req, e, f), nil, Hit, "hit; ttl="+strconv.FormatInt(int64((f.lifetime-f.age)/time.Second), 10))
+			return t.done(req, t.serve(req, e, f, Hit), nil, Hit, "")
 		}
 		fwd = "stale"
 		if rc.NoCache {
@@ -107,7 +107,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.put(ctx, key, variants, req.Header, ne)
 			sc := cachecontrol.ParseHeader(ne.Header)
 			f := computeFreshness(ne, sc, respTime, t.opts.Heuristic, t.opts.HeuristicMax)
-			return t.done(req, t.serve(req, ne, f), nil, Revalidated, "fwd=stale; fwd-status=304")
+			return t.done(req, t.serve(req, ne, f, Revalidated), nil, Revalidated, "")
 		}
 		// RFC 9111 §4.3.3: a 304 for a representation not stored cannot
 		// complete the response; ask again without conditions.
@@ -132,7 +132,9 @@ func (t *Transport) done(req *http.Request, res *http.Response, err error, o Out
 	if res.Header == nil {
 		res.Header = http.Header{}
 	}
-	setStatus(res.Header, member)
+	if member != "" { // serve has set it already
+		setStatus(res.Header, member)
+	}
 	if t.opts.OutcomeFunc != nil {
 		t.opts.OutcomeFunc(req, o)
 	}
@@ -225,12 +227,30 @@ func (t *Transport) put(ctx context.Context, key string, variants []*Entry, rh h
 	t.opts.Store.Set(ctx, key, next)
 }
 
-// serve builds the response of a stored entry, with Age (RFC 9111 §5.1).
-func (t *Transport) serve(req *http.Request, e *Entry, f freshness) *http.Response {
+// serve builds the response of a stored entry, with Age (RFC 9111 §5.1)
+// and the Cache-Status of o. This is the hit path: the header copy, its two
+// added values, the response and its body are the only allocations.
+func (t *Transport) serve(req *http.Request, e *Entry, f freshness, o Outcome) *http.Response {
 	h := e.Header.Clone()
-	h["Age"] = []string{strconv.FormatInt(int64(f.age/time.Second), 10)}
+	var buf [64]byte
+	b := append(buf[:0], StatusName...)
+	if o == Hit {
+		b = append(b, "; hit; ttl="...)
+		b = strconv.AppendInt(b, int64((f.lifetime-f.age)/time.Second), 10)
+	} else {
+		b = append(b, "; fwd=stale; fwd-status=304"...)
+	}
+	// One backing array for both values; stored headers hold neither
+	// field (storedHeader drops Cache-Status, Age is replaced).
+	vals := []string{strconv.FormatInt(int64(f.age/time.Second), 10), string(b)}
+	h["Age"] = vals[0:1:1]
+	h["Cache-Status"] = vals[1:2:2]
+	status := "200 OK"
+	if e.StatusCode != http.StatusOK {
+		status = strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode)
+	}
 	res := &http.Response{
-		Status:     strconv.Itoa(e.StatusCode) + " " + http.StatusText(e.StatusCode),
+		Status:     status,
 		StatusCode: e.StatusCode,
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header:        h,
@@ -240,7 +260,7 @@ func (t *Transport) serve(req *http.Request, e *Entry, f freshness) *http.Respon
 	if req.Method == http.MethodHead {
 		res.Body = http.NoBody
 	} else {
-		res.Body = io.NopCloser(bytes.NewReader(e.Body))
+		res.Body = &bodyReader{Reader: *bytes.NewReader(e.Body)}
 	}
 	return res
 }
@@ -403,6 +423,11 @@ func bypassed(h http.Header) bool {
 func hasValidators(h http.Header) bool {
 	return len(h["Etag"]) > 0 || len(h["Last-Modified"]) > 0
 }
+
+// bodyReader is a stored body as a ReadCloser, in one allocation.
+type bodyReader struct{ bytes.Reader }
+
+func (*bodyReader) Close() error { return nil }
 
 // replay is a body that replays buffered bytes, then the rest; Close closes
 // the original.

@@ -44,8 +44,9 @@ type Options struct {
 	// Interval is the wait between polls when a response carries no valid
 	// Retry-After. Default [DefaultInterval].
 	Interval time.Duration
-	// MinInterval is the floor of every wait. Negative means no floor
-	// (a Retry-After of 0 polls again at once). Default [DefaultMinInterval].
+	// MinInterval is the floor of every wait, lowered to MaxInterval when
+	// above it. Negative means no floor (a Retry-After of 0 polls again at
+	// once). Default [DefaultMinInterval].
 	MinInterval time.Duration
 	// MaxInterval is the ceiling of every wait. Default [DefaultMaxInterval].
 	MaxInterval time.Duration
@@ -110,9 +111,9 @@ func (o Options) normalize() (Options, error) {
 			return o, fmt.Errorf("poll: Options.%s: must not be negative", d.name)
 		}
 	}
-	if o.MinInterval > o.MaxInterval {
-		return o, fmt.Errorf("poll: Options.MinInterval: %v is above MaxInterval %v", o.MinInterval, o.MaxInterval)
-	}
+	// A floor above the ceiling (say, MaxInterval set below the default
+	// floor) is lowered to the ceiling rather than refused.
+	o.MinInterval = min(o.MinInterval, o.MaxInterval)
 	switch {
 	case o.MaxErrors == 0:
 		o.MaxErrors = DefaultMaxErrors
