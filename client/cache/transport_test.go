@@ -496,3 +496,41 @@ func BenchmarkTransportHit(b *testing.B) {
 		b.Fatalf("%d origin requests", o.count())
 	}
 }
+
+// Revalidation on the wire, once over HTTP/2: the real server strips the
+// 304's body headers, and the stored body and length survive (RFC 9111
+// §4.3.4, RFC 9110 §15.4.5).
+func TestHTTP2Revalidation(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "private, no-cache")
+		w.Header().Set("ETag", `"doc-1"`)
+		if r.Header.Get("If-None-Match") == `"doc-1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"title":"t"}`)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tr, err := New(Options{Transport: srv.Client().Transport})
+	require.NoError(t, err)
+	c := &http.Client{Transport: tr}
+	t.Cleanup(c.CloseIdleConnections)
+	for i, want := range []Outcome{Miss, Revalidated, Revalidated} {
+		res, err := c.Get(srv.URL + "/documents/1")
+		require.NoError(t, err)
+		b, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		if i == 0 {
+			assert.Equal(t, 2, res.ProtoMajor, "HTTP/2 on the wire")
+		}
+		assert.Equal(t, want, OutcomeOf(res), "request %d", i)
+		assert.Equal(t, 200, res.StatusCode)
+		assert.Equal(t, `{"title":"t"}`, string(b))
+		assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
+	}
+}
