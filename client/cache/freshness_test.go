@@ -232,3 +232,29 @@ func BenchmarkFreshness(b *testing.B) {
 		_ = computeFreshness(e, cc, t0.Add(time.Second), false, DefaultHeuristicMax)
 	}
 }
+
+// The memo a Transport keeps gives the same freshness as the full
+// computation at any later instant (RFC 9111 §4.2.3: only resident time
+// grows).
+func TestMemoAgrees(t *testing.T) {
+	t.Parallel()
+	tr, err := New(Options{Heuristic: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []http.Header{
+		{"Cache-Control": {"max-age=60"}, "Date": {date(-5 * time.Second)}, "Age": {"3"}},
+		{"Expires": {date(time.Hour)}, "Date": {date(0)}},
+		{"Last-Modified": {date(-10 * time.Hour)}},
+		{"Cache-Control": {"max-age=60"}, "Age": {"999999999999"}},
+	} {
+		e := &Entry{StatusCode: 200, Header: h, RequestTime: t0.Add(-time.Second), ResponseTime: t0}
+		full := &Entry{StatusCode: 200, Header: h, RequestTime: e.RequestTime, ResponseTime: t0}
+		tr.remember(e)
+		for _, d := range []time.Duration{0, time.Second, time.Hour, -time.Hour, 1 << 62} {
+			_, got := tr.state(e, t0.Add(d))
+			_, want := tr.state(full, t0.Add(d))
+			assert.Equal(t, want, got, "%v after %v", h, d)
+		}
+	}
+}

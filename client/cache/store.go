@@ -24,6 +24,8 @@ type Entry struct {
 	// VaryNames are the fields the response varies on and VaryValues the
 	// request's values of them, normalised (RFC 9111 §4.1).
 	VaryNames, VaryValues []string
+
+	memo *memo // set by the Transport that stored the entry
 }
 
 // Size is what the entry counts against a byte bound: body, header names

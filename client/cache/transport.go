@@ -63,8 +63,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		fwd = "vary-miss"
 	}
 	if e != nil {
-		sc := cachecontrol.ParseHeader(e.Header)
-		f := computeFreshness(e, sc, t.opts.Now(), t.opts.Heuristic, t.opts.HeuristicMax)
+		sc, f := t.state(e, t.opts.Now())
 		if usable(req.Header, rc, sc, f) {
 			return t.done(req, t.serve(req, e, f, Hit), nil, Hit, "")
 		}
@@ -105,8 +104,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if selects(e, res.Header) {
 			ne := refresh(e, res.Header, reqTime, respTime)
 			t.put(ctx, key, variants, req.Header, ne)
-			sc := cachecontrol.ParseHeader(ne.Header)
-			f := computeFreshness(ne, sc, respTime, t.opts.Heuristic, t.opts.HeuristicMax)
+			t.remember(ne)
+			_, f := t.state(ne, respTime)
 			return t.done(req, t.serve(req, ne, f, Revalidated), nil, Revalidated, "")
 		}
 		// RFC 9111 §4.3.3: a 304 for a representation not stored cannot
@@ -122,6 +121,33 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		member += "; stored"
 	}
 	return t.done(req, res, nil, Miss, member)
+}
+
+// memo is what a Transport computes once when it stores an entry: the
+// parsed Cache-Control and the freshness at ResponseTime. Age then grows
+// with resident time alone (RFC 9111 §4.2.3), so a hit neither parses nor
+// reads dates. Entries from elsewhere (a Store that serialises) have none
+// and are computed in full.
+type memo struct {
+	cc   cachecontrol.Control
+	base freshness
+}
+
+// remember fills e's memo; e must not be shared yet.
+func (t *Transport) remember(e *Entry) {
+	cc := cachecontrol.ParseHeader(e.Header)
+	e.memo = &memo{cc: cc, base: computeFreshness(e, cc, e.ResponseTime, t.opts.Heuristic, t.opts.HeuristicMax)}
+}
+
+// state returns e's Cache-Control and freshness at now.
+func (t *Transport) state(e *Entry, now time.Time) (cachecontrol.Control, freshness) {
+	if m := e.memo; m != nil {
+		f := m.base
+		f.age = min(f.age+clampDur(now.Sub(e.ResponseTime)), maxAge)
+		return m.cc, f
+	}
+	cc := cachecontrol.ParseHeader(e.Header)
+	return cc, computeFreshness(e, cc, now, t.opts.Heuristic, t.opts.HeuristicMax)
 }
 
 // done records the outcome on res (Cache-Status) and with OutcomeFunc.
@@ -192,7 +218,8 @@ func (t *Transport) store(ctx context.Context, req *http.Request, rc cachecontro
 		return false // §4.1: Vary: * never matches
 	}
 	e := &Entry{StatusCode: res.StatusCode, Header: storedHeader(res.Header), RequestTime: reqTime, ResponseTime: respTime, VaryNames: names}
-	if f := computeFreshness(e, sc, respTime, t.opts.Heuristic, t.opts.HeuristicMax); f.lifetime == 0 && !hasValidators(res.Header) {
+	e.memo = &memo{cc: sc, base: computeFreshness(e, sc, respTime, t.opts.Heuristic, t.opts.HeuristicMax)}
+	if e.memo.base.lifetime == 0 && !hasValidators(res.Header) {
 		return false // never fresh and never validatable: useless
 	}
 	buf, err := io.ReadAll(io.LimitReader(res.Body, t.opts.MaxEntryBytes+1))
@@ -294,6 +321,7 @@ func refresh(e *Entry, h http.Header, reqTime, respTime time.Time) *Entry {
 		ne.Header[k] = v
 	}
 	ne.RequestTime, ne.ResponseTime = reqTime, respTime
+	ne.memo = nil
 	return &ne
 }
 
