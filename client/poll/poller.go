@@ -105,7 +105,10 @@ func (p *Poller) Cancel(ctx context.Context, statusURL string) error {
 }
 
 func (p *Poller) follow(ctx context.Context, res *http.Response, r *Result) (*Result, error) {
-	base := res.Request.URL
+	var base *url.URL // nil for a response built by hand: only absolute URLs then
+	if res.Request != nil {
+		base = res.Request.URL
+	}
 	if res.StatusCode != http.StatusAccepted {
 		// A final answer to the submission (Prefer: wait): the status URL
 		// is its Content-Location.
@@ -116,6 +119,9 @@ func (p *Poller) follow(ctx context.Context, res *http.Response, r *Result) (*Re
 		done, _, err := p.handle(ctx, res, u, r, nil)
 		if err != nil || done {
 			return r, err
+		}
+		if u == nil {
+			return r, ErrNoStatusURL
 		}
 		return p.run(ctx, u, r, p.delay(res.Header), "")
 	}

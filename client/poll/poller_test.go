@@ -259,3 +259,22 @@ func TestWaitNeedsAbsoluteURL(t *testing.T) {
 	_, err = p.Wait(t.Context(), "/jobs/1")
 	assert.ErrorContains(t, err, "not absolute")
 }
+
+// A response built by hand (no Request) resolves only absolute URLs and
+// never panics.
+func TestFollowHandBuilt(t *testing.T) {
+	t.Parallel()
+	p, err := poll.New(poll.Options{})
+	require.NoError(t, err)
+	for _, res := range []*http.Response{
+		{StatusCode: 202, Header: http.Header{"Location": {"/jobs/1"}}, Body: http.NoBody},
+		{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(`{"status":"processing"}`))},
+	} {
+		_, err := p.Follow(t.Context(), res)
+		assert.ErrorIs(t, err, poll.ErrNoStatusURL)
+	}
+	res := &http.Response{StatusCode: 303, Header: http.Header{"Location": {"https://example.com/r"}}, Body: http.NoBody}
+	r, err := p.Follow(t.Context(), res)
+	require.NoError(t, err)
+	assert.Equal(t, "https://example.com/r", r.URL)
+}
