@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -389,12 +388,27 @@ func TestClientCacheInvalidatesOnWrite(t *testing.T) {
 func TestClientPollThroughCache(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, config{})
-	tr, err := cache.New(cache.Options{Transport: ts.client.Transport})
+	var (
+		mu   sync.Mutex
+		hits int
+	)
+	tr, err := cache.New(cache.Options{Transport: ts.client.Transport, OutcomeFunc: func(_ *http.Request, o cache.Outcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		if o == cache.Hit {
+			hits++
+		}
+	}})
 	require.NoError(t, err)
-	p, err := poll.New(poll.Options{Client: &http.Client{Transport: tr}, MinInterval: -1, MaxInterval: 10 * time.Millisecond})
+	var progress []int
+	p, err := poll.New(poll.Options{Client: &http.Client{Transport: tr}, MinInterval: -1, MaxInterval: 10 * time.Millisecond,
+		ProgressFunc: func(s poll.Status) { progress = append(progress, s.Progress) }})
 	require.NoError(t, err)
 	res, err := p.Submit(t.Context(), submitReport(t, ts, reportBody))
 	require.NoError(t, err)
 	assert.Equal(t, asyncjob.StateCompleted, res.Status.State)
-	assert.False(t, errors.Is(err, poll.ErrUnexpected))
+	assert.Equal(t, 100, progress[len(progress)-1])
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Zero(t, hits, "a status document is never answered from storage")
 }
