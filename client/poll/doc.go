@@ -15,7 +15,8 @@
 //   - a failed job ends with its *asyncjob.Error (code, message,
 //     retryable), a canceled one with [ErrCanceled], an error response with
 //     the *httperr.Error of its envelope; 429, 502, 503 and 504 are retried
-//     (Options.MaxErrors) after their Retry-After;
+//     (Options.MaxErrors) after their Retry-After; [Retryable] says
+//     whether submitting again may help;
 //   - with Options.Events the status is followed over Server-Sent Events
 //     instead (HTML Living Standard §9.2), reconnecting with Last-Event-ID
 //     and the stream's retry time;

@@ -2,6 +2,7 @@ package poll_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -277,4 +278,23 @@ func TestFollowHandBuilt(t *testing.T) {
 	r, err := p.Follow(t.Context(), res)
 	require.NoError(t, err)
 	assert.Equal(t, "https://example.com/r", r.URL)
+}
+
+func TestRetryable(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&asyncjob.Error{Code: "DATA_TOO_LARGE", Retryable: true}, true},
+		{fmt.Errorf("wrapped: %w", &asyncjob.Error{Code: "X"}), false},
+		{httperr.New(503, httperr.CodeUnavailable, "busy"), true},  // RFC 9110 §15.6.4
+		{httperr.New(429, "TOO_MANY_REQUESTS", "slow down"), true}, // RFC 6585 §4
+		{httperr.New(404, httperr.CodeNotFound, "gone"), false},
+		{poll.ErrCanceled, false},
+		{context.Canceled, false},
+		{nil, false},
+	} {
+		assert.Equal(t, tc.want, poll.Retryable(tc.err), "%v", tc.err)
+	}
 }
