@@ -101,7 +101,9 @@ func (p *Poller) stream(ctx context.Context, u *url.URL, r *Result, wait time.Du
 
 // read consumes one event stream until it ends or a terminal status
 // arrives. got reports whether any status record arrived; retry is the
-// last reconnection time the stream set.
+// last reconnection time the stream set. Lines end in LF or CRLF; a lone
+// CR, which the HTML grammar also allows and asyncjob never sends, is not
+// taken as a line end.
 func (p *Poller) read(ctx context.Context, res *http.Response, u *url.URL, r *Result, lastID *string) (got bool, retry time.Duration, done bool, err error) {
 	sc := bufio.NewScanner(res.Body)
 	max := int(min(p.opts.MaxStatusBytes, 1<<30))
