@@ -296,4 +296,3 @@ func TestTimeouts_Options(t *testing.T) {
 		})
 	}
 }
-
