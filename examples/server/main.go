@@ -10,6 +10,8 @@
 // Routes (openapi.json describes each with every status it answers):
 //
 //	GET  /events, /events/{id}          public, cacheable, JSON or XML    (cache, etag, negotiate)
+//	GET  /events/{id}/summary           in the language of Accept-Language (negotiate)
+//	GET  /status                        live state: Cache-Control: no-store (cache)
 //	GET  /users/{id}, PATCH             private; merge patch / JSON Patch (conditional, patch)
 //	POST /documents; GET/PUT/PATCH/DELETE /documents/{id}
 //	                                     optimistic concurrency: 412, 428 (conditional)

@@ -12,6 +12,7 @@ import (
 	"github.com/httpsem/httpsem/asyncjob/wsfeed"
 	"github.com/httpsem/httpsem/negotiate"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/text/language"
 )
 
 // Defaults of the command-line flags.
@@ -94,6 +95,8 @@ type server struct {
 	// §12.5.1 lets a server ignore it rather than answer 406).
 	render     *negotiate.Renderer
 	renderJSON *negotiate.Renderer
+	// summaryMatcher matches Accept-Language against summaryLanguages.
+	summaryMatcher language.Matcher
 }
 
 // newServer builds the service with seeded data and starts its job workers.
@@ -148,6 +151,8 @@ func newServer(cfg config) (*server, error) {
 		assets:     assets,
 		render:     render,
 		renderJSON: renderJSON,
+
+		summaryMatcher: language.NewMatcher(summaryLanguages),
 	}
 	if err := s.openRedis(); err != nil {
 		return nil, err
