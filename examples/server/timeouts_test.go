@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -295,4 +296,69 @@ func TestTimeouts_Options(t *testing.T) {
 			assert.Equal(t, got.maxHeaderBytes, hs.MaxHeaderBytes)
 		})
 	}
+}
+
+// TestTimeouts_WriteDeadline: -write-timeout cuts a response that takes too
+// long, and a file download gets -transfer-timeout plus its size at
+// minDownloadRate instead. Without a read timeout, the write timeout may be
+// short.
+func TestTimeouts_WriteDeadline(t *testing.T) {
+	t.Parallel()
+	const write = 300 * time.Millisecond
+	ts := startServer(t, config{ReadTimeout: -1, WriteTimeout: write, TransferTimeout: 5 * time.Second, ReportDuration: time.Second})
+
+	t.Run("a response later than the deadline is cut", func(t *testing.T) {
+		t.Parallel()
+		req, err := http.NewRequest("POST", ts.URL+"/reports", strings.NewReader(`{"type":"sales_summary","date_range":{"from":"2024-01-01","to":"2024-12-31"}}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Prefer", "wait=10")
+		res, err := ts.client.Do(req)
+		if err == nil {
+			res.Body.Close()
+		}
+		assert.Error(t, err, "the 303 comes after -write-timeout and is not sent")
+	})
+
+	t.Run("a slow download outlives it", func(t *testing.T) {
+		t.Parallel()
+		// Larger than loopback's socket buffers, read slowly: the server
+		// writes for well over -write-timeout.
+		const partSize, parts = 4 << 20, 4
+		id := newUpload(t, ts)
+		var tags []string
+		for n := 1; n <= parts; n++ {
+			res := ts.do(t, "PUT", "/uploads/"+id+"/parts/"+strconv.Itoa(n), strings.Repeat(strconv.Itoa(n), partSize))
+			require.Equal(t, 200, res.StatusCode, "body: %s", res.body)
+			tags = append(tags, res.Header.Get("ETag"))
+		}
+		completeUpload(t, ts, id, tags...)
+
+		dialer := &net.Dialer{}
+		slow := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err == nil {
+				_ = c.(*net.TCPConn).SetReadBuffer(64 << 10)
+			}
+			return c, err
+		}}}
+		t.Cleanup(slow.CloseIdleConnections)
+		start := time.Now()
+		res, err := slow.Get(ts.URL + "/files/" + id)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		require.Equal(t, 200, res.StatusCode)
+		var got int64
+		buf := make([]byte, 1<<20)
+		for {
+			n, err := io.ReadFull(res.Body, buf)
+			got += int64(n)
+			if err != nil {
+				break
+			}
+			time.Sleep(write / 4) // a slow reader: 4 MiB per deadline
+		}
+		assert.Equal(t, int64(partSize*parts), got, "the whole file arrives")
+		assert.Greater(t, time.Since(start), write, "the download took longer than -write-timeout")
+	})
 }
