@@ -225,10 +225,11 @@ type uploadView struct {
 	MaxParts     int        `json:"max_parts"`
 }
 
-func (u *uploadRecord) view() uploadView {
+// view is u's representation; maxPart is the store's part limit.
+func (u *uploadRecord) view(maxPart int64) uploadView {
 	v := uploadView{UploadID: u.id, Filename: u.filename, ContentType: u.contentType, State: u.state, Parts: []partInfo{},
 		PartURL: "/uploads/" + u.id + "/parts/{part_number}", CompleteURL: "/uploads/" + u.id + "/complete",
-		MaxPartBytes: maxPartBytes, MaxParts: maxParts}
+		MaxPartBytes: int(maxPart), MaxParts: maxParts}
 	for _, n := range slices.Sorted(maps.Keys(u.parts)) {
 		v.Parts = append(v.Parts, partInfo{PartNumber: n, ETag: u.tags[n].String(), Size: len(u.parts[n])})
 	}
@@ -267,7 +268,7 @@ func (s *server) createUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.uploads.uploads[up.id] = up
-	v := up.view()
+	v := up.view(s.uploads.maxPart())
 	s.uploads.mu.Unlock()
 
 	w.Header().Set("Location", "/uploads/"+up.id)
@@ -281,7 +282,7 @@ func (s *server) getUpload(w http.ResponseWriter, r *http.Request) {
 	up, ok := s.uploads.uploads[r.PathValue("id")]
 	var v uploadView
 	if ok {
-		v = up.view()
+		v = up.view(s.uploads.maxPart())
 	}
 	s.uploads.mu.Unlock()
 	if !ok {
@@ -497,7 +498,8 @@ func (s *server) decodeComplete(r *http.Request, body []byte) (asyncjob.Spec, er
 				With("part_number", n).With("current_etag", stored.String())
 		}
 	}
-	up.state, up.final = uploadCompleting, list
+	// Touched: the idle sweep counts from the completion, not the last part.
+	up.state, up.final, up.touched = uploadCompleting, list, s.uploads.now()
 	return asyncjob.Spec{Payload: payload}, nil
 }
 

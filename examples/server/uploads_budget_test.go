@@ -61,6 +61,8 @@ func TestUploads_MemoryBudget(t *testing.T) {
 	}
 
 	a := newUpload(t, ts)
+	st := ts.do(t, "GET", "/uploads/"+a, "")
+	assert.Equal(t, float64(budget), st.json(t)["max_part_bytes"], "the part limit never exceeds the budget")
 	pa := part(a, 1, 600<<10)
 	require.Equal(t, 200, pa.StatusCode, "body: %s", pa.body)
 	assert.Equal(t, int64(600<<10), uploadsUsed(ts))
