@@ -409,10 +409,14 @@ func readPart(rd io.Reader, size, limit int64) ([]byte, error) {
 				// Full: only EOF may follow (rd reports a MaxBytesError
 				// for any byte more).
 				var probe [1]byte
-				if _, err := rd.Read(probe[:]); err != io.EOF {
+				switch _, err := io.ReadFull(rd, probe[:]); err {
+				case io.EOF:
+					return b, nil
+				case nil:
+					return nil, errors.New("upload: part longer than its limit")
+				default:
 					return nil, err
 				}
-				return b, nil
 			}
 			b = slices.Grow(b, int(min(int64(cap(b)), limit-int64(cap(b)))))
 		}

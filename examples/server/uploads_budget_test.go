@@ -225,3 +225,40 @@ func TestFile_ReadAt(t *testing.T) {
 		})
 	}
 }
+
+// TestReadPart: parts of known and unknown length, at and over the limit,
+// and a body that ends early.
+func TestReadPart(t *testing.T) {
+	t.Parallel()
+	const limit = 100 << 10
+	tests := []struct {
+		name    string
+		body    int   // bytes the client sends
+		size    int64 // Content-Length; -1 chunked
+		wantErr bool
+	}{
+		{"known", 1000, 1000, false},
+		{"known, empty", 0, 0, false},
+		{"known, at the limit", limit, limit, false},
+		{"known, body ends early", 10, 1000, true},
+		{"chunked", 1000, -1, false},
+		{"chunked, empty", 0, -1, false},
+		{"chunked, at the limit", limit, -1, false},
+		{"chunked, a byte over", limit + 1, -1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			body := bytes.Repeat([]byte{'x'}, tc.body)
+			rd := http.MaxBytesReader(nil, io.NopCloser(bytes.NewReader(body)), limit)
+			got, err := readPart(rd, tc.size, limit)
+			if tc.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, body, got)
+			assert.LessOrEqual(t, cap(got), limit+limit/8, "the capacity stays near the reservation")
+		})
+	}
+}
