@@ -76,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", defaultWriteTimeout, "time from the end of a request's headers to the end of its response; SSE, WebSocket and file downloads extend it; at least -read-timeout + 60s (negative: none)")
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "how long a keep-alive connection waits for its next request (negative: none)")
 	fs.DurationVar(&cfg.TransferTimeout, "transfer-timeout", defaultTransferTimeout, "replaces -read-timeout for an upload part's body and extends -write-timeout for a file download (plus 1s per 64 KiB of the file) (negative: none)")
-	fs.Int64Var(&cfg.UploadMemory, "upload-memory", defaultUploadMemory, "memory for all uploads together, in bytes: stored parts, parts being received and assembled files (a part that does not fit: 503 with Retry-After)")
+	fs.Int64Var(&cfg.UploadMemory, "upload-memory", defaultUploadMemory, "memory for all uploads together, in bytes (default 256 MiB): stored parts, parts being received and assembled files (a part that does not fit: 503 with Retry-After)")
 	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers, in bytes (431 beyond)")
 	if err := fs.Parse(args); err != nil {
 		return err
