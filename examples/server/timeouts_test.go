@@ -118,6 +118,30 @@ func TestTimeouts_StalledClientsAreCutOff(t *testing.T) {
 	})
 }
 
+// TestTimeouts_StalledStreamHTTP2: over HTTP/2 the read deadline is per
+// stream: a stalled body ends its stream within -read-timeout.
+func TestTimeouts_StalledStreamHTTP2(t *testing.T) {
+	t.Parallel()
+	const read = 300 * time.Millisecond
+	ts := startH2Server(t, config{ReadTimeout: read})
+	pr, pw := io.Pipe()
+	t.Cleanup(func() { _ = pw.Close() })
+	go func() { _, _ = io.WriteString(pw, "{") }() // then nothing
+	req, err := http.NewRequest("POST", ts.URL+"/documents", pr)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	ctx, cancel := context.WithTimeout(context.Background(), read+5*time.Second)
+	defer cancel()
+	start := time.Now()
+	res, err := ts.client.Do(req.WithContext(ctx))
+	require.NoError(t, err, "the server answers, the client does not give up")
+	_, _ = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	assert.Equal(t, 2, res.ProtoMajor)
+	assert.GreaterOrEqual(t, res.StatusCode, 400)
+	assert.GreaterOrEqual(t, time.Since(start), read*9/10)
+}
+
 // TestTimeouts_HeaderTooLarge: -max-header-bytes is enforced (RFC 6585 §5:
 // 431 Request Header Fields Too Large).
 func TestTimeouts_HeaderTooLarge(t *testing.T) {
