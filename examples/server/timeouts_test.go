@@ -235,6 +235,7 @@ func TestTimeouts_StreamsOutliveReadTimeout(t *testing.T) {
 				created := ts.do(t, "POST", "/uploads", `{"filename":"f"}`, "Content-Type", "application/json")
 				require.Equal(t, 201, created.StatusCode)
 				pr, pw := io.Pipe()
+				t.Cleanup(func() { _ = pr.Close() }) // ends the writer whatever happens
 				go func() {
 					// Three pieces over 1.5 read deadlines.
 					for i := range 3 {
