@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"log"
 	"net/http"
 
@@ -9,6 +10,8 @@ import (
 )
 
 func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address (host:port)")
+	flag.Parse()
 	events := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`[{"id":1,"title":"GopherCon"}]`))
@@ -17,5 +20,5 @@ func main() {
 	// public 60-second policy on every 2xx/304 (no-store on 5xx).
 	h := cache.Middleware(cache.Options{Control: cache.PublicListing()})(
 		etag.Middleware(etag.Options{})(events))
-	log.Fatal(http.ListenAndServe("127.0.0.1:8080", h))
+	log.Fatal(http.ListenAndServe(*addr, h))
 }

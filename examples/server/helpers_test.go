@@ -39,7 +39,11 @@ func startServer(t *testing.T, cfg config) *testServer {
 	}
 	srv, err := newServer(cfg)
 	require.NoError(t, err)
-	ts := httptest.NewServer(srv)
+	// The connection limits of main's server, so that every test runs
+	// under them.
+	ts := httptest.NewUnstartedServer(srv)
+	srv.timeouts.configure(ts.Config)
+	ts.Start()
 	client := ts.Client()
 	// Every response a test receives is validated against openapi.json.
 	client.Transport = newOpenAPIChecker(t, ts.URL, client.Transport)

@@ -30,7 +30,7 @@ func TestLimits(t *testing.T) {
 	t.Run("files", func(t *testing.T) {
 		t.Parallel()
 		clock := newTestClock()
-		s := newUploadStore(clock.Now)
+		s := newUploadStore(clock.Now, defaultUploadMemory)
 		for i := range maxFiles + 3 {
 			id := strconv.Itoa(i)
 			s.uploads[id] = &uploadRecord{id: id, state: uploadCompleted}

@@ -10,6 +10,8 @@
 // Routes (openapi.json describes each with every status it answers):
 //
 //	GET  /events, /events/{id}          public, cacheable, JSON or XML    (cache, etag, negotiate)
+//	GET  /events/{id}/summary           in the language of Accept-Language (negotiate)
+//	GET  /status                        live state: Cache-Control: no-store (cache)
 //	GET  /users/{id}, PATCH             private; merge patch / JSON Patch (conditional, patch)
 //	POST /documents; GET/PUT/PATCH/DELETE /documents/{id}
 //	                                     optimistic concurrency: 412, 428 (conditional)
@@ -69,6 +71,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Lease, "lease", defaultLease, "job lease when jobs live in Redis")
 	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret (whsec_...) that signs report webhooks; without it callback_url is refused")
 	fs.BoolVar(&cfg.WebhookAllowLoopback, "webhook-allow-loopback", false, "let webhooks reach loopback addresses (development only)")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", defaultReadHeaderTimeout, "time to read a request's headers (negative: none)")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", defaultReadTimeout, "time to read a whole request, headers and body; a stalled body is cut off after it (negative: none)")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", defaultWriteTimeout, "time from the end of a request's headers to the end of its response; SSE, WebSocket and file downloads extend it; at least -read-timeout + 60s (negative: none)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", defaultIdleTimeout, "how long a keep-alive connection waits for its next request (negative: none)")
+	fs.DurationVar(&cfg.TransferTimeout, "transfer-timeout", defaultTransferTimeout, "replaces -read-timeout for an upload part's body and extends -write-timeout for a file download (plus 1s per 64 KiB of the file) (negative: none)")
+	fs.Int64Var(&cfg.UploadMemory, "upload-memory", defaultUploadMemory, "memory for all uploads together, in bytes (default 256 MiB): stored parts, parts being received and assembled files (a part that does not fit: 503 with Retry-After)")
+	fs.IntVar(&cfg.MaxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers, in bytes (431 beyond)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,11 +96,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+		Handler:  srv,
+		ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	srv.timeouts.configure(hs)
 	// The bound address, not the flag: with port 0 only the listener knows it.
 	fmt.Fprintf(stdout, "listening on http://%s\n", ln.Addr())
 

@@ -97,6 +97,9 @@ func TestMain_FlagErrors(t *testing.T) {
 		{"bad webhook secret", []string{"-addr", "127.0.0.1:0", "-webhook-secret", "nope"}, "-webhook-secret"},
 		{"unknown flag", []string{"-port", "80"}, "flag provided but not defined"},
 		{"bad address", []string{"-addr", "256.0.0.1:1"}, "listen"},
+		{"write timeout too short", []string{"-addr", "127.0.0.1:0", "-write-timeout", "10s"}, "-write-timeout"},
+		{"negative header limit", []string{"-addr", "127.0.0.1:0", "-max-header-bytes", "-1"}, "-max-header-bytes"},
+		{"negative upload memory", []string{"-addr", "127.0.0.1:0", "-upload-memory", "-1"}, "-upload-memory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

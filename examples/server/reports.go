@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"hash/fnv"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -26,6 +27,15 @@ const (
 	// dropped first (its job's 303 then leads to a 404).
 	maxReports = 1000
 	dateLayout = "2006-01-02"
+	// A report that could not be stored is retried within its job, with
+	// exponential backoff and full jitter: reportStoreAttempts tries in all,
+	// waits of up to reportStoreBackoff, doubling to reportStoreMaxBackoff
+	// (at most 3 s of waiting over the five tries). A Redis failover or restart
+	// usually fits; a longer outage fails the job with the retryable
+	// STORAGE_UNAVAILABLE.
+	reportStoreAttempts   = 5
+	reportStoreBackoff    = 200 * time.Millisecond
+	reportStoreMaxBackoff = 2 * time.Second
 )
 
 // reportRequest is the body of POST /reports.
@@ -149,12 +159,39 @@ func (s *server) reportKind(payload []byte) (asyncjob.Func, error) {
 			}
 			progress.Report(i*100/reportSteps, "aggregating orders")
 		}
-		if err := s.reports.put(ctx, buildReport(p, s.cfg.Now())); err != nil {
+		if err := s.storeReport(ctx, buildReport(p, s.cfg.Now())); err != nil {
+			if ctx.Err() != nil {
+				return asyncjob.Result{}, ctx.Err()
+			}
 			s.cfg.Logger.Error("storing a report", "report", p.ReportID, "err", err)
 			return asyncjob.Result{}, &asyncjob.Error{Code: "STORAGE_UNAVAILABLE", Message: "The report could not be stored; retry later.", Retryable: true}
 		}
 		return asyncjob.Result{URL: "/reports/" + p.ReportID}, nil
 	}, nil
+}
+
+// storeReport stores rep, retrying a failure (a storage error is taken as
+// transient: the put is idempotent) up to reportStoreAttempts times until
+// ctx ends. The job keeps its worker meanwhile; that is the point: the
+// computed report is not thrown away for a blip.
+func (s *server) storeReport(ctx context.Context, rep *report) error {
+	backoff := reportStoreBackoff
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = s.reports.put(ctx, rep); err == nil || attempt == reportStoreAttempts {
+			return err
+		}
+		s.cfg.Logger.Warn("storing a report failed; retrying", "report", rep.ID, "attempt", attempt, "err", err)
+		// Full jitter, so that jobs failing together do not retry together.
+		t := time.NewTimer(rand.N(backoff) + 1)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return errors.Join(err, ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, reportStoreMaxBackoff)
+	}
 }
 
 // buildReport computes the summary. The figures are derived from the month
@@ -173,6 +210,14 @@ func buildReport(p reportPayload, now time.Time) *report {
 		rep.TotalSales += mt.SalesCents
 	}
 	return rep
+}
+
+// reportStorage keeps finished reports: reportStore, or a test's double.
+type reportStorage interface {
+	// put stores r; storing the same report again keeps the first.
+	put(ctx context.Context, r *report) error
+	// get returns the report, errReportNotFound when there is none.
+	get(ctx context.Context, id string) (*report, error)
 }
 
 // errReportNotFound is returned by reportStore.get for an unknown or expired

@@ -25,6 +25,8 @@ func (s *server) routes() http.Handler {
 	var (
 		publicListing = cache.Middleware(cache.Options{Control: cache.PublicListing()})
 		userSpecific  = cache.Middleware(cache.Options{Control: cache.UserSpecific()})
+		// Live state is stale the moment it is sent: no cache keeps it.
+		realTime = cache.Middleware(cache.Options{Control: cache.RealTime()})
 		// Documents change under concurrent editors: a browser may keep a
 		// copy but must revalidate it (cheap: 304) before each use.
 		revalidate = cache.Middleware(cache.Options{Control: cache.Control{Private: true, NoCache: true}})
@@ -51,6 +53,8 @@ func (s *server) routes() http.Handler {
 	// Events: public, cacheable, negotiated. GET patterns also match HEAD.
 	h("GET /events", hf(s.listEvents), publicListing, tagged)
 	h("GET /events/{id}", hf(s.getEvent), publicListing, tagged)
+	// One summary per language (Accept-Language), each with its own tag.
+	h("GET /events/{id}/summary", hf(s.getEventSummary), publicListing, tagged)
 
 	// Users: private, patchable.
 	h("GET /users/{id}", hf(s.getUser), userSpecific, acceptPatch)
@@ -77,6 +81,9 @@ func (s *server) routes() http.Handler {
 	h("PUT /uploads/{id}/parts/{n}", hf(s.putPart))
 	h("POST /uploads/{id}/complete", s.jobs.SubmitHandler(kindAssemble, s.decodeComplete), consumes("application/json"))
 	h("GET /files/{id}", hf(s.getFile), immutablePrivate)
+
+	// Live server state: no-store.
+	h("GET /status", hf(s.getStatus), realTime)
 
 	// Docs and page.
 	h("GET /openapi.json", hf(s.openAPI), revalidate, tagged)

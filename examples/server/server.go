@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/httpsem/httpsem/asyncjob/wsfeed"
 	"github.com/httpsem/httpsem/negotiate"
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/text/language"
 )
 
 // Defaults of the command-line flags.
@@ -48,18 +50,38 @@ type config struct {
 	Logger *slog.Logger
 	// Now is the clock of the stores and the job manager. Nil means time.Now.
 	Now func() time.Time
+
+	// Connection limits (timeouts.go). Zero means the default constant,
+	// a negative duration no timeout.
+	ReadHeaderTimeout time.Duration // default defaultReadHeaderTimeout (10 s)
+	ReadTimeout       time.Duration // default defaultReadTimeout (30 s)
+	WriteTimeout      time.Duration // default defaultWriteTimeout (2 min)
+	IdleTimeout       time.Duration // default defaultIdleTimeout (2 min)
+	TransferTimeout   time.Duration // default defaultTransferTimeout (10 min)
+	// MaxHeaderBytes bounds request headers (431 beyond); negative is an
+	// error. Zero means defaultMaxHeaderBytes (64 KiB).
+	MaxHeaderBytes int
+	// UploadMemory is the memory budget of all uploads together, in bytes
+	// (uploads.go); negative is an error. Zero means defaultUploadMemory
+	// (256 MiB).
+	UploadMemory int64
+
+	// reports, when set, replaces the report store (tests inject storage
+	// failures).
+	reports reportStorage
 }
 
 // server is the whole service: the domain stores, the job manager and the
 // routes. It is an http.Handler; Shutdown stops its background work.
 type server struct {
-	cfg     config
-	handler http.Handler
+	cfg      config
+	handler  http.Handler
+	timeouts timeouts
 
 	events  *eventStore
 	users   *userStore
 	docs    *documentStore
-	reports *reportStore
+	reports reportStorage
 	uploads *uploadStore
 	jobs    *asyncjob.Manager
 	// With -redis: the client and the job store, closed by Shutdown.
@@ -73,6 +95,8 @@ type server struct {
 	// §12.5.1 lets a server ignore it rather than answer 406).
 	render     *negotiate.Renderer
 	renderJSON *negotiate.Renderer
+	// summaryMatcher matches Accept-Language against summaryLanguages.
+	summaryMatcher language.Matcher
 }
 
 // newServer builds the service with seeded data and starts its job workers.
@@ -93,7 +117,18 @@ func newServer(cfg config) (*server, error) {
 	if cfg.RedisPrefix == "" {
 		cfg.RedisPrefix = defaultRedisPrefix
 	}
+	switch {
+	case cfg.UploadMemory < 0:
+		// Unbounded memory is exactly what the budget is for.
+		return nil, fmt.Errorf("-upload-memory: must not be negative, got %d", cfg.UploadMemory)
+	case cfg.UploadMemory == 0:
+		cfg.UploadMemory = defaultUploadMemory
+	}
 
+	timeouts, err := newTimeouts(cfg)
+	if err != nil {
+		return nil, err
+	}
 	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
 	if err != nil {
 		return nil, err
@@ -108,18 +143,24 @@ func newServer(cfg config) (*server, error) {
 	}
 	s := &server{
 		cfg:        cfg,
+		timeouts:   timeouts,
 		events:     newEventStore(),
 		users:      newUserStore(cfg.Now),
 		docs:       newDocumentStore(cfg.Now),
-		uploads:    newUploadStore(cfg.Now),
+		uploads:    newUploadStore(cfg.Now, cfg.UploadMemory),
 		assets:     assets,
 		render:     render,
 		renderJSON: renderJSON,
+
+		summaryMatcher: language.NewMatcher(summaryLanguages),
 	}
 	if err := s.openRedis(); err != nil {
 		return nil, err
 	}
-	s.reports = newReportStore(s.rdb, cfg.RedisPrefix)
+	s.reports = cfg.reports
+	if s.reports == nil {
+		s.reports = newReportStore(s.rdb, cfg.RedisPrefix)
+	}
 	if s.jobs, err = s.newJobManager(); err != nil {
 		if s.jobStore != nil {
 			_ = s.jobStore.Close()
