@@ -130,8 +130,10 @@ func NewSender(opts Options) (*Sender, error) {
 	t.Proxy = nil
 	t.OnProxyConnectResponse = nil
 	// Custom dial functions would bypass the guarded dialer.
-	t.Dial = nil    //nolint:staticcheck // cleared on purpose
-	t.DialTLS = nil //nolint:staticcheck // cleared on purpose
+	//lint:ignore SA1019 the deprecated hooks are cleared so that they cannot bypass the guarded dialer
+	t.Dial = nil
+	//lint:ignore SA1019 the deprecated hooks are cleared so that they cannot bypass the guarded dialer
+	t.DialTLS = nil
 	t.DialTLSContext = nil
 	t.DialContext = (&net.Dialer{
 		Timeout:   s.timeout,
@@ -224,6 +226,59 @@ func (s *Sender) Send(ctx context.Context, rawURL, msgID string, body []byte) De
 		}
 	}
 }
+
+// CheckURL reports whether rawURL may receive webhooks from s: it is
+// [ValidateURL] with s's AllowLoopback. With Notify it makes *Sender an
+// asyncjob.Notifier.
+func (s *Sender) CheckURL(rawURL string) error {
+	return ValidateURL(rawURL, s.allowLoopback)
+}
+
+// Notify makes one signed attempt, without retrying: the caller keeps the
+// schedule (asyncjob keeps it in its store, so waiting costs no goroutine).
+// It returns the response status (0 when none came), the wait a 429 or 503
+// asked for with Retry-After (0 when none), and nil exactly when the status
+// was 2xx. A failure's message is the short public description that
+// [Delivery].Error carries; the error unwraps to the underlying one, and
+// its Temporary method reports false when retrying cannot help (an invalid
+// URL or message id, a refused destination).
+func (s *Sender) Notify(ctx context.Context, rawURL, msgID string, body []byte) (int, time.Duration, error) {
+	if err := ValidateURL(rawURL, s.allowLoopback); err != nil {
+		return 0, 0, &AttemptError{public: err.Error(), err: err}
+	}
+	if !validMessageID(msgID) {
+		return 0, 0, &AttemptError{public: ErrInvalidMessageID.Error(), err: ErrInvalidMessageID}
+	}
+	status, retryAfter, err := s.attempt(ctx, rawURL, msgID, body)
+	if err == nil && status >= 200 && status <= 299 {
+		return status, 0, nil
+	}
+	if err == nil {
+		err = fmt.Errorf("%w: %d", ErrStatus, status)
+	}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("webhook: delivery canceled: %w", context.Cause(ctx))
+		return status, 0, &AttemptError{public: "webhook: delivery canceled", err: err, temporary: true}
+	}
+	return status, retryAfter, &AttemptError{public: publicError(status, err), err: err, temporary: retryable(status, err)}
+}
+
+// AttemptError is the failure of one [Sender.Notify] attempt. Its message
+// is safe to show to the job's owner; Unwrap gives the full error for
+// errors.Is and logs.
+type AttemptError struct {
+	public    string
+	err       error
+	temporary bool
+}
+
+func (e *AttemptError) Error() string { return e.public }
+
+// Unwrap returns the underlying error.
+func (e *AttemptError) Unwrap() error { return e.err }
+
+// Temporary reports whether another attempt may succeed.
+func (e *AttemptError) Temporary() bool { return e.temporary }
 
 func (s *Sender) fail(ctx context.Context, d Delivery, host, msgID string, err error, public string) Delivery {
 	s.log.LogAttrs(ctx, slog.LevelWarn, "webhook delivery failed",
