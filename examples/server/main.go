@@ -77,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg      config
 	)
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL (redis://host:port/db or unix:///path/to/sock) to share jobs between instances")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", defaultRedisPrefix, "prefix of the Redis keys; instances share jobs only with the same prefix")
 	fs.DurationVar(&cfg.ReportDuration, "report-duration", defaultReportDuration, "how long a report over one year (365 days) takes")
 	fs.DurationVar(&cfg.Lease, "lease", defaultLease, "job lease when jobs live in Redis")
 	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret (whsec_...) that signs report webhooks; without it callback_url is refused")
