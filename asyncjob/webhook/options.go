@@ -30,7 +30,9 @@ const (
 )
 
 // Options configures a [Sender]. The zero value (apart from Secret, which is
-// required) is the safe default: SSRF protection on, loopback refused.
+// required) is the safe default: SSRF protection on, loopback refused. As in
+// asyncjob, a zero count or duration means its default; a negative one is
+// rejected by [NewSender].
 type Options struct {
 	// Secret is the HMAC-SHA256 signing key, [MinSecretLen] to
 	// [MaxSecretLen] bytes (see [ParseSecret] and [NewSecret]). Required.
@@ -60,10 +62,10 @@ type Options struct {
 	// UserAgent is sent as User-Agent. Default: [DefaultUserAgent].
 	UserAgent string
 	// Now returns the current time, used for webhook-timestamp and
-	// Delivery.FinishedAt. Default: time.Now.
+	// Outcome.FinishedAt. Default: time.Now.
 	Now func() time.Time
 	// Logger receives one record per failed attempt and per final outcome,
-	// with the full error text that Delivery.Error leaves out. Default:
+	// with the full error text that Outcome.Error leaves out. Default:
 	// silent.
 	Logger *slog.Logger
 }
