@@ -336,3 +336,39 @@ func copyOps(n int) string {
 	}
 	return b.String()
 }
+
+// TestNegativeLimitsDisable: the Options rule (doc.go): zero is the
+// default, negative is no limit, for every limit.
+func TestNegativeLimitsDisable(t *testing.T) {
+	t.Parallel()
+	big := `{"op":"add","path":"/s","value":"` + strings.Repeat("x", DefaultMaxPatchBytes) + `"}`
+	tests := []struct {
+		name  string
+		opts  Options
+		patch string
+		limit Limit
+	}{
+		{"patch bytes", Options{MaxPatchBytes: -1}, `[` + big + `]`, LimitPatchBytes},
+		{"operations", Options{MaxOperations: -1}, `[` + strings.Repeat(`{"op":"test","path":"","value":{}},`, DefaultMaxOperations) + `{"op":"add","path":"/a","value":1}]`, LimitOperations},
+		{"depth", Options{MaxDepth: -1}, `[{"op":"add","path":"/a","value":` + strings.Repeat("[", DefaultMaxDepth+1) + strings.Repeat("]", DefaultMaxDepth+1) + `}]`, LimitDepth},
+		{"copy bytes", Options{MaxCopyBytes: -1}, `[` + big + `,{"op":"copy","from":"/s","path":"/t"},{"op":"copy","from":"/s","path":"/u"}]`, LimitCopyBytes},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// The zero value refuses the patch with the default limit...
+			_, err := NewPatcher(Options{MaxPatchBytes: -1}).Apply(JSONPatchType, []byte(`{}`), []byte(tc.patch))
+			if tc.limit == LimitPatchBytes {
+				_, err = NewPatcher(Options{}).Apply(JSONPatchType, []byte(`{}`), []byte(tc.patch))
+			}
+			var le *LimitError
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, tc.limit, le.Limit)
+			// ...and a negative value lets it through.
+			opts := tc.opts
+			opts.MaxPatchBytes = -1
+			_, err = NewPatcher(opts).Apply(JSONPatchType, []byte(`{}`), []byte(tc.patch))
+			assert.NoError(t, err)
+		})
+	}
+}
