@@ -9,8 +9,8 @@ import (
 // (RFC 8259), encoded as UTF-8 with no invalid byte sequence (§2.1), no
 // escaped lone surrogate such as "\ud800" (§2.1), and no object that
 // repeats a member name, compared after unescaping (§2.3). It returns nil,
-// or an [*OpError] with Index -1 that wraps [ErrMalformed] (400) and says
-// which rule failed.
+// or an [*OpError] with Index -1 that wraps [ErrMalformed] (400) and whose
+// Reason, safe to show to a client, says which rule failed.
 //
 // These are the rules every patch document must follow; a server that
 // decodes its other JSON writes (POST, PUT) with encoding/json should check
@@ -19,23 +19,31 @@ import (
 // would store what a PATCH refuses. The work is one pass over b, and
 // nothing is allocated for objects of up to 16 members.
 func CheckJSON(b []byte) error {
-	if err := checkText(b); err != nil {
+	if err := checkText(b, "the document"); err != nil {
 		return err
 	}
-	return checkNames(b)
+	return checkNames(b, "the document")
 }
 
-func checkText(b []byte) error {
+// checkText checks the I-JSON rules on the text b; what names b in the
+// error.
+func checkText(b []byte, what string) error {
 	// json.Valid checks neither raw UTF-8 nor escaped surrogates.
-	if !utf8.Valid(b) || !json.Valid(b) || !pairedSurrogates(b) {
-		return &OpError{Index: -1, Reason: "the patch is not valid JSON", Err: ErrMalformed}
+	switch {
+	case !utf8.Valid(b):
+		return &OpError{Index: -1, Reason: what + " is not valid UTF-8", Err: ErrMalformed}
+	case !json.Valid(b):
+		return &OpError{Index: -1, Reason: what + " is not valid JSON", Err: ErrMalformed}
+	case !pairedSurrogates(b):
+		return &OpError{Index: -1, Reason: what + " holds an unpaired surrogate escape", Err: ErrMalformed}
 	}
 	return nil
 }
 
-func checkNames(b []byte) error {
+// checkNames checks the I-JSON rule on member names in the valid JSON b.
+func checkNames(b []byte, what string) error {
 	if !uniqueNames(b) {
-		return &OpError{Index: -1, Reason: "an object in the patch repeats a member name", Err: ErrMalformed}
+		return &OpError{Index: -1, Reason: "an object in " + what + " repeats a member name", Err: ErrMalformed}
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func (pt *Patcher) checkPatch(p []byte, extra, maxOps int) error {
 	if pt.maxPatch > 0 && int64(len(p)) > pt.maxPatch {
 		return &LimitError{Limit: LimitPatchBytes, Max: pt.maxPatch}
 	}
-	if err := checkText(p); err != nil {
+	if err := checkText(p, "the patch"); err != nil {
 		return err
 	}
 	if maxOps > 0 && countOps(p) > maxOps {
@@ -94,7 +94,7 @@ func (pt *Patcher) checkPatch(p []byte, extra, maxOps int) error {
 	if pt.maxDepth > 0 && depth(p) > pt.maxDepth+extra {
 		return &LimitError{Limit: LimitDepth, Max: int64(pt.maxDepth)}
 	}
-	return checkNames(p)
+	return checkNames(p, "the patch")
 }
 
 // compact removes insignificant whitespace from valid JSON text. Numbers,
