@@ -147,7 +147,7 @@ func replaceNode(root **node, toks []string, v *node) lookupErr {
 		if i < 0 {
 			return lookupMissing
 		}
-		parent.fields[i].val = v
+		parent.obj.fields[i].val = v
 		return lookupOK
 	case '[':
 		i, why := parent.arrayPos(key, false)

@@ -44,7 +44,7 @@ func mergeNode(target *node, patch []byte) *node {
 		return leaf(patch)
 	}
 	if target == nil || target.kind != '{' {
-		target = &node{kind: '{'} // an expanded, empty object
+		target = &node{kind: '{', obj: &object{}} // an expanded, empty object
 	}
 	target.expand()
 	for _, it := range items(patch, 0) {
@@ -59,11 +59,11 @@ func mergeNode(target *node, patch []byte) *node {
 		}
 		var cur *node
 		if i >= 0 {
-			cur = target.fields[i].val
+			cur = target.obj.fields[i].val
 		}
 		merged := mergeNode(cur, val)
 		if i >= 0 {
-			target.fields[i].val = merged
+			target.obj.fields[i].val = merged
 		} else {
 			target.addField(key, name, merged)
 		}

@@ -14,12 +14,18 @@ import (
 // operation, which made 985 moves in a document grown by 12 root copies
 // take seconds (issue 12).
 type node struct {
-	raw    []byte  // compact JSON text while lazy; nil once expanded
-	kind   byte    // '{', '[', or the first byte of a scalar
-	fields []field // object members in order; removed ones have val == nil
+	raw   []byte  // compact JSON text while lazy; nil once expanded
+	kind  byte    // '{', '[', or the first byte of a scalar
+	obj   *object // an expanded object's members
+	elems []*node // an expanded array's elements
+}
+
+// object holds the members of an expanded object, apart from node so that
+// the many nodes that are never objects stay small.
+type object struct {
+	fields []field // in order; removed ones have val == nil
 	live   int     // fields with val != nil
 	index  map[string]int
-	elems  []*node // array elements
 }
 
 // field is one object member. key is the name as a JSON string literal.
@@ -40,13 +46,13 @@ func (n *node) expand() {
 	its := items(n.raw, 0)
 	kids := make([]node, len(its))
 	if n.kind == '{' {
-		n.fields = make([]field, len(its))
+		n.obj = &object{fields: make([]field, len(its))}
 		for i, it := range its {
 			v := n.raw[it.valStart:it.end]
 			kids[i] = node{raw: v, kind: kindAt(v, 0)}
-			n.fields[i] = field{key: n.raw[it.start:it.keyEnd], val: &kids[i]}
+			n.obj.fields[i] = field{key: n.raw[it.start:it.keyEnd], val: &kids[i]}
 		}
-		n.live = len(its)
+		n.obj.live = len(its)
 	} else {
 		n.elems = make([]*node, len(its))
 		for i, it := range its {
@@ -63,22 +69,22 @@ func (n *node) expand() {
 // member, as for encoding/json. Objects past smallObject members are looked
 // up through a map, so a wide object costs O(1) per operation.
 func (n *node) find(name string) int {
-	if len(n.fields) > smallObject {
-		if n.index == nil {
-			n.index = make(map[string]int, len(n.fields))
-			for i, f := range n.fields {
+	if len(n.obj.fields) > smallObject {
+		if n.obj.index == nil {
+			n.obj.index = make(map[string]int, len(n.obj.fields))
+			for i, f := range n.obj.fields {
 				if f.val != nil {
-					n.index[decodeKey(f.key)] = i
+					n.obj.index[decodeKey(f.key)] = i
 				}
 			}
 		}
-		if i, ok := n.index[name]; ok {
+		if i, ok := n.obj.index[name]; ok {
 			return i
 		}
 		return -1
 	}
-	for i := len(n.fields) - 1; i >= 0; i-- {
-		if n.fields[i].val != nil && keyIs(n.fields[i].key, name) {
+	for i := len(n.obj.fields) - 1; i >= 0; i-- {
+		if n.obj.fields[i].val != nil && keyIs(n.obj.fields[i].key, name) {
 			return i
 		}
 	}
@@ -88,7 +94,7 @@ func (n *node) find(name string) int {
 // setMember replaces the member named name in place, or appends it.
 func (n *node) setMember(name string, v *node) {
 	if i := n.find(name); i >= 0 {
-		n.fields[i].val = v
+		n.obj.fields[i].val = v
 		return
 	}
 	n.addField(appendString(nil, name), name, v)
@@ -96,10 +102,10 @@ func (n *node) setMember(name string, v *node) {
 
 // addField appends the member name, spelled key, which n does not have.
 func (n *node) addField(key []byte, name string, v *node) {
-	n.fields = append(n.fields, field{key: key, val: v})
-	n.live++
-	if n.index != nil {
-		n.index[name] = len(n.fields) - 1
+	n.obj.fields = append(n.obj.fields, field{key: key, val: v})
+	n.obj.live++
+	if n.obj.index != nil {
+		n.obj.index[name] = len(n.obj.fields) - 1
 	}
 }
 
@@ -107,15 +113,15 @@ func (n *node) addField(key []byte, name string, v *node) {
 // holes so that the index's positions hold; when holes outnumber members
 // the slice is compacted, which keeps removal amortised O(1).
 func (n *node) removeMember(i int, name string) *node {
-	v := n.fields[i].val
-	n.fields[i].val = nil
-	n.live--
-	if n.index != nil {
-		delete(n.index, name)
+	v := n.obj.fields[i].val
+	n.obj.fields[i].val = nil
+	n.obj.live--
+	if n.obj.index != nil {
+		delete(n.obj.index, name)
 	}
-	if len(n.fields) > 2*n.live+smallObject {
-		n.fields = slices.DeleteFunc(n.fields, func(f field) bool { return f.val == nil })
-		n.index = nil
+	if len(n.obj.fields) > 2*n.obj.live+smallObject {
+		n.obj.fields = slices.DeleteFunc(n.obj.fields, func(f field) bool { return f.val == nil })
+		n.obj.index = nil
 	}
 	return v
 }
@@ -126,7 +132,7 @@ func (n *node) child(tok string) (*node, lookupErr) {
 	switch n.kind {
 	case '{':
 		if i := n.find(tok); i >= 0 {
-			return n.fields[i].val, lookupOK
+			return n.obj.fields[i].val, lookupOK
 		}
 		return nil, lookupMissing
 	case '[':
@@ -178,12 +184,12 @@ func (n *node) size() int64 {
 	s := int64(2)
 	switch n.kind {
 	case '{':
-		for _, f := range n.fields {
+		for _, f := range n.obj.fields {
 			if f.val != nil {
 				s += int64(len(f.key)) + 1 + f.val.size() + 1
 			}
 		}
-		if n.live > 0 {
+		if n.obj.live > 0 {
 			s--
 		}
 	case '[':
@@ -206,13 +212,13 @@ func (n *node) clone() *node {
 	}
 	switch n.kind {
 	case '{':
-		c.fields = make([]field, 0, n.live)
-		for _, f := range n.fields {
+		c.obj = &object{fields: make([]field, 0, n.obj.live)}
+		for _, f := range n.obj.fields {
 			if f.val != nil {
-				c.fields = append(c.fields, field{key: f.key, val: f.val.clone()})
+				c.obj.fields = append(c.obj.fields, field{key: f.key, val: f.val.clone()})
 			}
 		}
-		c.live = n.live
+		c.obj.live = n.obj.live
 	case '[':
 		c.elems = make([]*node, len(n.elems))
 		for i, e := range n.elems {
@@ -231,7 +237,7 @@ func (n *node) appendTo(dst []byte) []byte {
 	case '{':
 		dst = append(dst, '{')
 		first := true
-		for _, f := range n.fields {
+		for _, f := range n.obj.fields {
 			if f.val == nil {
 				continue
 			}
@@ -271,12 +277,12 @@ func (n *node) equalTo(v []byte) bool {
 	case '{':
 		// Patch values never repeat a name (checkPatch), so equal counts
 		// and every name found mean equal sets.
-		if len(its) != n.live {
+		if len(its) != n.obj.live {
 			return false
 		}
 		for _, it := range its {
 			i := n.find(decodeKey(v[it.start:it.keyEnd]))
-			if i < 0 || !n.fields[i].val.equalTo(v[it.valStart:it.end]) {
+			if i < 0 || !n.obj.fields[i].val.equalTo(v[it.valStart:it.end]) {
 				return false
 			}
 		}
