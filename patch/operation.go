@@ -19,9 +19,9 @@ var opNames = [...]string{opAdd: "add", opRemove: "remove", opReplace: "replace"
 func (k opKind) String() string { return opNames[k] }
 
 // operation is one parsed, validated operation object. Pointers are kept
-// raw (the JSON string literal) and split into tokens only when the
-// package's own evaluator needs them, so the common path allocates nothing
-// per operation.
+// raw (the JSON string literal) and split into tokens when the operation is
+// applied, so a patch refused by a later operation's syntax or by a limit
+// never pays for it.
 type operation struct {
 	kind     opKind
 	pathRaw  []byte // JSON string literal, quotes included
