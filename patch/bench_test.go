@@ -62,12 +62,12 @@ func BenchmarkJSONPatch(b *testing.B) {
 				}
 			}
 		})
-		b.Run(bc.name+"/reference", func(b *testing.B) {
+		b.Run(bc.name+"/textengine", func(b *testing.B) {
 			pt := NewPatcher(Options{})
 			b.ReportAllocs()
 			b.SetBytes(int64(len(doc)))
 			for b.Loop() {
-				ops, _, err := parseOps(bc.patch, pt.maxOps, nil)
+				ops, err := parseOps(bc.patch, pt.maxOps, nil)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -122,6 +122,35 @@ func BenchmarkApplyAdversarial(b *testing.B) {
 			if _, err := pt.Apply(JSONPatchType, doc, []byte(p.String())); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+	// A merge patch that sets every member of a wide object: the text merge
+	// compared every patch member with every target member.
+	var wide, widePatch strings.Builder
+	for i := range 5000 {
+		sep := ","
+		if i == 0 {
+			sep = "{"
+		}
+		fmt.Fprintf(&wide, `%s"member%d":%d`, sep, i, i)
+		fmt.Fprintf(&widePatch, `%s"member%d":%d`, sep, 4999-i, -i)
+	}
+	wide.WriteString("}")
+	widePatch.WriteString("}")
+	wideDoc, wideP := []byte(wide.String()), []byte(widePatch.String())
+	b.Run("merge-5000-members/patcher", func(b *testing.B) {
+		pt := NewPatcher(Options{})
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := pt.Apply(MergePatchType, wideDoc, wideP); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("merge-5000-members/textmerge", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			mergeValue(nil, wideDoc, wideP)
 		}
 	})
 	deep := []byte(strings.Repeat(`{"a":`, DefaultMaxDepth-1) + `1` + strings.Repeat(`}`, DefaultMaxDepth-1))
@@ -200,25 +229,41 @@ func BenchmarkOverhead(b *testing.B) {
 	}
 }
 
-// BenchmarkWrapperOnly is the work the wrapper adds before and after the
-// library call on the fast path: patch checks, operation parsing, the
-// document scan (depth and UTF-8) and a leading "test".
-func BenchmarkWrapperOnly(b *testing.B) {
-	doc := benchDoc()
-	pt := NewPatcher(Options{})
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := pt.checkPatch(benchJSONPatch, 2); err != nil {
-			b.Fatal(err)
-		}
-		var buf [8]operation
-		ops, fast, err := parseOps(benchJSONPatch, pt.maxOps, buf[:0])
-		if err != nil || !fast {
-			b.Fatal(err, fast)
-		}
-		scanText(doc)
-		if _, err := applyOps(doc, ops[:1], 0); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkHostile is the patch of issue 12 (12 root copies, then 985
+// moves of one member) against a benign patch of the same length, each
+// with evanphx/json-patch as the yardstick.
+func BenchmarkHostile(b *testing.B) {
+	doc := hostileDoc()
+	for _, bc := range []struct {
+		name  string
+		patch []byte
+	}{{"hostile", hostilePatch()}, {"benign", benignPatch()}} {
+		b.Run(bc.name+"/patcher", func(b *testing.B) {
+			pt := NewPatcher(Options{})
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.patch)))
+			for b.Loop() {
+				if _, err := pt.Apply(JSONPatchType, doc, bc.patch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(bc.name+"/evanphx", func(b *testing.B) {
+			opts := jsonpatch.NewApplyOptions()
+			opts.SupportNegativeIndices = false
+			opts.EscapeHTML = false
+			opts.AccumulatedCopySizeLimit = DefaultMaxCopyBytes
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.patch)))
+			for b.Loop() {
+				p, err := jsonpatch.DecodePatch(bc.patch)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := p.ApplyWithOptions(doc, opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -134,7 +134,7 @@ func TestMergePatchLeadpony(t *testing.T) {
 func reference(t *testing.T, doc, p []byte) ([]byte, error) {
 	t.Helper()
 	pt := NewPatcher(Options{})
-	if err := pt.checkPatch(p, 2); err != nil {
+	if err := pt.checkPatch(p, 2, pt.maxOps); err != nil {
 		return nil, err
 	}
 	return pt.reference(doc, p)

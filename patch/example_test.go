@@ -144,3 +144,17 @@ func ExampleMiddleware() {
 	// Output:
 	// application/merge-patch+json, application/json-patch+json
 }
+
+func ExampleCheckJSON() {
+	for _, body := range []string{
+		`{"name":"Ada"}`,
+		`{"name":"Ada","name":"Eve"}`,
+		`{"name":"\ud800"}`,
+	} {
+		fmt.Println(patch.CheckJSON([]byte(body)))
+	}
+	// Output:
+	// <nil>
+	// patch: an object in the document repeats a member name
+	// patch: the document holds an unpaired surrogate escape
+}

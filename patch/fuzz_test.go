@@ -30,8 +30,8 @@ func seedJSONPatch(f *testing.F) {
 
 // FuzzJSONPatch applies arbitrary patches to arbitrary documents: no panic,
 // the input is never modified, a result is valid JSON, every error is one
-// of the sentinels, and the evanphx/json-patch path agrees byte for byte
-// with the package's own RFC 6902 evaluator.
+// of the sentinels, and the tree evaluator agrees byte for byte with the
+// former text evaluator (textengine_test.go).
 func FuzzJSONPatch(f *testing.F) {
 	seedJSONPatch(f)
 	pt := NewPatcher(Options{MaxCopyBytes: 1 << 16})
@@ -53,7 +53,7 @@ func FuzzJSONPatch(f *testing.F) {
 		}
 
 		cd, ok := compact(doc)
-		if pt.checkPatch(p, 2) != nil || !ok || pt.depthError(depth(cd)) != nil || !uniqueNames(cd) {
+		if pt.checkPatch(p, 2, pt.maxOps) != nil || !ok || pt.depthError(depth(cd)) != nil || !uniqueNames(cd) {
 			return // repeated names: the result is unspecified (doc.go)
 		}
 		ref, rerr := pt.reference(doc, p)
@@ -65,6 +65,15 @@ func FuzzJSONPatch(f *testing.F) {
 		}
 		if err == nil && !bytes.Equal(got, ref) {
 			t.Fatalf("engines disagree:\n got %s\n ref %s", got, ref)
+		}
+		// RFC 6902 §4.6 on the edited tree: the patch followed by a test of
+		// its own result passes.
+		if err == nil && len(p) > 2 && depth(got) < DefaultMaxDepth && countOps(p) > 0 && countOps(p) < DefaultMaxOperations {
+			cp, _ := compact(p)
+			again := append(append(append(cp[:len(cp)-1:len(cp)-1], `,{"op":"test","path":"","value":`...), got...), "}]"...)
+			if _, err := pt.JSONPatch(doc, again); err != nil {
+				t.Fatalf("result not equal to itself after the patch: %v (%s)", err, again)
+			}
 		}
 
 		// RFC 6902 §4.6: every document tests equal to itself.
@@ -117,6 +126,12 @@ func FuzzMergePatch(f *testing.F) {
 		}
 		if !equal(got, again) {
 			t.Fatalf("not idempotent:\n once  %s\n twice %s", got, again)
+		}
+		// The tree merge gives the bytes of the former text merge.
+		cd, _ := compact(doc)
+		cp, _ := compact(p)
+		if want := mergeValue(nil, cd, cp); uniqueNames(cd) && !bytes.Equal(got, want) {
+			t.Fatalf("tree and text merge disagree:\n tree %s\n text %s", got, want)
 		}
 	})
 }

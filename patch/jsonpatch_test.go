@@ -303,9 +303,9 @@ func TestInvalidDocument(t *testing.T) {
 	}
 }
 
-// TestEvanphxPanics keeps the library's known panics as regression inputs:
-// the raw library must still be seen to panic (so the guard is needed) and
-// the wrapper must neither panic nor give a wrong answer.
+// TestEvanphxPanics keeps the inputs evanphx/json-patch panics on as
+// regression inputs: the library still panics, the package's evaluator
+// answers them.
 func TestEvanphxPanics(t *testing.T) {
 	t.Parallel()
 	assert.Panics(t, func() { jsonpatch.Equal([]byte(`[null]`), []byte(`[null]`)) })
@@ -315,12 +315,6 @@ func TestEvanphxPanics(t *testing.T) {
 			_, _ = p.Apply([]byte(`{"a":[null]}`))
 		}
 	})
-
-	// The recover around the library call turns the panic into errLibrary.
-	pt := NewPatcher(Options{})
-	out, err := pt.callEvanphx([]byte(`{"a":[null]}`), []byte(`[{"op":"test","path":"/a","value":[null]}]`), 0)
-	require.ErrorIs(t, err, errLibrary)
-	assert.Nil(t, out)
 
 	for _, p := range []string{
 		`[{"op":"test","path":"/a","value":[null]}]`,
@@ -341,4 +335,40 @@ func copyOps(n int) string {
 		fmt.Fprintf(&b, `{"op":"copy","from":"/a","path":"/a/k%d"},`, i)
 	}
 	return b.String()
+}
+
+// TestNegativeLimitsDisable: the Options rule (doc.go): zero is the
+// default, negative is no limit, for every limit.
+func TestNegativeLimitsDisable(t *testing.T) {
+	t.Parallel()
+	big := `{"op":"add","path":"/s","value":"` + strings.Repeat("x", DefaultMaxPatchBytes) + `"}`
+	tests := []struct {
+		name  string
+		opts  Options
+		patch string
+		limit Limit
+	}{
+		{"patch bytes", Options{MaxPatchBytes: -1}, `[` + big + `]`, LimitPatchBytes},
+		{"operations", Options{MaxOperations: -1}, `[` + strings.Repeat(`{"op":"test","path":"","value":{}},`, DefaultMaxOperations) + `{"op":"add","path":"/a","value":1}]`, LimitOperations},
+		{"depth", Options{MaxDepth: -1}, `[{"op":"add","path":"/a","value":` + strings.Repeat("[", DefaultMaxDepth+1) + strings.Repeat("]", DefaultMaxDepth+1) + `}]`, LimitDepth},
+		{"copy bytes", Options{MaxCopyBytes: -1}, `[` + big + `,{"op":"copy","from":"/s","path":"/t"},{"op":"copy","from":"/s","path":"/u"}]`, LimitCopyBytes},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			// The zero value refuses the patch with the default limit...
+			_, err := NewPatcher(Options{MaxPatchBytes: -1}).Apply(JSONPatchType, []byte(`{}`), []byte(tc.patch))
+			if tc.limit == LimitPatchBytes {
+				_, err = NewPatcher(Options{}).Apply(JSONPatchType, []byte(`{}`), []byte(tc.patch))
+			}
+			var le *LimitError
+			require.ErrorAs(t, err, &le)
+			assert.Equal(t, tc.limit, le.Limit)
+			// ...and a negative value lets it through.
+			opts := tc.opts
+			opts.MaxPatchBytes = -1
+			_, err = NewPatcher(opts).Apply(JSONPatchType, []byte(`{}`), []byte(tc.patch))
+			assert.NoError(t, err)
+		})
+	}
 }

@@ -19,9 +19,9 @@ var opNames = [...]string{opAdd: "add", opRemove: "remove", opReplace: "replace"
 func (k opKind) String() string { return opNames[k] }
 
 // operation is one parsed, validated operation object. Pointers are kept
-// raw (the JSON string literal) and split into tokens only when the
-// package's own evaluator needs them, so the common path allocates nothing
-// per operation.
+// raw (the JSON string literal) and split into tokens when the operation is
+// applied, so a patch refused by a later operation's syntax or by a limit
+// never pays for it.
 type operation struct {
 	kind     opKind
 	pathRaw  []byte // JSON string literal, quotes included
@@ -67,59 +67,56 @@ const (
 	hasValue
 )
 
-// parseOps reads the patch document p (RFC 6902 §3), which json.Valid
-// accepted. fast reports whether evanphx/json-patch applies the patch
-// exactly as RFC 6902 says (see doc.go): tests only before the first
-// change, no root pointers, no empty or non-canonical numeric tokens, no
-// move onto itself.
-// ops is appended to buf, so a caller's small stack array saves the
-// allocation.
-func parseOps(p []byte, maxOps int, buf []operation) (ops []operation, fast bool, err error) {
+// countOps returns the number of operations in the JSON Patch p, which
+// json.Valid accepted, or -1 when p is not an array. It decodes nothing and
+// allocates nothing, so an over-limit patch is refused before any
+// operation is parsed.
+func countOps(p []byte) int {
 	i := skipWS(p, 0)
 	if kindAt(p, i) != '[' {
-		return nil, false, &OpError{Index: -1, Reason: "a JSON Patch must be an array of operations", Err: ErrMalformed}
+		return -1
 	}
 	n := 0
-	for j := i + 1; ; {
+	for j := i + 1; ; n++ {
 		_, next, ok := nextItem(p, j, false)
 		if !ok {
-			break
+			return n
 		}
-		n++
 		j = next
 	}
-	if maxOps > 0 && n > maxOps {
-		return nil, false, &LimitError{Limit: LimitOperations, Max: int64(maxOps)}
+}
+
+// parseOps reads the patch document p (RFC 6902 §3), which json.Valid
+// accepted. ops is appended to buf, so a caller's small stack array saves
+// the allocation.
+func parseOps(p []byte, maxOps int, buf []operation) ([]operation, error) {
+	n := countOps(p)
+	if n < 0 {
+		return nil, &OpError{Index: -1, Reason: "a JSON Patch must be an array of operations", Err: ErrMalformed}
 	}
-	ops = buf[:0]
+	if maxOps > 0 && n > maxOps {
+		return nil, &LimitError{Limit: LimitOperations, Max: int64(maxOps)}
+	}
+	ops := buf[:0]
 	if cap(ops) < n {
 		ops = make([]operation, 0, n)
 	}
-	fast = true
-	mutated := false
-	for j := i + 1; ; {
+	for j := skipWS(p, 0) + 1; ; {
 		it, next, ok := nextItem(p, j, false)
 		if !ok {
-			break
+			return ops, nil
 		}
 		j = next
-		op, opFast, err := parseOp(p[it.valStart:it.end], len(ops))
+		op, err := parseOp(p[it.valStart:it.end], len(ops))
 		if err != nil {
-			return nil, false, err
-		}
-		if op.kind == opTest {
-			fast = fast && !mutated
-		} else {
-			mutated = true
-			fast = fast && opFast
+			return nil, err
 		}
 		ops = append(ops, op)
 	}
-	return ops, fast, nil
 }
 
-func parseOp(obj []byte, index int) (op operation, fast bool, err error) {
-	bad := func(reason string) (operation, bool, error) {
+func parseOp(obj []byte, index int) (op operation, err error) {
+	bad := func(reason string) (operation, error) {
 		e := &OpError{Index: index, Reason: reason, Err: ErrMalformed}
 		if op.kind != 0 {
 			e.Op = op.kind.String()
@@ -127,7 +124,7 @@ func parseOp(obj []byte, index int) (op operation, fast bool, err error) {
 		if op.pathRaw != nil {
 			e.Path = op.path()
 		}
-		return operation{}, false, e
+		return operation{}, e
 	}
 	if kindAt(obj, 0) != '{' {
 		return bad("an operation must be a JSON object")
@@ -178,11 +175,9 @@ func parseOp(obj []byte, index int) (op operation, fast bool, err error) {
 		op.pathRaw = nil
 		return bad(`"path" must be a string`)
 	}
-	pathFast, ok := checkPointer(op.pathRaw)
-	if !ok {
+	if !checkPointer(op.pathRaw) {
 		return bad(`"path" is not a JSON Pointer`)
 	}
-	fast = pathFast
 	switch op.kind {
 	case opAdd, opReplace, opTest:
 		// RFC 6902 §4.1, §4.3, §4.6: "value" is required; a test without it
@@ -198,77 +193,46 @@ func parseOp(obj []byte, index int) (op operation, fast bool, err error) {
 		if kindAt(op.fromRaw, 0) != '"' {
 			return bad(`"from" must be a string`)
 		}
-		fromFast, ok := checkPointer(op.fromRaw)
-		if !ok {
+		if !checkPointer(op.fromRaw) {
 			return bad(`"from" is not a JSON Pointer`)
 		}
-		fast = fast && fromFast
 		if op.kind == opMove {
-			switch from, path := pointerText(op.fromRaw), pointerText(op.pathRaw); {
-			case len(path) > len(from) && bytes.Equal(path[:len(from)], from) && path[len(from)] == '/':
+			from, path := pointerText(op.fromRaw), pointerText(op.pathRaw)
+			if len(path) > len(from) && bytes.Equal(path[:len(from)], from) && path[len(from)] == '/' {
 				// RFC 6902 §4.4: a location cannot be moved into one of its
 				// children. Each token has one escaped spelling, so the
 				// textual prefix is the token prefix.
 				return bad(`"from" is a proper prefix of "path"`)
-			case bytes.Equal(from, path):
-				// A no-op the library performs as a remove and an add,
-				// moving the member to the end of its object.
-				fast = false
 			}
 		}
 	default:
 		op.fromRaw = nil
 	}
-	return op, fast, nil
+	return op, nil
 }
 
-// checkPointer validates the JSON Pointer in the JSON string literal raw
-// (RFC 6901 §3) and reports whether evanphx/json-patch resolves it as
-// RFC 6901 does: not the root (the library cannot replace a root with a
-// scalar and copies a stale root), no empty token (its get("") returns the
-// container itself instead of the member named ""), and no token that
-// strconv.Atoi reads as an index although RFC 6901 §4 forbids it ("01",
-// "+1", "-0").
-func checkPointer(raw []byte) (fast, ok bool) {
+// checkPointer reports whether the JSON string literal raw holds a JSON
+// Pointer (RFC 6901 §3): "" or "/"-separated tokens in which "~" is
+// followed by "0" or "1" only (evanphx/json-patch leaves other escapes in
+// place instead).
+func checkPointer(raw []byte) bool {
 	s := raw[1 : len(raw)-1]
 	if bytes.IndexByte(s, '\\') >= 0 {
-		// Escaped characters: decode first (rare, allocates).
-		toks, ok := parsePointer(decodeKey(raw))
-		if !ok {
-			return false, false
-		}
-		fast = len(toks) > 0
-		for _, t := range toks {
-			fast = fast && t != "" && !looseIndex(t)
-		}
-		return fast, true
+		_, ok := parsePointer(decodeKey(raw)) // escaped characters: rare, allocates
+		return ok
 	}
 	if len(s) == 0 {
-		return false, true
+		return true
 	}
 	if s[0] != '/' {
-		return false, false
+		return false
 	}
-	fast = true
-	for rest := s[1:]; ; {
-		tok := rest
-		i := bytes.IndexByte(rest, '/')
-		if i >= 0 {
-			tok = rest[:i]
+	for k := 0; k < len(s); k++ {
+		if s[k] == '~' && (k+1 == len(s) || s[k+1] != '0' && s[k+1] != '1') {
+			return false
 		}
-		for k := 0; k < len(tok); k++ {
-			if tok[k] == '~' && (k+1 == len(tok) || tok[k+1] != '0' && tok[k+1] != '1') {
-				return false, false
-			}
-		}
-		if len(tok) == 0 || looseIndex(tok) {
-			fast = false
-		}
-		if i < 0 {
-			return fast, true
-		}
-		rest = rest[i+1:]
 	}
+	return true
 }
 
 // pointerText returns the decoded text of the JSON string literal raw,
@@ -287,19 +251,4 @@ func hasPrefix(toks, prefix []string) bool {
 		}
 	}
 	return true
-}
-
-// looseIndex reports whether strconv.Atoi accepts t as a non-negative number
-// although t is not an RFC 6901 array-index. Negative numbers are left to
-// evanphx, which rejects them with SupportNegativeIndices off.
-func looseIndex[T string | []byte](t T) bool {
-	switch {
-	case t[0] == '+':
-		return allDigits(t[1:])
-	case t[0] == '-':
-		return len(t) > 1 && t[1] == '0' && allDigits(t[1:])
-	case t[0] == '0':
-		return len(t) > 1 && allDigits(t)
-	}
-	return false
 }

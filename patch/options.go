@@ -7,8 +7,8 @@ import (
 	"github.com/httpsem/httpsem/httperr"
 )
 
-// Default limits. Every limit in [Options] uses its default when zero and is
-// disabled when negative.
+// Default limits. Every numeric field of [Options] uses its default when
+// zero and is disabled when negative (the project-wide Options rule).
 const (
 	// DefaultMaxPatchBytes bounds the patch document: 1 MiB.
 	DefaultMaxPatchBytes = 1 << 20
@@ -18,7 +18,7 @@ const (
 	// document's values, of the target document and of the result.
 	DefaultMaxDepth = 64
 	// DefaultMaxCopyBytes bounds the bytes all "copy" operations of one JSON
-	// Patch may add (evanphx/json-patch's AccumulatedCopySizeLimit): 1 MiB.
+	// Patch may add, counted in compact JSON: 1 MiB.
 	DefaultMaxCopyBytes = 1 << 20
 	// DefaultMaxRetries is how often [Handler] re-reads and re-applies after
 	// losing a race on a request without preconditions.
@@ -31,22 +31,25 @@ const (
 type Options struct {
 	// MaxPatchBytes is the largest patch document accepted, in bytes. The
 	// handler reads the body through http.MaxBytesReader and answers 413.
-	// Default [DefaultMaxPatchBytes].
+	// Negative: no limit. Default [DefaultMaxPatchBytes].
 	MaxPatchBytes int64
 
-	// MaxOperations is the largest number of operations in a JSON Patch.
+	// MaxOperations is the largest number of operations in a JSON Patch; a
+	// longer patch is refused (422, "limit":"operations") after one scan of
+	// its text, before any operation is decoded. Negative: no limit.
 	// Default [DefaultMaxOperations].
 	MaxOperations int
 
 	// MaxDepth is the deepest nesting of arrays and objects allowed in the
-	// patch's values, the target document and the result.
-	// Default [DefaultMaxDepth].
+	// patch's values, the target document and the result (422).
+	// Negative: no limit. Default [DefaultMaxDepth].
 	MaxDepth int
 
 	// MaxCopyBytes is the total size of the values that the "copy"
 	// operations of one JSON Patch may duplicate, which bounds the
 	// amplification of a patch like 30 copies of the whole document into
-	// itself. Default [DefaultMaxCopyBytes].
+	// itself (422). Negative: no limit, and a patch may then grow the
+	// document exponentially. Default [DefaultMaxCopyBytes].
 	MaxCopyBytes int64
 
 	// Types lists the patch media types accepted, in the order Accept-Patch
@@ -70,7 +73,8 @@ type Options struct {
 
 	// MaxRetries is how often [Handler] reloads and re-applies the patch
 	// when the store reports [ErrStale] for a request that carries no
-	// precondition. Default [DefaultMaxRetries]; negative means never retry.
+	// precondition. Negative: never retry (409 at the first lost race).
+	// Default [DefaultMaxRetries].
 	MaxRetries int
 
 	// ErrorWriter renders error responses. Default (nil) [httperr.JSON].

@@ -3,12 +3,9 @@ package patch
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	jsonpatch "github.com/evanphx/json-patch/v5"
 )
 
 // Patcher applies patch documents within fixed limits. Build it once with
@@ -20,7 +17,6 @@ type Patcher struct {
 	maxCopy     int64
 	merge, jp   bool
 	acceptPatch string
-	evanphx     *jsonpatch.ApplyOptions
 }
 
 // NewPatcher returns a Patcher for opts. Zero limits take their defaults and
@@ -48,19 +44,6 @@ func NewPatcher(opts Options) *Patcher {
 		names = []string{MergePatchType, JSONPatchType}
 	}
 	p.acceptPatch = strings.Join(names, ", ")
-	p.evanphx = &jsonpatch.ApplyOptions{
-		// RFC 6901 §4: "-1" is not an index; the library's default (true)
-		// would count from the end.
-		SupportNegativeIndices: false,
-		// Defence in depth: the wrapper counts copies itself too.
-		AccumulatedCopySizeLimit: p.maxCopy,
-		// RFC 6902 §4.2: removing a missing target is an error.
-		AllowMissingPathOnRemove: false,
-		// RFC 6902 §4.1 and A.12: the parent of an added value must exist.
-		EnsurePathExistsOnAdd: false,
-		// Untouched strings keep their bytes: "<" must not become "\u003c".
-		EscapeHTML: false,
-	}
 	return p
 }
 
@@ -93,26 +76,25 @@ func Apply(mediaType string, doc, p []byte) ([]byte, error) {
 	return NewPatcher(Options{}).Apply(mediaType, doc, p)
 }
 
-// checkPatch enforces the size, syntax and depth rules shared by both
-// formats. extra is the depth the format adds around values (2 for a JSON
-// Patch: the array and the operation object).
-func (pt *Patcher) checkPatch(p []byte, extra int) error {
+// checkPatch enforces the size, syntax, depth and I-JSON rules shared by
+// both formats. extra is the depth the format adds around values (2 for a
+// JSON Patch: the array and the operation object). maxOps >= 0 also bounds
+// the number of operations of a JSON Patch, counted right after the syntax
+// check, before names are compared or anything is decoded.
+func (pt *Patcher) checkPatch(p []byte, extra, maxOps int) error {
 	if pt.maxPatch > 0 && int64(len(p)) > pt.maxPatch {
 		return &LimitError{Limit: LimitPatchBytes, Max: pt.maxPatch}
 	}
-	d, utf8ok := scanText(p)
-	if pt.maxDepth > 0 && d > pt.maxDepth+extra {
+	if err := checkText(p, "the patch"); err != nil {
+		return err
+	}
+	if maxOps > 0 && countOps(p) > maxOps {
+		return &LimitError{Limit: LimitOperations, Max: int64(maxOps)}
+	}
+	if pt.maxDepth > 0 && depth(p) > pt.maxDepth+extra {
 		return &LimitError{Limit: LimitDepth, Max: int64(pt.maxDepth)}
 	}
-	// RFC 8259 §8.1: JSON text is UTF-8. json.Valid does not check it, and
-	// decoders silently turn invalid bytes into U+FFFD.
-	if !utf8ok || !json.Valid(p) {
-		return &OpError{Index: -1, Reason: "the patch is not valid JSON", Err: ErrMalformed}
-	}
-	if !uniqueNames(p) {
-		return &OpError{Index: -1, Reason: "an object in the patch repeats a member name", Err: ErrMalformed}
-	}
-	return nil
+	return checkNames(p, "the patch")
 }
 
 // compact removes insignificant whitespace from valid JSON text. Numbers,
@@ -135,19 +117,27 @@ func (pt *Patcher) depthError(d int) error {
 
 // JSONPatch applies the JSON Patch p (RFC 6902) to doc. See [Patcher.Apply].
 // The result is compact JSON.
+//
+// The work is linear in len(doc) + len(p) plus, per operation, the length
+// of its path and the size of the values it copies (bounded by
+// MaxCopyBytes): never the size of the document times the number of
+// operations. A patch over MaxOperations is refused after one scan of its
+// text, before any operation is decoded or the document read.
 func (pt *Patcher) JSONPatch(doc, p []byte) ([]byte, error) {
-	if err := pt.checkPatch(p, 2); err != nil {
+	if err := pt.checkPatch(p, 2, pt.maxOps); err != nil {
 		return nil, err
 	}
+	p, _ = compact(p) // valid: checked above; values are inserted as they are
 	var buf [8]operation
-	ops, fast, err := parseOps(p, pt.maxOps, buf[:0])
+	ops, err := parseOps(p, pt.maxOps, buf[:0])
 	if err != nil {
 		return nil, err
 	}
-	docDepth, utf8ok := scanText(doc)
-	if !utf8ok {
+	doc, ok := compact(doc)
+	if !ok {
 		return nil, ErrInvalidDocument
 	}
+	docDepth := depth(doc)
 	if err := pt.depthError(docDepth); err != nil {
 		return nil, err
 	}
@@ -165,17 +155,7 @@ func (pt *Patcher) JSONPatch(doc, p []byte) ([]byte, error) {
 		}
 		bound = max(bound, b)
 	}
-	var out []byte
-	k := kindAt(doc, skipWS(doc, 0))
-	if fast && (k == '{' || k == '[') {
-		out, err = pt.viaEvanphx(doc, p, ops)
-	}
-	if !fast || errors.Is(err, errLibrary) || !(k == '{' || k == '[') {
-		// The library cannot apply this patch as RFC 6902 says, or it failed
-		// or panicked: the package's own evaluator decides, and names the
-		// failing operation.
-		out, err = pt.reference(doc, p)
-	}
+	out, err := applyTree(doc, ops, pt.maxCopy)
 	if err == nil && bound > pt.maxDepth && pt.maxDepth > 0 {
 		err = pt.depthError(depth(out))
 	}
@@ -183,89 +163,4 @@ func (pt *Patcher) JSONPatch(doc, p []byte) ([]byte, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// reference applies p with the package's own RFC 6902 evaluator, on
-// compacted text so that the size counted for copies is the size the
-// library counts.
-func (pt *Patcher) reference(doc, p []byte) ([]byte, error) {
-	doc, ok := compact(doc)
-	if !ok {
-		return nil, ErrInvalidDocument
-	}
-	p, _ = compact(p) // checked by checkPatch
-	ops, _, err := parseOps(p, pt.maxOps, nil)
-	if err != nil {
-		return nil, err
-	}
-	return applyOps(doc, ops, pt.maxCopy)
-}
-
-// errLibrary marks a failure of evanphx/json-patch that the reference
-// evaluator must re-examine.
-var errLibrary = errors.New("patch: json-patch library error")
-
-// viaEvanphx hands the patch's changes to evanphx/json-patch in one
-// ApplyWithOptions call and evaluates the leading "test" operations itself,
-// on the original document (parseOps allows tests only before the first
-// change on this path). The tests run after the library, which has then
-// validated the document; the patch stays atomic because the library's
-// result is dropped when a test fails.
-func (pt *Patcher) viaEvanphx(doc, p []byte, ops []operation) ([]byte, error) {
-	first := 0
-	for first < len(ops) && ops[first].kind == opTest {
-		first++
-	}
-	var (
-		out []byte
-		err error
-	)
-	if first == len(ops) {
-		var ok bool
-		if out, ok = compact(doc); !ok {
-			return nil, ErrInvalidDocument
-		}
-	} else {
-		out, err = pt.callEvanphx(doc, p, first)
-		if errors.Is(err, ErrInvalidDocument) || errors.Is(err, errLibrary) {
-			return nil, err
-		}
-	}
-	// A failed test comes first: it precedes the operation that exceeded a
-	// limit (RFC 6902 §5: evaluation stops at the first error).
-	if _, terr := applyOps(doc, ops[:first], 0); terr != nil {
-		return nil, terr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// callEvanphx applies the operations of p from index first on with the
-// library, turning its errors and panics into this package's.
-func (pt *Patcher) callEvanphx(doc, p []byte, first int) (out []byte, err error) {
-	defer func() {
-		// evanphx/json-patch v5 panics on inputs such as a "test" of
-		// [null] and on Equal([null],[null]); no input may crash the
-		// process.
-		if r := recover(); r != nil {
-			out, err = nil, errLibrary
-		}
-	}()
-	decoded, err := jsonpatch.DecodePatch(p)
-	if err == nil {
-		out, err = decoded[first:].ApplyWithOptions(doc, pt.evanphx)
-	}
-	if err == nil {
-		return out, nil
-	}
-	var ce *jsonpatch.AccumulatedCopySizeError
-	switch {
-	case errors.As(err, &ce):
-		return nil, &LimitError{Limit: LimitCopyBytes, Max: pt.maxCopy}
-	case !json.Valid(doc):
-		return nil, ErrInvalidDocument
-	}
-	return nil, errLibrary
 }

@@ -141,60 +141,6 @@ func (e lookupErr) String() string {
 	return ""
 }
 
-// lookup resolves toks in the JSON text doc and returns the bounds of the
-// value it points to.
-func lookup(doc []byte, toks []string) (start, end int, e lookupErr) {
-	start = skipWS(doc, 0)
-	end = valueEnd(doc, start)
-	for _, tok := range toks {
-		start, end, e = child(doc, start, tok)
-		if e != lookupOK {
-			return 0, 0, e
-		}
-	}
-	return start, end, lookupOK
-}
-
-// child resolves one token in the container that starts at doc[at].
-func child(doc []byte, at int, tok string) (start, end int, e lookupErr) {
-	switch kindAt(doc, at) {
-	case '{':
-		// Names are unique (patches that repeat one are refused, see
-		// uniqueNames), so the first match is the member.
-		for i := at + 1; ; {
-			it, next, ok := nextItem(doc, i, true)
-			if !ok {
-				return 0, 0, lookupMissing
-			}
-			if keyIs(doc[it.start:it.keyEnd], tok) {
-				return it.valStart, it.end, lookupOK
-			}
-			i = next
-		}
-	case '[':
-		idx, ok := arrayIndex(tok)
-		if !ok {
-			if tok == "-" {
-				return 0, 0, lookupMissing
-			}
-			return 0, 0, lookupBadIndex
-		}
-		n := 0
-		for i := at + 1; ; n++ {
-			it, next, ok := nextItem(doc, i, false)
-			if !ok {
-				return 0, 0, lookupMissing
-			}
-			if n == idx {
-				return it.valStart, it.end, lookupOK
-			}
-			i = next
-		}
-	default:
-		return 0, 0, lookupScalar
-	}
-}
-
 // items lists the members or elements of the container at doc[at].
 func items(doc []byte, at int) []item {
 	object := kindAt(doc, at) == '{'

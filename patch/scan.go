@@ -1,9 +1,6 @@
 package patch
 
-import (
-	"bytes"
-	"unicode/utf8"
-)
+import "bytes"
 
 // The functions in this file walk raw JSON text without decoding it, so that
 // values the patch does not touch keep their exact bytes (RFC 6902 does not
@@ -93,12 +90,6 @@ func depth(b []byte) int {
 		}
 	}
 	return maxd
-}
-
-// scanText returns the nesting depth of the JSON text b and whether b is
-// valid UTF-8 (RFC 8259 §8.1), which json.Valid does not check.
-func scanText(b []byte) (maxd int, validUTF8 bool) {
-	return depth(b), utf8.Valid(b)
 }
 
 // item is one member of an object (key and value) or one element of an array

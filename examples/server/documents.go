@@ -35,7 +35,7 @@ func errStorageFull() *httperr.Error {
 type document struct {
 	ID        string    `json:"id"`
 	Title     string    `json:"title"`
-	Content   string    `json:"content"`
+	Content   *string   `json:"content,omitempty"` // optional: merge patch null removes it
 	CreatedAt time.Time `json:"created_at"`
 	// UpdatedAt is also Last-Modified. The server sets it on every write;
 	// a PATCH answers the document as stored, with the new value.
@@ -44,7 +44,7 @@ type document struct {
 
 // documentInput is what clients send (POST, PUT) and patch (PATCH): the
 // editable part of a document. Pointers tell a missing member from an empty
-// one.
+// one; title is required, content optional.
 type documentInput struct {
 	Title   *string `json:"title"`
 	Content *string `json:"content"`
@@ -54,11 +54,9 @@ func (in *documentInput) validate() *httperr.Error {
 	switch {
 	case in.Title == nil:
 		return unprocessable(`Field "title" is required.`)
-	case in.Content == nil:
-		return unprocessable(`Field "content" is required.`)
 	case strings.TrimSpace(*in.Title) == "" || len(*in.Title) > maxTitleLen:
 		return unprocessable(`Field "title" must be 1 to 200 characters.`)
-	case len(*in.Content) > maxContentLen:
+	case in.Content != nil && len(*in.Content) > maxContentLen:
 		return unprocessable(`Field "content" must be at most 32768 bytes.`)
 	}
 	return nil
@@ -107,7 +105,7 @@ func (s *documentStore) put(id string, in documentInput) *docRecord {
 	}
 	s.rev++
 	rec.rev = s.rev
-	rec.doc.Title, rec.doc.Content, rec.doc.UpdatedAt = *in.Title, *in.Content, t
+	rec.doc.Title, rec.doc.Content, rec.doc.UpdatedAt = *in.Title, in.Content, t
 	return rec
 }
 
@@ -271,7 +269,12 @@ func (s *server) storeDocument(_ context.Context, r *http.Request, prev patch.Re
 	if e := unmarshalStrict(doc, &d); e != nil {
 		return patch.Resource{}, e
 	}
-	in := documentInput{Title: &d.Title, Content: &d.Content}
+	// RFC 7396 §2: {"content": null} removes the content; {"title": null}
+	// removes a required member: 422.
+	if e := requireMembers(doc, "title"); e != nil {
+		return patch.Resource{}, e
+	}
+	in := documentInput{Title: &d.Title, Content: d.Content}
 	if e := in.validate(); e != nil {
 		return patch.Resource{}, e
 	}

@@ -212,7 +212,7 @@ func lostUpdate(t *testing.T, method string) {
 					if err != nil {
 						return err
 					}
-					n, err := strconv.Atoi(doc.Content)
+					n, err := strconv.Atoi(*doc.Content)
 					if err != nil {
 						return err
 					}
@@ -256,4 +256,94 @@ func lostUpdate(t *testing.T, method string) {
 	final := ts.do(t, "GET", loc, "")
 	assert.Equal(t, strconv.Itoa(clients*increments), final.json(t)["content"])
 	t.Logf("%s: %d increments, %d retries after 412", method, clients*increments, retries)
+}
+
+// TestDocumentsWriteIJSON: POST, PUT and PATCH share one decoding path, so
+// none stores what another refuses: invalid UTF-8, lone surrogates and
+// repeated member names are 400 with the envelope (I-JSON, RFC 7493 §2.1,
+// §2.3), where encoding/json alone would store U+FFFD or the last name.
+func TestDocumentsWriteIJSON(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, config{})
+	created := ts.do(t, "POST", "/documents", `{"title":"Plan","content":"v1"}`, "Content-Type", "application/json")
+	require.Equal(t, 201, created.StatusCode, "body: %s", created.body)
+	loc, tag := created.Header.Get("Location"), created.Header.Get("ETag")
+	bodies := []struct{ name, doc, patch string }{
+		{"invalid UTF-8", "{\"title\":\"Pl\xe9n\",\"content\":\"x\"}", "{\"content\":\"\xc3(\"}"},
+		{"lone high surrogate", `{"title":"Plan","content":"\ud83d"}`, `{"content":"\ud83d"}`},
+		{"lone low surrogate", `{"title":"\udc00","content":""}`, `{"title":"\udc00"}`},
+		{"repeated member", `{"title":"Plan","content":"a","content":"b"}`, `{"content":"a","content":"b"}`},
+		{"repeated escaped member", `{"title":"Plan","\u0074itle":"Other","content":""}`, `{"title":"a","\u0074itle":"b"}`},
+	}
+	for _, b := range bodies {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			for _, req := range []struct {
+				method, path, ctype, body string
+				headers                   []string
+			}{
+				{"POST", "/documents", "application/json", b.doc, nil},
+				{"PUT", loc, "application/json", b.doc, []string{"If-Match", tag}},
+				{"PUT", "/documents/new-" + strings.ReplaceAll(strings.ToLower(b.name), " ", "-"), "application/json", b.doc, []string{"If-None-Match", "*"}},
+				{"PATCH", loc, "application/merge-patch+json", b.patch, []string{"If-Match", tag}},
+			} {
+				res := ts.do(t, req.method, req.path, req.body, append([]string{"Content-Type", req.ctype}, req.headers...)...)
+				assert.Equal(t, 400, res.StatusCode, "%s %s: %s", req.method, req.path, res.body)
+				assert.Equal(t, "BAD_REQUEST", res.errorCode(t))
+			}
+		})
+	}
+	t.Cleanup(func() {
+		// Nothing was stored: the document keeps its version, no other exists.
+		got := ts.do(t, "GET", loc, "")
+		assert.Equal(t, tag, got.Header.Get("ETag"))
+		assert.Equal(t, "v1", got.json(t)["content"])
+		assert.Equal(t, 404, ts.do(t, "GET", "/documents/new-invalid-utf-8", "").StatusCode)
+		assert.Equal(t, 404, ts.do(t, "GET", "/documents/2", "").StatusCode)
+	})
+}
+
+// TestDocumentsMergePatchNull: content is optional, so {"content": null}
+// removes it (RFC 7396 §2) from the 200, the re-GET and the new ETag's
+// representation; title is required, so {"title": null} is a 422 naming it.
+// A PUT or POST may leave content out. openapi.json, against which every
+// response is validated, agrees.
+func TestDocumentsMergePatchNull(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, config{})
+	created := ts.do(t, "POST", "/documents", `{"title":"Plan","content":"v1"}`, "Content-Type", "application/json")
+	require.Equal(t, 201, created.StatusCode, "body: %s", created.body)
+	loc, tag := created.Header.Get("Location"), created.Header.Get("ETag")
+	patchDoc := func(ctype, body, ifMatch string) response {
+		return ts.do(t, "PATCH", loc, body, "Content-Type", ctype, "If-Match", ifMatch)
+	}
+
+	// RFC 7396 §2: a required member set to null is refused, naming it.
+	bad := patchDoc("application/merge-patch+json", `{"title":null}`, tag)
+	require.Equal(t, 422, bad.StatusCode, "body: %s", bad.body)
+	assert.Contains(t, bad.json(t)["error"].(map[string]any)["message"], `"title"`)
+	assert.Equal(t, tag, ts.do(t, "GET", loc, "").Header.Get("ETag"))
+
+	res := patchDoc("application/merge-patch+json", `{"content":null}`, tag)
+	require.Equal(t, 200, res.StatusCode, "body: %s", res.body)
+	assert.NotContains(t, res.json(t), "content")
+	newTag := res.Header.Get("ETag")
+	assert.NotEqual(t, tag, newTag)
+	got := ts.do(t, "GET", loc, "")
+	assert.Equal(t, string(res.body), string(got.body))
+	assert.Equal(t, newTag, got.Header.Get("ETag"))
+	assert.NotContains(t, got.json(t), "content")
+
+	// RFC 6902 §4.1: it can be added back.
+	back := patchDoc("application/json-patch+json", `[{"op":"add","path":"/content","value":""}]`, newTag)
+	require.Equal(t, 200, back.StatusCode, "body: %s", back.body)
+	assert.Equal(t, "", back.json(t)["content"], "an empty content is kept, not dropped")
+
+	// POST and PUT without content.
+	noContent := ts.do(t, "POST", "/documents", `{"title":"Bare"}`, "Content-Type", "application/json")
+	require.Equal(t, 201, noContent.StatusCode, "body: %s", noContent.body)
+	assert.NotContains(t, noContent.json(t), "content")
+	put := ts.do(t, "PUT", loc, `{"title":"Plan"}`, "Content-Type", "application/json", "If-Match", back.Header.Get("ETag"))
+	require.Equal(t, 200, put.StatusCode, "body: %s", put.body)
+	assert.NotContains(t, put.json(t), "content")
 }

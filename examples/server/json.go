@@ -11,6 +11,7 @@ import (
 
 	"github.com/httpsem/httpsem/httperr"
 	"github.com/httpsem/httpsem/negotiate"
+	"github.com/httpsem/httpsem/patch"
 )
 
 // jsonRepresentation encodes v with the encoder GET renders JSON with, so
@@ -25,9 +26,9 @@ func jsonRepresentation(v any) ([]byte, error) {
 }
 
 // decodeJSON reads one JSON object of at most maxJSONBody bytes from r into
-// dst, rejecting unknown members and trailing data. Syntax errors are 400, a
-// body too large 413, well-formed JSON with the wrong shape (wrong types,
-// unknown members) 422.
+// dst, rejecting unknown members and trailing data. Syntax errors and text
+// that is not I-JSON are 400, a body too large 413, well-formed JSON with
+// the wrong shape (wrong types, unknown members) 422.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) *httperr.Error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
 	if err != nil {
@@ -41,10 +42,19 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) *httperr.Error 
 	return unmarshalStrict(body, dst)
 }
 
-// unmarshalStrict decodes body into dst with the rules of decodeJSON.
+// unmarshalStrict decodes body into dst with the rules of decodeJSON. It is
+// the one decoding path of every JSON write (POST, PUT, and PATCH results),
+// so that a PUT cannot store what a PATCH refuses: encoding/json would turn
+// invalid UTF-8 and lone surrogates into U+FFFD and keep the last of
+// repeated names, where patch.CheckJSON refuses them (I-JSON, RFC 7493).
 func unmarshalStrict(body []byte, dst any) *httperr.Error {
-	if !json.Valid(body) {
-		return badRequest("The request body is not valid JSON.")
+	if err := patch.CheckJSON(body); err != nil {
+		reason := "the document is not valid JSON"
+		var oe *patch.OpError
+		if errors.As(err, &oe) {
+			reason = oe.Reason // client-safe by contract
+		}
+		return badRequest("The request body is not I-JSON (RFC 7493): " + reason + ".")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -83,3 +93,37 @@ func jsonTypeName(kind string) string {
 		return "number"
 	}
 }
+
+// requireMembers reports the first of fields (dotted paths into nested
+// objects) that the JSON object doc lacks, as a 422 naming it: after a
+// merge patch, a required member set to null is gone (RFC 7396 §2), and
+// decoding into a struct would silently give it its zero value. doc has
+// passed unmarshalStrict.
+func requireMembers(doc []byte, fields ...string) *httperr.Error {
+	var root map[string]json.RawMessage
+	if json.Unmarshal(doc, &root) != nil {
+		return unprocessable("The request body must be a JSON object.")
+	}
+	for _, f := range fields {
+		obj, rest := root, f
+		for {
+			name, sub, nested := strings.Cut(rest, ".")
+			v, ok := obj[name]
+			if !ok || string(v) == "null" {
+				return unprocessable(fmt.Sprintf("Field %q is required.", f))
+			}
+			if !nested {
+				break
+			}
+			obj = nil
+			if json.Unmarshal(v, &obj) != nil {
+				break // the wrong type: unmarshalStrict has said so
+			}
+			rest = sub
+		}
+	}
+	return nil
+}
+
+// ptr returns a pointer to a copy of v, for optional members.
+func ptr[T any](v T) *T { return &v }

@@ -206,3 +206,47 @@ func newRecorder() *recorder { return &recorder{status: 200, header: http.Header
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
 func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }
+
+// TestOpenAPI_OptionalMembers proves with the response validator what
+// openapi.json says: a user without phone or address.zip and a document
+// without content are valid responses, one without a required member is
+// not (RFC 7396 §2: merge patch null removes members).
+func TestOpenAPI_OptionalMembers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, path, body string
+		valid            bool
+	}{
+		{"user without phone and zip", "/users/1", `{"id":"1","name":"Ada","email":"a@b","address":{"city":"London"},"preferences":{"theme":"dark","notifications":true}}`, true},
+		{"user without name", "/users/1", `{"id":"1","email":"a@b","address":{"city":"London"},"preferences":{"theme":"dark","notifications":true}}`, false},
+		{"user without address.city", "/users/1", `{"id":"1","name":"Ada","email":"a@b","address":{"zip":"N1"},"preferences":{"theme":"dark","notifications":true}}`, false},
+		{"document without content", "/documents/1", `{"id":"1","title":"Plan","created_at":"2025-06-01T12:00:00Z","updated_at":"2025-06-01T12:00:00Z"}`, true},
+		{"document without title", "/documents/1", `{"id":"1","content":"x","created_at":"2025-06-01T12:00:00Z","updated_at":"2025-06-01T12:00:00Z"}`, false},
+	}
+	doc := loadOpenAPI(t)
+	doc.Servers = openapi3.Servers{{URL: "http://example.test"}}
+	router, err := gorillamux.NewRouter(doc)
+	require.NoError(t, err)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := &recordingTB{TB: t}
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("ETag", `"1"`)
+				w.Header().Set("Cache-Control", "private, max-age=300")
+				_, _ = w.Write([]byte(tc.body))
+			})
+			c := &openAPIChecker{t: rec, router: router, next: handlerTransport{h}}
+			req, _ := http.NewRequest("GET", "http://example.test"+tc.path, nil)
+			res, err := c.RoundTrip(req)
+			require.NoError(t, err)
+			require.NoError(t, res.Body.Close())
+			if tc.valid {
+				assert.Empty(t, rec.errors)
+			} else {
+				assert.NotEmpty(t, rec.errors)
+			}
+		})
+	}
+}

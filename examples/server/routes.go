@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/httpsem/httpsem/cache"
 	"github.com/httpsem/httpsem/etag"
@@ -90,12 +91,15 @@ func (s *server) routes() http.Handler {
 	h("GET /static/{name}", hf(s.static), staticAsset, tagged)
 	h("GET /{$}", hf(s.index), revalidate, tagged)
 
-	return envelope(mux)
+	return envelope(mux, patch.NewPatcher(patch.Options{}).AcceptPatch())
 }
 
 // envelope turns the mux's own plain-text 404 and 405 answers into the JSON
-// error envelope, keeping the Allow header of a 405.
-func envelope(mux *http.ServeMux) http.Handler {
+// error envelope, keeping the Allow header of a 405. It answers OPTIONS on
+// every known path (RFC 9110 §9.3.7): 204 with the mux's Allow plus
+// OPTIONS, and Accept-Patch where PATCH is allowed (RFC 5789 §3.1), so the
+// answer cannot drift from the route table.
+func envelope(mux *http.ServeMux, acceptPatch string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
@@ -104,7 +108,7 @@ func envelope(mux *http.ServeMux) http.Handler {
 		}
 		// No route: the mux's handler decides between 404 and 405 (and sets
 		// Allow); its text body is replaced.
-		h.ServeHTTP(&errorOnly{w: w, r: r}, r)
+		h.ServeHTTP(&errorOnly{w: w, r: r, acceptPatch: acceptPatch}, r)
 	})
 }
 
@@ -114,9 +118,10 @@ func envelope(mux *http.ServeMux) http.Handler {
 // httpsem's internal wrapper carries; a copy of this server cannot import
 // that internal package anyway.
 type errorOnly struct {
-	w       http.ResponseWriter
-	r       *http.Request
-	written bool
+	w           http.ResponseWriter
+	r           *http.Request
+	acceptPatch string
+	written     bool
 }
 
 func (e *errorOnly) Header() http.Header { return e.w.Header() }
@@ -126,8 +131,18 @@ func (e *errorOnly) WriteHeader(status int) {
 		return
 	}
 	e.written = true
-	switch status {
-	case http.StatusMethodNotAllowed:
+	switch {
+	case status == http.StatusMethodNotAllowed && e.r.Method == http.MethodOptions:
+		h := e.w.Header()
+		allow := h.Get("Allow")
+		if strings.Contains(allow, http.MethodPatch) {
+			h.Set("Accept-Patch", e.acceptPatch)
+		}
+		h.Set("Allow", allow+", "+http.MethodOptions)
+		h.Del("Content-Type") // the mux's text/plain; 204 has no content
+		h.Del("X-Content-Type-Options")
+		e.w.WriteHeader(http.StatusNoContent)
+	case status == http.StatusMethodNotAllowed:
 		fail(e.w, e.r, httperr.New(status, httperr.CodeMethodNotAllowed, fmt.Sprintf("Method %s is not allowed here; see the Allow header.", e.r.Method)))
 	default:
 		fail(e.w, e.r, httperr.New(http.StatusNotFound, httperr.CodeNotFound, "No resource at this URL."))

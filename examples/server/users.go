@@ -23,14 +23,14 @@ type user struct {
 	ID          string      `json:"id" xml:"id,attr"`
 	Name        string      `json:"name" xml:"name"`
 	Email       string      `json:"email" xml:"email"`
-	Phone       string      `json:"phone" xml:"phone"`
+	Phone       *string     `json:"phone,omitempty" xml:"phone,omitempty"` // optional: merge patch null removes it
 	Address     address     `json:"address" xml:"address"`
 	Preferences preferences `json:"preferences" xml:"preferences"`
 }
 
 type address struct {
-	City string `json:"city" xml:"city"`
-	Zip  string `json:"zip" xml:"zip"`
+	City string  `json:"city" xml:"city"`
+	Zip  *string `json:"zip,omitempty" xml:"zip,omitempty"` // optional
 }
 
 type preferences struct {
@@ -47,9 +47,9 @@ func (u *user) validate(id string) *httperr.Error {
 		return unprocessable(`Field "name" must be 1 to 100 characters.`)
 	case len(u.Email) > 254 || strings.Count(u.Email, "@") != 1 || strings.HasPrefix(u.Email, "@") || strings.HasSuffix(u.Email, "@"):
 		return unprocessable(`Field "email" must be an e-mail address.`)
-	case len(u.Phone) > 32:
+	case u.Phone != nil && len(*u.Phone) > 32:
 		return unprocessable(`Field "phone" must be at most 32 characters.`)
-	case len(u.Address.City) > 100 || len(u.Address.Zip) > 16:
+	case len(u.Address.City) > 100 || u.Address.Zip != nil && len(*u.Address.Zip) > 16:
 		return unprocessable(`Field "address" has a city or zip that is too long.`)
 	}
 	switch u.Preferences.Theme {
@@ -59,6 +59,10 @@ func (u *user) validate(id string) *httperr.Error {
 	}
 	return nil
 }
+
+// userRequired lists the members a user must have (openapi.json agrees);
+// the others are optional.
+var userRequired = []string{"id", "name", "email", "address", "address.city", "preferences", "preferences.theme", "preferences.notifications"}
 
 // userRecord is a stored user with its validators.
 type userRecord struct {
@@ -80,10 +84,10 @@ func newUserStore(now func() time.Time) *userStore {
 	s := &userStore{now: now, byID: map[string]*userRecord{}}
 	t := now().Truncate(time.Second)
 	for _, u := range []user{
-		{ID: "1", Name: "Ada Lovelace", Email: "ada@example.com", Phone: "+44 20 7946 0018",
-			Address: address{City: "London", Zip: "W1J 7NT"}, Preferences: preferences{Theme: "dark", Notifications: true}},
-		{ID: "2", Name: "Grace Hopper", Email: "grace@example.com", Phone: "+1 212 555 0143",
-			Address: address{City: "New York", Zip: "10001"}, Preferences: preferences{Theme: "light", Notifications: false}},
+		{ID: "1", Name: "Ada Lovelace", Email: "ada@example.com", Phone: ptr("+44 20 7946 0018"),
+			Address: address{City: "London", Zip: ptr("W1J 7NT")}, Preferences: preferences{Theme: "dark", Notifications: true}},
+		{ID: "2", Name: "Grace Hopper", Email: "grace@example.com", Phone: ptr("+1 212 555 0143"),
+			Address: address{City: "New York", Zip: ptr("10001")}, Preferences: preferences{Theme: "light", Notifications: false}},
 	} {
 		s.rev++
 		s.byID[u.ID] = &userRecord{user: u, rev: s.rev, modified: t}
@@ -179,6 +183,11 @@ func (s *server) storeUser(_ context.Context, r *http.Request, prev patch.Resour
 	var nu user
 	if e := unmarshalStrict(doc, &nu); e != nil {
 		return patch.Resource{}, e // 422: e.g. "email" is no longer a string
+	}
+	// RFC 7396 §2: null removed the member. Optional ones (phone,
+	// address.zip) are then absent; a required one is a 422 naming it.
+	if e := requireMembers(doc, userRequired...); e != nil {
+		return patch.Resource{}, e
 	}
 	if e := nu.validate(id); e != nil {
 		return patch.Resource{}, e

@@ -149,3 +149,90 @@ func TestUsersPatch(t *testing.T) {
 		assert.Equal(t, "NOT_FOUND", res.errorCode(t))
 	})
 }
+
+// TestUsersMergePatchNull: RFC 7396 §2, null removes the member. Optional
+// members (phone, address.zip) disappear from the 200, the re-GET (JSON and
+// XML) and the representation the new ETag stands for; a required member
+// set to null is a 422 naming it, and nothing changes. Every response is
+// validated against openapi.json, which lists phone and zip as optional.
+func TestUsersMergePatchNull(t *testing.T) {
+	t.Parallel()
+	const merge, jsonPatch = "application/merge-patch+json", "application/json-patch+json"
+	tests := []struct {
+		name, ctype, body string
+		status            int
+		field             string // 422: the field the message names
+		check             func(t *testing.T, u map[string]any)
+	}{
+		// RFC 7396 §2: a null member is removed from the target.
+		{name: "phone", ctype: merge, body: `{"phone":null}`, status: 200, check: func(t *testing.T, u map[string]any) {
+			assert.NotContains(t, u, "phone")
+			assert.Equal(t, "Ada Lovelace", u["name"])
+		}},
+		// RFC 7396 §2: nested objects merge; null removes inside them too.
+		{name: "address.zip", ctype: merge, body: `{"address":{"zip":null}}`, status: 200, check: func(t *testing.T, u map[string]any) {
+			assert.Equal(t, map[string]any{"city": "London"}, u["address"])
+		}},
+		// RFC 6902 §4.3 with a null value: absent, like a removed member.
+		{name: "json patch null phone", ctype: jsonPatch, body: `[{"op":"replace","path":"/phone","value":null}]`, status: 200, check: func(t *testing.T, u map[string]any) {
+			assert.NotContains(t, u, "phone")
+		}},
+		{name: "json patch remove zip", ctype: jsonPatch, body: `[{"op":"remove","path":"/address/zip"}]`, status: 200, check: func(t *testing.T, u map[string]any) {
+			assert.Equal(t, map[string]any{"city": "London"}, u["address"])
+		}},
+		{name: "name required", ctype: merge, body: `{"name":null}`, status: 422, field: "name"},
+		{name: "email required", ctype: merge, body: `{"email":null}`, status: 422, field: "email"},
+		{name: "address required", ctype: merge, body: `{"address":null}`, status: 422, field: "address"},
+		{name: "address.city required", ctype: merge, body: `{"address":{"city":null}}`, status: 422, field: "address.city"},
+		{name: "preferences.notifications required", ctype: merge, body: `{"preferences":{"notifications":null}}`, status: 422, field: "preferences.notifications"},
+		{name: "json patch null name", ctype: jsonPatch, body: `[{"op":"replace","path":"/name","value":null}]`, status: 422, field: "name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := startServer(t, config{})
+			before := ts.do(t, "GET", "/users/1", "")
+			require.Equal(t, 200, before.StatusCode)
+			res := ts.do(t, "PATCH", "/users/1", tc.body, "Content-Type", tc.ctype)
+			require.Equal(t, tc.status, res.StatusCode, "body: %s", res.body)
+			after := ts.do(t, "GET", "/users/1", "")
+			require.Equal(t, 200, after.StatusCode)
+			if tc.status == 422 {
+				assert.Equal(t, "UNPROCESSABLE_ENTITY", res.errorCode(t))
+				assert.Contains(t, res.json(t)["error"].(map[string]any)["message"], `"`+tc.field+`"`)
+				assert.Equal(t, string(before.body), string(after.body), "a refused patch changes nothing")
+				assert.Equal(t, before.Header.Get("ETag"), after.Header.Get("ETag"))
+				return
+			}
+			tc.check(t, res.json(t))
+			tc.check(t, after.json(t))
+			// RFC 9110 §8.8.3: the new strong tag stands for the bytes without
+			// the member, and differs from the old one.
+			assert.Equal(t, string(res.body), string(after.body))
+			assert.Equal(t, res.Header.Get("ETag"), after.Header.Get("ETag"))
+			assert.NotEqual(t, before.Header.Get("ETag"), after.Header.Get("ETag"))
+			assert.Equal(t, 304, ts.do(t, "GET", "/users/1", "", "If-None-Match", after.Header.Get("ETag")).StatusCode)
+			x := ts.do(t, "GET", "/users/1", "", "Accept", "application/xml")
+			require.Equal(t, 200, x.StatusCode)
+			assert.NotContains(t, string(x.body), "<phone></phone>")
+			assert.NotContains(t, string(x.body), "<zip></zip>")
+		})
+	}
+}
+
+// TestUsersPatchIJSON: the patched document goes through the one strict
+// decoding path; patches that are not I-JSON (RFC 7493) are 400.
+func TestUsersPatchIJSON(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, config{})
+	for _, body := range []string{
+		`{"name":"\ud800"}`,           // RFC 7493 §2.1: a lone surrogate
+		"{\"name\":\"Ada \xff\"}",     // RFC 7493 §2.1: invalid UTF-8
+		`{"name":"Ada","name":"Eve"}`, // RFC 7493 §2.3: a repeated name
+	} {
+		res := ts.do(t, "PATCH", "/users/1", body, "Content-Type", "application/merge-patch+json")
+		assert.Equal(t, 400, res.StatusCode, "%q: %s", body, res.body)
+		assert.Equal(t, "BAD_REQUEST", res.errorCode(t))
+	}
+	assert.Equal(t, "Ada Lovelace", ts.do(t, "GET", "/users/1", "").json(t)["name"])
+}
