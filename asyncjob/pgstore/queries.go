@@ -1,0 +1,63 @@
+package pgstore
+
+import "strings"
+
+// queries holds the store's statements, with the table name filled in once
+// by New. pgx prepares each on first use per connection, so every call
+// after that is one round trip.
+type queries struct {
+	insert, holder, deleteExpired, whyNot string
+	get, exists, update                   string
+	dequeue, renew, release               string
+	sweep                                 string
+}
+
+// cols is the column list scanned by scanJob, in its order.
+const cols = `id, kind, owner, coalesce(idem_key, ''), fingerprint, payload, created_at, state, version, attempt, started_at, expires_at, lease_owner, lease_until, data`
+
+// liveAt filters out expired rows: $N is the caller's now.
+func liveAt(n string) string { return `(expires_at IS NULL OR expires_at > ` + n + `)` }
+
+func newQueries(table string) queries {
+	r := strings.NewReplacer("{t}", table, "{cols}", cols)
+	return queries{
+		// Inserted only when the queue bound allows it; ON CONFLICT covers
+		// both the primary key and the idempotency index. The count stops
+		// at the bound, so it costs at most maxQueued index entries.
+		insert: r.Replace(`INSERT INTO {t} (id, kind, owner, idem_key, fingerprint, payload, created_at, state, version, attempt, started_at, expires_at, data)
+SELECT $1, $2, $3, $4, $5, $6, $7, 'accepted', 1, $8, $9, $10, $11
+WHERE $12::int <= 0 OR (SELECT count(*) FROM (SELECT 1 FROM {t} WHERE state = 'accepted' LIMIT $12::int) q) < $12::int
+ON CONFLICT DO NOTHING
+RETURNING seq, pg_notify($13, 'w')::text`),
+		holder:        r.Replace(`SELECT {cols} FROM {t} WHERE owner = $1 AND idem_key = $2`),
+		deleteExpired: r.Replace(`DELETE FROM {t} WHERE id = $1 AND expires_at <= $2`),
+		whyNot: r.Replace(`SELECT EXISTS (SELECT 1 FROM {t} WHERE id = $1),
+       $2::int > 0 AND (SELECT count(*) FROM (SELECT 1 FROM {t} WHERE state = 'accepted' LIMIT $2::int) q) >= $2::int`),
+		get:    r.Replace(`SELECT {cols} FROM {t} WHERE id = $1 AND ` + liveAt("$2")),
+		exists: r.Replace(`SELECT EXISTS (SELECT 1 FROM {t} WHERE id = $1 AND ` + liveAt("$2") + `)`),
+		update: r.Replace(`UPDATE {t} SET state = $3, version = version + 1, attempt = $4, started_at = $5, expires_at = $6, data = $7,
+    lease_owner = CASE WHEN $8 THEN '' ELSE lease_owner END,
+    lease_until = CASE WHEN $8 THEN NULL ELSE lease_until END
+WHERE id = $1 AND version = $2 AND state = ANY ($9) AND ` + liveAt("$10") + `
+RETURNING version, pg_notify($11, version::text || ' ' || id)::text`),
+		// The oldest waiting job, else the processing job whose lease ended
+		// first. Each candidate is locked with SKIP LOCKED, so concurrent
+		// workers pass over rows another one is claiming instead of
+		// queueing behind it, and the UPDATE claims the row it locked.
+		dequeue: r.Replace(`UPDATE {t} SET state = 'processing', attempt = attempt + 1, started_at = coalesce(started_at, $2),
+    lease_owner = $1, lease_until = $3, version = version + 1
+WHERE id = coalesce(
+    (SELECT id FROM {t} WHERE state = 'accepted' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED),
+    (SELECT id FROM {t} WHERE state = 'processing' AND lease_until <= $2 ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED))
+RETURNING {cols}, pg_notify($4, version::text || ' ' || id)::text`),
+		renew: r.Replace(`UPDATE {t} SET lease_until = $4
+WHERE id = $1 AND state = 'processing' AND lease_owner = $2 AND ` + liveAt("$3")),
+		release: r.Replace(`UPDATE {t} SET lease_until = $3
+WHERE id = $1 AND state = 'processing' AND lease_owner = $2 AND ` + liveAt("$3") + `
+RETURNING pg_notify($4, 'w')::text`),
+		// One bounded batch: SKIP LOCKED leaves rows a writer holds to the
+		// next sweep rather than waiting for it.
+		sweep: r.Replace(`DELETE FROM {t} WHERE id IN (
+    SELECT id FROM {t} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`),
+	}
+}
