@@ -39,11 +39,11 @@ func payloadArg(p []byte) []byte {
 // scanJob reads one row of cols (and ignores extra columns after them).
 func (s *Store) scanJob(row pgx.Row, extra ...any) (*asyncjob.Job, error) {
 	var (
-		j                             asyncjob.Job
-		state                         string
-		version                       int64
-		started, expires, leaseUntil  pgtype.Timestamptz
-		data                          []byte
+		j                            asyncjob.Job
+		state                        string
+		version                      int64
+		started, expires, leaseUntil pgtype.Timestamptz
+		data                         []byte
 	)
 	dest := append([]any{&j.ID, &j.Kind, &j.Owner, &j.IdempotencyKey, &j.Fingerprint, &j.Payload, &j.CreatedAt,
 		&state, &version, &j.Attempt, &started, &expires, &j.LeaseOwner, &leaseUntil, &data}, extra...)
