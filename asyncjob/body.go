@@ -56,8 +56,10 @@ func (m *Manager) appendStatus(b []byte, j *Job) []byte {
 		b = append(b, '}')
 	}
 	if d := j.Delivery; d != nil {
-		b = append(b, `,"callback":{"delivered":`...)
-		b = strconv.AppendBool(b, d.Delivered)
+		b = append(b, `,"callback":{"state":`...)
+		b = appendString(b, string(d.State))
+		b = append(b, `,"delivered":`...)
+		b = strconv.AppendBool(b, d.Delivered())
 		b = append(b, `,"attempts":`...)
 		b = strconv.AppendInt(b, int64(d.Attempts), 10)
 		if d.StatusCode != 0 {

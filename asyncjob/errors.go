@@ -27,6 +27,9 @@ var (
 	ErrFinished = errors.New("asyncjob: job already finished")
 	// ErrClosed means the Manager is shutting down and takes no new work.
 	ErrClosed = errors.New("asyncjob: manager shut down")
+	// ErrNoDelivery means no webhook delivery is due: [Store.ClaimDelivery]
+	// found nothing to claim.
+	ErrNoDelivery = errors.New("asyncjob: no webhook delivery due")
 	// ErrUnknownKind means a job names a kind the Manager has no [Kind] for.
 	ErrUnknownKind = errors.New("asyncjob: unknown job kind")
 )

@@ -56,7 +56,8 @@ type Job struct {
 
 	// CallbackURL receives the terminal status (a signed webhook).
 	CallbackURL string `json:"callback_url,omitempty"`
-	// Delivery records the outcome of the webhook delivery.
+	// Delivery is the webhook's outbox record: nil while the job runs or
+	// when it has no CallbackURL.
 	Delivery *Delivery `json:"delivery,omitempty"`
 
 	// Result is set when State is completed; Error when it is failed.
@@ -78,14 +79,53 @@ type Result struct {
 	Value json.RawMessage `json:"value,omitempty"`
 }
 
-// Delivery records the outcome of a webhook delivery for a job.
+// DeliveryState is the state of a job's webhook delivery, spelled as on the
+// wire.
+type DeliveryState string
+
+// The delivery states. A delivery is pending from the terminal Update of its
+// job until an attempt succeeds (delivered) or the retry schedule is
+// exhausted or the receiver refuses it for good (failed); the last two are
+// final.
+const (
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered"
+	DeliveryFailed    DeliveryState = "failed"
+)
+
+// Delivery is the durable outbox record of a job's webhook: the Manager
+// writes it, pending, in the same [Store.Update] that makes the job terminal,
+// and any Manager sharing the store claims it when it is due
+// ([Store.ClaimDelivery]), makes one attempt and records the outcome
+// ([Store.RecordDelivery]). A waiting delivery costs this record, not a
+// goroutine or a connection.
 type Delivery struct {
-	Delivered  bool      `json:"delivered"`
-	Attempts   int       `json:"attempts"`
-	StatusCode int       `json:"status_code,omitempty"`
-	Error      string    `json:"error,omitempty"`
+	// ID is the webhook-id sent with every attempt, the same across
+	// retries and instances so receivers can deduplicate (Standard
+	// Webhooks). The Manager uses the job ID.
+	ID string `json:"id"`
+	// State is pending, delivered or failed.
+	State DeliveryState `json:"state"`
+	// Attempts counts the HTTP attempts made so far.
+	Attempts int `json:"attempts"`
+	// NextAttemptAt is when a pending delivery is due; zero once final.
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	// StatusCode is the status answered to the last attempt, 0 if none.
+	StatusCode int `json:"status_code,omitempty"`
+	// Error is a short, stable description of the last failure, safe to
+	// show to the job's owner; empty after a success.
+	Error string `json:"error,omitempty"`
+	// FinishedAt is when the delivery became delivered or failed.
 	FinishedAt time.Time `json:"finished_at,omitzero"`
+	// LeaseOwner and LeaseUntil say which Manager is attempting the
+	// delivery and until when its claim holds. Only [Store.ClaimDelivery]
+	// and [Store.RecordDelivery] change them.
+	LeaseOwner string    `json:"lease_owner,omitempty"`
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
 }
+
+// Delivered reports whether the webhook reached its receiver.
+func (d *Delivery) Delivered() bool { return d != nil && d.State == DeliveryDelivered }
 
 // idLen is the length of an encoded 128-bit ID.
 const idLen = 22

@@ -8,17 +8,35 @@ import (
 	"time"
 )
 
-// DefaultMemPollInterval is how often a blocked [MemStore.Dequeue] looks for
-// expired leases when nothing wakes it.
-const DefaultMemPollInterval = time.Second
+// Defaults applied by [NewMemStore] to zero fields of [MemStoreOptions].
+const (
+	// DefaultMemPollInterval is how often a blocked [MemStore.Dequeue]
+	// looks for expired leases when nothing wakes it.
+	DefaultMemPollInterval = time.Second
+	// DefaultMaxJobs bounds the jobs a [MemStore] holds. A job costs about
+	// 1 KiB of heap plus its payload and result, so the default bounds the
+	// store to roughly 10 MiB with small payloads.
+	DefaultMaxJobs = 10_000
+)
 
 // MemStoreOptions configures a [MemStore]. The zero value is ready to use.
 type MemStoreOptions struct {
 	// Now is the clock for leases and expiry. Default time.Now.
 	Now func() time.Time
 	// PollInterval bounds how long a blocked Dequeue waits before it looks
-	// for expired leases again. Default [DefaultMemPollInterval].
+	// for expired leases again. Default [DefaultMemPollInterval]. A
+	// negative value also means the default (the one exception to the
+	// package's Options rule): a Dequeue that never looked again would
+	// never take over the job of a vanished worker.
 	PollInterval time.Duration
+	// MaxJobs bounds the jobs held, finished ones included. When a Create
+	// finds the store full it forgets the terminal job that finished
+	// first (with its idempotency key; its status then answers 404),
+	// skipping jobs whose webhook is still pending; when no job can be
+	// forgotten, Create returns [ErrQueueFull]. Default [DefaultMaxJobs];
+	// negative means unbounded (finished jobs stay for their whole
+	// retention).
+	MaxJobs int
 }
 
 // MemStore is the in-memory [Store]: the default of [New], needing no
@@ -28,8 +46,9 @@ type MemStoreOptions struct {
 // calls that change the store, and are invisible to reads from the moment
 // they expire. It is safe for concurrent use.
 type MemStore struct {
-	now  func() time.Time
-	poll time.Duration
+	now     func() time.Time
+	poll    time.Duration
+	maxJobs int // 0: unbounded
 
 	mu      sync.Mutex
 	jobs    map[string]*memJob
@@ -37,17 +56,23 @@ type MemStore struct {
 	queue   []string          // FIFO of IDs; entries no longer accepted are skipped
 	queued  int               // accepted jobs in queue
 	running map[string]struct{}
+	outbox  map[string]*memJob // jobs whose delivery is pending
 	expiry  expiryHeap
+	done    doneList      // terminal jobs, in the order they finished
 	wake    chan struct{} // closed and replaced when work arrives
 }
 
 type memJob struct {
-	job  Job
-	subs map[*memSub]struct{}
+	job        Job
+	subs       map[*memSub]struct{}
+	heapIdx    int     // index in MemStore.expiry, -1 when not in it
+	prev, next *memJob // links of MemStore.done
+	inDone     bool
 }
 
 type memSub struct {
 	ch     chan *Job
+	after  uint64
 	closed bool
 	stop   func() bool
 }
@@ -60,12 +85,20 @@ func NewMemStore(opts MemStoreOptions) *MemStore {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultMemPollInterval
 	}
+	switch {
+	case opts.MaxJobs == 0:
+		opts.MaxJobs = DefaultMaxJobs
+	case opts.MaxJobs < 0:
+		opts.MaxJobs = 0
+	}
 	return &MemStore{
 		now:     opts.Now,
 		poll:    opts.PollInterval,
+		maxJobs: opts.MaxJobs,
 		jobs:    make(map[string]*memJob),
 		keys:    make(map[string]string),
 		running: make(map[string]struct{}),
+		outbox:  make(map[string]*memJob),
 		wake:    make(chan struct{}),
 	}
 }
@@ -105,9 +138,13 @@ func (s *MemStore) Create(ctx context.Context, j *Job, maxQueued int) (*Job, err
 	if maxQueued > 0 && s.queued >= maxQueued {
 		return nil, ErrQueueFull
 	}
-	mj := &memJob{job: *j}
+	if s.maxJobs > 0 && len(s.jobs) >= s.maxJobs && !s.evict() {
+		return nil, ErrQueueFull
+	}
+	mj := &memJob{job: *j, heapIdx: -1}
 	mj.job.Version = 1
 	mj.job.LeaseOwner, mj.job.LeaseUntil = "", time.Time{}
+	mj.job.Delivery = nil
 	s.jobs[j.ID] = mj
 	if j.IdempotencyKey != "" {
 		s.keys[scopedKey(j.Owner, j.IdempotencyKey)] = j.ID
@@ -163,11 +200,23 @@ func (s *MemStore) Update(ctx context.Context, j *Job) error {
 	if next.State.Terminal() {
 		next.LeaseOwner, next.LeaseUntil = "", time.Time{}
 		delete(s.running, next.ID)
+		if !mj.inDone {
+			s.done.pushBack(mj)
+		}
 	}
-	if !next.ExpiresAt.IsZero() && !next.ExpiresAt.Equal(cur.ExpiresAt) {
-		heap.Push(&s.expiry, expiryItem{at: next.ExpiresAt, id: next.ID})
+	switch {
+	case cur.Delivery != nil:
+		next.Delivery = cur.Delivery
+	case next.Delivery != nil:
+		d := *next.Delivery
+		d.LeaseOwner, d.LeaseUntil = "", time.Time{}
+		next.Delivery = &d
+		if d.State == DeliveryPending {
+			s.outbox[next.ID] = mj
+		}
 	}
 	mj.job = next
+	s.setExpiry(mj)
 	j.Version = next.Version
 	s.publish(mj)
 	s.sweep(now)
@@ -303,7 +352,7 @@ func (s *MemStore) Watch(ctx context.Context, id string, after uint64) (<-chan *
 	if mj == nil {
 		return nil, ErrNotFound
 	}
-	sub := &memSub{ch: make(chan *Job, 1)}
+	sub := &memSub{ch: make(chan *Job, 1), after: after}
 	if mj.job.Version > after {
 		c := mj.job
 		sub.ch <- &c
@@ -327,6 +376,72 @@ func (s *MemStore) Watch(ctx context.Context, id string, after uint64) (<-chan *
 	return sub.ch, nil
 }
 
+// ClaimDelivery implements [Store]. It scans the pending deliveries, which
+// a full store bounds by MaxJobs.
+func (s *MemStore) ClaimDelivery(ctx context.Context, worker string, lease time.Duration) (*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.sweep(now)
+	var best *memJob
+	for id, mj := range s.outbox {
+		d := mj.job.Delivery
+		if d == nil || d.State != DeliveryPending {
+			delete(s.outbox, id)
+			continue
+		}
+		if d.NextAttemptAt.After(now) || d.LeaseOwner != "" && d.LeaseUntil.After(now) {
+			continue
+		}
+		if best == nil || d.NextAttemptAt.Before(best.job.Delivery.NextAttemptAt) {
+			best = mj
+		}
+	}
+	if best == nil {
+		return nil, ErrNoDelivery
+	}
+	// A fresh Delivery, never a change in place: copies handed out earlier
+	// share the old pointer.
+	d := *best.job.Delivery
+	d.LeaseOwner, d.LeaseUntil = worker, now.Add(lease)
+	best.job.Delivery = &d
+	c := best.job
+	return &c, nil
+}
+
+// RecordDelivery implements [Store].
+func (s *MemStore) RecordDelivery(ctx context.Context, id, worker string, d Delivery) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	mj := s.live(id, now)
+	if mj == nil {
+		return ErrNotFound
+	}
+	cur := mj.job.Delivery
+	if cur == nil || worker == "" || cur.LeaseOwner != worker {
+		return ErrLeaseLost
+	}
+	d.ID = cur.ID
+	d.LeaseOwner, d.LeaseUntil = "", time.Time{}
+	mj.job.Delivery = &d
+	mj.job.Version++
+	if d.State == DeliveryPending {
+		s.outbox[id] = mj
+	} else {
+		delete(s.outbox, id)
+	}
+	s.publish(mj)
+	s.sweep(now)
+	return nil
+}
+
 func (sub *memSub) close() {
 	if !sub.closed {
 		sub.closed = true
@@ -344,12 +459,17 @@ func (s *MemStore) publish(mj *memJob) {
 	}
 	terminal := mj.job.State.Terminal()
 	for sub := range mj.subs {
-		c := mj.job
-		select {
-		case <-sub.ch:
-		default:
+		// A client resuming from a Last-Event-ID newer than the record
+		// (another instance's id, a forged one) must not get older
+		// records, only an end when the job finishes.
+		if mj.job.Version > sub.after {
+			c := mj.job
+			select {
+			case <-sub.ch:
+			default:
+			}
+			sub.ch <- &c
 		}
-		sub.ch <- &c
 		if terminal {
 			s.endSub(mj, sub)
 		}
@@ -377,23 +497,60 @@ func (s *MemStore) live(id string, now time.Time) *memJob {
 // O(log n) per expired job, so calling it on every change is cheap.
 // Callers hold s.mu.
 func (s *MemStore) sweep(now time.Time) {
-	for len(s.expiry) > 0 && !now.Before(s.expiry[0].at) {
-		it := heap.Pop(&s.expiry).(expiryItem)
-		mj, ok := s.jobs[it.id]
-		if !ok || !mj.job.ExpiresAt.Equal(it.at) {
+	for len(s.expiry) > 0 && !now.Before(s.expiry[0].job.ExpiresAt) {
+		s.forget(s.expiry[0])
+	}
+}
+
+// evict forgets the terminal job that finished first and whose webhook is
+// not pending, making room for one more. It reports false when every job
+// is live (or owes a delivery). Callers hold s.mu.
+func (s *MemStore) evict() bool {
+	for mj := s.done.head; mj != nil; mj = mj.next {
+		if d := mj.job.Delivery; d != nil && d.State == DeliveryPending {
 			continue
 		}
-		delete(s.jobs, it.id)
-		delete(s.running, it.id)
-		if k := mj.job.IdempotencyKey; k != "" {
-			sk := scopedKey(mj.job.Owner, k)
-			if s.keys[sk] == it.id {
-				delete(s.keys, sk)
-			}
+		s.forget(mj)
+		return true
+	}
+	return false
+}
+
+// forget removes mj and everything that refers to it: its key, queue
+// indexes, heap entry, list links and watchers. Callers hold s.mu.
+func (s *MemStore) forget(mj *memJob) {
+	id := mj.job.ID
+	delete(s.jobs, id)
+	delete(s.running, id)
+	delete(s.outbox, id)
+	if mj.heapIdx >= 0 {
+		heap.Remove(&s.expiry, mj.heapIdx)
+	}
+	if mj.inDone {
+		s.done.remove(mj)
+	}
+	if k := mj.job.IdempotencyKey; k != "" {
+		sk := scopedKey(mj.job.Owner, k)
+		if s.keys[sk] == id {
+			delete(s.keys, sk)
 		}
-		for sub := range mj.subs {
-			s.endSub(mj, sub)
-		}
+	}
+	for sub := range mj.subs {
+		s.endSub(mj, sub)
+	}
+}
+
+// setExpiry puts mj in the expiry heap at its ExpiresAt, or takes it out.
+// Callers hold s.mu.
+func (s *MemStore) setExpiry(mj *memJob) {
+	switch {
+	case mj.job.ExpiresAt.IsZero() && mj.heapIdx >= 0:
+		heap.Remove(&s.expiry, mj.heapIdx)
+	case mj.job.ExpiresAt.IsZero():
+	case mj.heapIdx >= 0:
+		heap.Fix(&s.expiry, mj.heapIdx)
+	default:
+		heap.Push(&s.expiry, mj)
 	}
 }
 
@@ -402,21 +559,57 @@ func (s *MemStore) signal() {
 	s.wake = make(chan struct{})
 }
 
-type expiryItem struct {
-	at time.Time
-	id string
+// expiryHeap orders jobs by ExpiresAt; each job knows its index, so that a
+// forgotten job leaves the heap at once and the heap never holds more than
+// the store.
+type expiryHeap []*memJob
+
+func (h expiryHeap) Len() int { return len(h) }
+func (h expiryHeap) Less(i, j int) bool {
+	return h[i].job.ExpiresAt.Before(h[j].job.ExpiresAt)
 }
-
-type expiryHeap []expiryItem
-
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiryItem)) }
+func (h expiryHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].heapIdx, h[j].heapIdx = i, j
+}
+func (h *expiryHeap) Push(x any) {
+	mj := x.(*memJob)
+	mj.heapIdx = len(*h)
+	*h = append(*h, mj)
+}
 func (h *expiryHeap) Pop() any {
 	old := *h
-	it := old[len(old)-1]
-	old[len(old)-1] = expiryItem{}
+	mj := old[len(old)-1]
+	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
-	return it
+	mj.heapIdx = -1
+	return mj
+}
+
+// doneList is the intrusive list of terminal jobs in finishing order, the
+// eviction order of a full store.
+type doneList struct{ head, tail *memJob }
+
+func (l *doneList) pushBack(mj *memJob) {
+	mj.prev, mj.next, mj.inDone = l.tail, nil, true
+	if l.tail != nil {
+		l.tail.next = mj
+	} else {
+		l.head = mj
+	}
+	l.tail = mj
+}
+
+func (l *doneList) remove(mj *memJob) {
+	if mj.prev != nil {
+		mj.prev.next = mj.next
+	} else {
+		l.head = mj.next
+	}
+	if mj.next != nil {
+		mj.next.prev = mj.prev
+	} else {
+		l.tail = mj.prev
+	}
+	mj.prev, mj.next, mj.inDone = nil, nil, false
 }

@@ -294,7 +294,11 @@ func (m *Manager) afterTerminal(j *Job) {
 func (m *Manager) deliver(j *Job) {
 	body := m.appendStatus(nil, j)
 	d := m.sender.Send(m.runCtx, j.CallbackURL, j.ID, body)
-	rec := &Delivery{Delivered: d.Delivered, Attempts: d.Attempts, StatusCode: d.StatusCode, Error: d.Error, FinishedAt: d.FinishedAt}
+	st := DeliveryFailed
+	if d.Delivered {
+		st = DeliveryDelivered
+	}
+	rec := &Delivery{ID: j.ID, State: st, Attempts: d.Attempts, StatusCode: d.StatusCode, Error: d.Error, FinishedAt: d.FinishedAt}
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
 	defer cancel()
 	_, err := m.mutate(ctx, j.ID, func(c *Job) error {

@@ -31,8 +31,10 @@ type Store interface {
 	//
 	// When maxQueued > 0 and at least maxQueued jobs wait in the queue
 	// (accepted, not yet dequeued), Create stores nothing and returns
-	// [ErrQueueFull]; a duplicate is reported before a full queue. An ID
-	// that already exists yields [ErrConflict].
+	// [ErrQueueFull]; a duplicate is reported before a full queue. A store
+	// that bounds the jobs it holds (see [MemStoreOptions.MaxJobs]) also
+	// returns ErrQueueFull when it cannot make room. An ID that already
+	// exists yields [ErrConflict].
 	Create(ctx context.Context, j *Job, maxQueued int) (*Job, error)
 
 	// Get returns a copy of the job, or [ErrNotFound].
@@ -47,6 +49,15 @@ type Store interface {
 	// CreatedAt are immutable and the lease fields are kept as stored;
 	// entering a terminal state clears the lease. A job whose ExpiresAt is
 	// set is forgotten (with its key) once that time has passed.
+	//
+	// Update is also how a webhook delivery enters the outbox: when the
+	// stored job has no Delivery and j.Delivery is set, Update stores it in
+	// the same atomic step, and a pending one becomes claimable by
+	// [Store.ClaimDelivery] from j.Delivery.NextAttemptAt on. When the
+	// stored job has a Delivery already, Update keeps the stored one and
+	// ignores j.Delivery: after its creation a delivery changes only
+	// through ClaimDelivery and RecordDelivery, so a job update can never
+	// undo a delivery's progress.
 	Update(ctx context.Context, j *Job) error
 
 	// Dequeue claims the next job for worker and returns it, blocking until
@@ -81,4 +92,29 @@ type Store interface {
 	// job does not exist. Changes made through any client of a shared store
 	// reach every watcher.
 	Watch(ctx context.Context, id string, after uint64) (<-chan *Job, error)
+
+	// ClaimDelivery claims a due webhook delivery for worker and returns a
+	// copy of its job; it does not block. A delivery is due when it is
+	// pending, its NextAttemptAt has passed and nobody holds its lease (no
+	// LeaseOwner, or LeaseUntil has passed: the Manager that held it died
+	// or gave up). Of the due deliveries the one with the earliest
+	// NextAttemptAt is claimed first. Claiming sets Delivery.LeaseOwner to
+	// worker and Delivery.LeaseUntil to now+lease atomically, so no two
+	// workers ever hold one delivery; it changes nothing else, neither the
+	// Version nor the change feed. Deliveries of expired jobs are never
+	// due. It returns [ErrNoDelivery] when none is due.
+	ClaimDelivery(ctx context.Context, worker string, lease time.Duration) (*Job, error)
+
+	// RecordDelivery stores the outcome of an attempt on job id's delivery,
+	// which worker must hold (its lease may have passed, as long as no
+	// other worker claimed the delivery since). It replaces the stored
+	// Delivery with d, keeping the stored ID and clearing the lease,
+	// increments the job's Version and publishes the record on the change
+	// feed; the job's other fields are kept. When d.State is pending the
+	// delivery becomes due again at d.NextAttemptAt (a worker that stops
+	// mid-delivery hands it back this way, with NextAttemptAt now). It
+	// returns [ErrLeaseLost] when worker does not hold the delivery's
+	// lease (or the job has no delivery) and [ErrNotFound] when the job is
+	// gone.
+	RecordDelivery(ctx context.Context, id, worker string, d Delivery) error
 }

@@ -19,6 +19,10 @@ import (
 //	st   state            v    Version          att  attempt
 //	sa   start time, lu lease end, exp expiry: Unix nanoseconds or ""
 //	lo   lease owner      ik   name of the idempotency key it holds, or ""
+//	di   webhook delivery ID, "" without a delivery
+//	d    JSON of the delivery without its ID and lease
+//	ds   delivery state   dn   next attempt time
+//	dlo  delivery lease owner  dlu  delivery lease end
 const (
 	fImm     = "i"
 	fMut     = "m"
@@ -30,6 +34,11 @@ const (
 	fLeaseBy = "lo"
 	fLeaseTo = "lu"
 	fExpires = "exp"
+
+	fDeliveryID = "di"
+	fDelivery   = "d"
+	fDeliveryBy = "dlo"
+	fDeliveryTo = "dlu"
 )
 
 // immutable is the part of a Job that Store.Update never changes.
@@ -44,15 +53,14 @@ type immutable struct {
 
 // mutable is the part of a Job kept in field m.
 type mutable struct {
-	Progress    int                `json:"progress,omitempty"`
-	Message     string             `json:"message,omitempty"`
-	FinishedAt  time.Time          `json:"finished_at,omitzero"`
-	EstimatedAt time.Time          `json:"estimated_at,omitzero"`
-	Timeout     time.Duration      `json:"timeout,omitempty"`
-	CallbackURL string             `json:"callback_url,omitempty"`
-	Delivery    *asyncjob.Delivery `json:"delivery,omitempty"`
-	Result      *asyncjob.Result   `json:"result,omitempty"`
-	Error       *asyncjob.Error    `json:"error,omitempty"`
+	Progress    int              `json:"progress,omitempty"`
+	Message     string           `json:"message,omitempty"`
+	FinishedAt  time.Time        `json:"finished_at,omitzero"`
+	EstimatedAt time.Time        `json:"estimated_at,omitzero"`
+	Timeout     time.Duration    `json:"timeout,omitempty"`
+	CallbackURL string           `json:"callback_url,omitempty"`
+	Result      *asyncjob.Result `json:"result,omitempty"`
+	Error       *asyncjob.Error  `json:"error,omitempty"`
 }
 
 func encodeImmutable(j *asyncjob.Job) (string, error) {
@@ -69,7 +77,7 @@ func mutableFields(j *asyncjob.Job) ([]any, error) {
 	b, err := json.Marshal(mutable{
 		Progress: j.Progress, Message: j.Message, FinishedAt: j.FinishedAt,
 		EstimatedAt: j.EstimatedAt, Timeout: j.Timeout, CallbackURL: j.CallbackURL,
-		Delivery: j.Delivery, Result: j.Result, Error: j.Error,
+		Result: j.Result, Error: j.Error,
 	})
 	if err != nil {
 		return nil, err
@@ -117,7 +125,7 @@ func decode(f map[string]string) (*asyncjob.Job, error) {
 		State:    asyncjob.State(f[fState]),
 		Progress: mu.Progress, Message: mu.Message, FinishedAt: mu.FinishedAt,
 		EstimatedAt: mu.EstimatedAt, Timeout: mu.Timeout, CallbackURL: mu.CallbackURL,
-		Delivery: mu.Delivery, Result: mu.Result, Error: mu.Error,
+		Result: mu.Result, Error: mu.Error,
 		LeaseOwner: f[fLeaseBy],
 	}
 	if p := f[fPayload]; p != "" {
@@ -139,7 +147,43 @@ func decode(f map[string]string) (*asyncjob.Job, error) {
 			return nil, fmt.Errorf("redisstore: corrupt record %s: %s: %w", im.ID, t.f, err)
 		}
 	}
+	if j.Delivery, err = decodeDelivery(f); err != nil {
+		return nil, fmt.Errorf("redisstore: corrupt record %s: delivery: %w", im.ID, err)
+	}
 	return j, nil
+}
+
+// deliveryArgs returns the delivery ID, JSON, state and next attempt time
+// that update.lua and record_delivery.lua store; four empty strings without
+// a delivery.
+func deliveryArgs(d *asyncjob.Delivery) ([]any, error) {
+	if d == nil || d.ID == "" {
+		return []any{"", "", "", ""}, nil
+	}
+	c := *d
+	c.ID, c.LeaseOwner, c.LeaseUntil = "", "", time.Time{}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	return []any{d.ID, string(b), string(d.State), nanos(d.NextAttemptAt)}, nil
+}
+
+func decodeDelivery(f map[string]string) (*asyncjob.Delivery, error) {
+	id := f[fDeliveryID]
+	if id == "" {
+		return nil, nil
+	}
+	var d asyncjob.Delivery
+	if err := json.Unmarshal([]byte(f[fDelivery]), &d); err != nil {
+		return nil, err
+	}
+	d.ID, d.LeaseOwner = id, f[fDeliveryBy]
+	var err error
+	if d.LeaseUntil, err = parseNanos(f[fDeliveryTo]); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // pairs turns a flat field/value reply (HGETALL inside a script) into a map.

@@ -21,12 +21,17 @@ var (
 	renewSrc string
 	//go:embed scripts/release.lua
 	releaseSrc string
+	//go:embed scripts/claim_delivery.lua
+	claimDeliverySrc string
+	//go:embed scripts/record_delivery.lua
+	recordDeliverySrc string
 )
 
 // scripts holds the compiled scripts of one Store. They are built per Store
 // (not package variables) so the package keeps no global state.
 type scripts struct {
 	create, update, dequeue, renew, release *redis.Script
+	claimDelivery, recordDelivery           *redis.Script
 }
 
 func newScripts() scripts {
@@ -36,5 +41,8 @@ func newScripts() scripts {
 		dequeue: redis.NewScript(dequeueSrc),
 		renew:   redis.NewScript(renewSrc),
 		release: redis.NewScript(releaseSrc),
+
+		claimDelivery:  redis.NewScript(claimDeliverySrc),
+		recordDelivery: redis.NewScript(recordDeliverySrc),
 	}
 }

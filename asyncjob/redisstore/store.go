@@ -46,6 +46,7 @@ type Store struct {
 	queue     string // sorted set of waiting job IDs, by submission order
 	seq       string // submission counter
 	running   string // sorted set of processing job IDs, by lease end
+	outbox    string // sorted set of job IDs with a pending delivery, by due time
 	channel   string // Pub/Sub channel of the change feed and wake-ups
 
 	ctx    context.Context // ends at Close
@@ -103,6 +104,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		queue:     base + "queue",
 		seq:       base + "seq",
 		running:   base + "running",
+		outbox:    base + "outbox",
 		channel:   base + "feed",
 		work:      make(chan struct{}, 1),
 		watchers:  make(map[string]map[*watcher]struct{}),
@@ -249,10 +251,15 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	if err != nil {
 		return fmt.Errorf("redisstore: encode job: %w", err)
 	}
+	del, err := deliveryArgs(j.Delivery)
+	if err != nil {
+		return fmt.Errorf("redisstore: encode delivery: %w", err)
+	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	args := append([]any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.channel, exp, ttl}, mut...)
-	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.queue, s.running}, args...).Slice()
+	args := append([]any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.channel, exp, ttl}, del...)
+	args = append(args, mut...)
+	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.queue, s.running, s.outbox}, args...).Slice()
 	if err != nil {
 		return s.fail(ctx, "update", err)
 	}
@@ -305,6 +312,55 @@ func leaseReply(op, r string) error {
 		return asyncjob.ErrLeaseLost
 	}
 	return fmt.Errorf("%w: %s: unexpected reply %q", ErrUnavailable, op, r)
+}
+
+// ClaimDelivery implements [asyncjob.Store] with one script over the outbox,
+// a sorted set scored by each delivery's due time.
+func (s *Store) ClaimDelivery(ctx context.Context, worker string, lease time.Duration) (*asyncjob.Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	res, err := s.sc.claimDelivery.Run(ctx, s.rdb, []string{s.outbox},
+		worker, nanos(now), nanos(now.Add(lease)), s.jobPrefix).Slice()
+	if err != nil {
+		return nil, s.fail(ctx, "claim delivery", err)
+	}
+	switch tag, _ := res[0].(string); tag {
+	case "job":
+		return decode(pairs(res[1:]))
+	case "none":
+		return nil, asyncjob.ErrNoDelivery
+	default:
+		return nil, fmt.Errorf("%w: claim delivery: unexpected reply %v", ErrUnavailable, res)
+	}
+}
+
+// RecordDelivery implements [asyncjob.Store].
+func (s *Store) RecordDelivery(ctx context.Context, id, worker string, d asyncjob.Delivery) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d.ID = "-" // any non-empty ID: the script keeps the stored one
+	del, err := deliveryArgs(&d)
+	if err != nil {
+		return fmt.Errorf("redisstore: encode delivery: %w", err)
+	}
+	res, err := s.sc.recordDelivery.Run(ctx, s.rdb, []string{s.jobKey(id), s.outbox},
+		id, worker, nanos(s.now()), s.channel, del[1], del[2], del[3]).Slice()
+	if err != nil {
+		return s.fail(ctx, "record delivery", err)
+	}
+	switch tag, _ := res[0].(string); tag {
+	case "ok":
+		return nil
+	case "nf":
+		return asyncjob.ErrNotFound
+	case "lost":
+		return asyncjob.ErrLeaseLost
+	default:
+		return fmt.Errorf("%w: record delivery: unexpected reply %v", ErrUnavailable, res)
+	}
 }
 
 var _ asyncjob.Store = (*Store)(nil)

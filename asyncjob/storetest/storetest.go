@@ -43,6 +43,13 @@ func Run(t *testing.T, newStore func(t *testing.T) asyncjob.Store) {
 		{"WatchTerminal", testWatchTerminal},
 		{"WatchCancel", testWatchCancel},
 		{"Expiry", testExpiry},
+		{"WatchAfterNewerVersion", testWatchAfterNewer},
+		{"DeliveryOutbox", testDeliveryOutbox},
+		{"DeliveryLeaseTakeover", testDeliveryTakeover},
+		{"DeliveryKeptByUpdate", testDeliveryKept},
+		{"DeliveryOrder", testDeliveryOrder},
+		{"DeliveryRaceOneWorker", testDeliveryRace},
+		{"DeliveryExpiredJob", testDeliveryExpired},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -518,4 +525,229 @@ func testExpiry(t *testing.T, s asyncjob.Store) {
 	}, waitFor, 5*time.Millisecond)
 	_, err = s.Create(ctx, newJob("exp", "alice"), 0)
 	assert.NoError(t, err, "the key is free again")
+}
+
+func testWatchAfterNewer(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	j := create(t, s, newJob("", ""))
+	// A client resumes with a Last-Event-ID beyond every record it will
+	// see (another instance's id, or a forged one): it gets no older
+	// record, only the end of the feed when the job finishes.
+	feed, err := s.Watch(ctx, j.ID, j.Version+10)
+	require.NoError(t, err)
+	claimed := dequeue(t, s, "w", time.Minute)
+	claimed.Progress = 40
+	require.NoError(t, s.Update(ctx, claimed))
+	claimed.State = asyncjob.StateCompleted
+	require.NoError(t, s.Update(ctx, claimed))
+	require.Less(t, claimed.Version, j.Version+10)
+	assert.Nil(t, recv(t, feed), "no record older than after, then closed")
+}
+
+// finishWithDelivery runs a job to a terminal state whose Update enters a
+// pending delivery due at next.
+func finishWithDelivery(t *testing.T, s asyncjob.Store, next time.Time) *asyncjob.Job {
+	t.Helper()
+	j := create(t, s, newJob("", ""))
+	claimed := dequeue(t, s, "runner", time.Minute)
+	require.Equal(t, j.ID, claimed.ID)
+	claimed.State = asyncjob.StateCompleted
+	claimed.FinishedAt = time.Now()
+	claimed.Delivery = &asyncjob.Delivery{ID: "msg_" + j.ID, State: asyncjob.DeliveryPending, NextAttemptAt: next}
+	require.NoError(t, s.Update(ctxT(t), claimed))
+	return claimed
+}
+
+func claimDelivery(t *testing.T, s asyncjob.Store, worker string, lease time.Duration) *asyncjob.Job {
+	t.Helper()
+	j, err := s.ClaimDelivery(ctxT(t), worker, lease)
+	require.NoError(t, err)
+	require.NotNil(t, j.Delivery)
+	return j
+}
+
+func testDeliveryOutbox(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	_, err := s.ClaimDelivery(ctx, "d1", time.Minute)
+	require.ErrorIs(t, err, asyncjob.ErrNoDelivery, "an empty outbox")
+	done := finishWithDelivery(t, s, time.Now())
+	stored, err := s.Get(ctx, done.ID)
+	require.NoError(t, err)
+	require.NotNil(t, stored.Delivery, "the terminal Update recorded the delivery")
+	assert.Equal(t, asyncjob.DeliveryPending, stored.Delivery.State)
+	assert.Equal(t, asyncjob.StateCompleted, stored.State)
+
+	before := time.Now()
+	c := claimDelivery(t, s, "d1", time.Minute)
+	assert.Equal(t, done.ID, c.ID)
+	assert.Equal(t, "msg_"+done.ID, c.Delivery.ID)
+	assert.Equal(t, "d1", c.Delivery.LeaseOwner)
+	assert.WithinDuration(t, before.Add(time.Minute), c.Delivery.LeaseUntil, 5*time.Second)
+	assert.Equal(t, stored.Version, c.Version, "claiming changes no Version")
+	_, err = s.ClaimDelivery(ctx, "d2", time.Minute)
+	assert.ErrorIs(t, err, asyncjob.ErrNoDelivery, "a held delivery is not due")
+
+	// A failed attempt: the delivery waits for its next attempt time.
+	retry := time.Now().Add(200 * time.Millisecond)
+	failed := asyncjob.Delivery{ID: "forged", State: asyncjob.DeliveryPending, Attempts: 1, StatusCode: 503,
+		Error: "receiver answered 503", NextAttemptAt: retry}
+	assert.ErrorIs(t, s.RecordDelivery(ctx, done.ID, "d2", failed), asyncjob.ErrLeaseLost, "only the holder records")
+	assert.ErrorIs(t, s.RecordDelivery(ctx, asyncjob.NewID(), "d1", failed), asyncjob.ErrNotFound)
+	require.NoError(t, s.RecordDelivery(ctx, done.ID, "d1", failed))
+	got, err := s.Get(ctx, done.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored.Version+1, got.Version, "an outcome is a change")
+	require.NotNil(t, got.Delivery)
+	assert.Equal(t, "msg_"+done.ID, got.Delivery.ID, "the webhook-id never changes")
+	assert.Equal(t, 1, got.Delivery.Attempts)
+	assert.Equal(t, 503, got.Delivery.StatusCode)
+	assert.Empty(t, got.Delivery.LeaseOwner, "recording ends the lease")
+	assert.Equal(t, asyncjob.StateCompleted, got.State)
+	if time.Now().Before(retry) {
+		_, err = s.ClaimDelivery(ctx, "d2", time.Minute)
+		assert.ErrorIs(t, err, asyncjob.ErrNoDelivery, "not due before NextAttemptAt")
+	}
+	var again *asyncjob.Job
+	require.Eventually(t, func() bool {
+		again, err = s.ClaimDelivery(ctx, "d2", time.Minute)
+		return err == nil
+	}, waitFor, 5*time.Millisecond)
+	assert.Equal(t, done.ID, again.ID)
+	assert.Equal(t, "msg_"+done.ID, again.Delivery.ID)
+	assert.Equal(t, 1, again.Delivery.Attempts)
+
+	ok := asyncjob.Delivery{State: asyncjob.DeliveryDelivered, Attempts: 2, StatusCode: 204, FinishedAt: time.Now()}
+	require.NoError(t, s.RecordDelivery(ctx, done.ID, "d2", ok))
+	got, err = s.Get(ctx, done.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Delivery.Delivered())
+	assert.Equal(t, 2, got.Delivery.Attempts)
+	assert.Empty(t, got.Delivery.Error)
+	_, err = s.ClaimDelivery(ctx, "d1", time.Minute)
+	assert.ErrorIs(t, err, asyncjob.ErrNoDelivery, "a final delivery is never due")
+	assert.ErrorIs(t, s.RecordDelivery(ctx, done.ID, "d2", ok), asyncjob.ErrLeaseLost, "the lease ended")
+
+	// A job without a delivery has no lease to record on.
+	plain := create(t, s, newJob("", ""))
+	assert.ErrorIs(t, s.RecordDelivery(ctx, plain.ID, "d1", ok), asyncjob.ErrLeaseLost)
+}
+
+func testDeliveryTakeover(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	done := finishWithDelivery(t, s, time.Now())
+	first := claimDelivery(t, s, "d1", shortLease)
+	require.Equal(t, done.ID, first.ID)
+	// d1's Manager dies mid-delivery: once its lease passes, d2 resumes.
+	var second *asyncjob.Job
+	require.Eventually(t, func() bool {
+		j, err := s.ClaimDelivery(ctx, "d2", time.Minute)
+		second = j
+		return err == nil
+	}, waitFor, 5*time.Millisecond)
+	assert.Equal(t, done.ID, second.ID)
+	assert.Equal(t, "d2", second.Delivery.LeaseOwner)
+	assert.Equal(t, first.Delivery.ID, second.Delivery.ID, "the same webhook-id on every instance")
+	late := asyncjob.Delivery{State: asyncjob.DeliveryDelivered, Attempts: 1, StatusCode: 200}
+	assert.ErrorIs(t, s.RecordDelivery(ctx, done.ID, "d1", late), asyncjob.ErrLeaseLost, "the old holder's outcome loses")
+	require.NoError(t, s.RecordDelivery(ctx, done.ID, "d2", late))
+
+	// A holder whose lease passed but that nobody replaced still records.
+	other := finishWithDelivery(t, s, time.Now())
+	c := claimDelivery(t, s, "d3", time.Millisecond)
+	require.Equal(t, other.ID, c.ID)
+	require.Eventually(t, func() bool { return time.Now().After(c.Delivery.LeaseUntil) }, waitFor, time.Millisecond)
+	assert.NoError(t, s.RecordDelivery(ctx, other.ID, "d3", late))
+}
+
+func testDeliveryKept(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	done := finishWithDelivery(t, s, time.Now())
+	claimDelivery(t, s, "d1", time.Minute)
+	rec := asyncjob.Delivery{State: asyncjob.DeliveryFailed, Attempts: 5, StatusCode: 500, Error: "gave up", FinishedAt: time.Now()}
+	require.NoError(t, s.RecordDelivery(ctx, done.ID, "d1", rec))
+	got, err := s.Get(ctx, done.ID)
+	require.NoError(t, err)
+
+	// An Update carrying an older (or no) delivery never undoes it.
+	got.Delivery = &asyncjob.Delivery{ID: "x", State: asyncjob.DeliveryPending, NextAttemptAt: time.Now()}
+	got.Message = "note"
+	require.NoError(t, s.Update(ctx, got))
+	got.Delivery = nil
+	require.NoError(t, s.Update(ctx, got))
+	final, err := s.Get(ctx, done.ID)
+	require.NoError(t, err)
+	require.NotNil(t, final.Delivery)
+	assert.Equal(t, asyncjob.DeliveryFailed, final.Delivery.State)
+	assert.Equal(t, "msg_"+done.ID, final.Delivery.ID)
+	assert.Equal(t, 5, final.Delivery.Attempts)
+	assert.Equal(t, 500, final.Delivery.StatusCode)
+	assert.Equal(t, "gave up", final.Delivery.Error)
+	assert.Equal(t, "note", final.Message)
+	_, err = s.ClaimDelivery(ctx, "d2", time.Minute)
+	assert.ErrorIs(t, err, asyncjob.ErrNoDelivery)
+}
+
+func testDeliveryOrder(t *testing.T, s asyncjob.Store) {
+	now := time.Now()
+	later := finishWithDelivery(t, s, now.Add(-time.Second))
+	sooner := finishWithDelivery(t, s, now.Add(-time.Minute))
+	notYet := finishWithDelivery(t, s, now.Add(time.Hour))
+	assert.Equal(t, sooner.ID, claimDelivery(t, s, "d", time.Minute).ID, "the earliest due first")
+	assert.Equal(t, later.ID, claimDelivery(t, s, "d", time.Minute).ID)
+	_, err := s.ClaimDelivery(ctxT(t), "d", time.Minute)
+	assert.ErrorIs(t, err, asyncjob.ErrNoDelivery, "job %s is due in an hour", notYet.ID)
+}
+
+func testDeliveryRace(t *testing.T, s asyncjob.Store) {
+	const deliveries, workers = 10, 6
+	want := map[string]bool{}
+	for range deliveries {
+		want[finishWithDelivery(t, s, time.Now()).ID] = true
+	}
+	ctx := ctxT(t)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		seen = map[string]int{}
+	)
+	start := make(chan struct{})
+	for w := range workers {
+		wg.Go(func() {
+			<-start
+			for {
+				j, err := s.ClaimDelivery(ctx, "d"+string(rune('a'+w)), time.Minute)
+				if errors.Is(err, asyncjob.ErrNoDelivery) {
+					return
+				}
+				if err != nil {
+					t.Errorf("claim: %v", err)
+					return
+				}
+				mu.Lock()
+				seen[j.ID]++
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	assert.Len(t, seen, deliveries)
+	for id, n := range seen {
+		assert.True(t, want[id])
+		assert.Equal(t, 1, n, "delivery of %s claimed by one worker", id)
+	}
+}
+
+func testDeliveryExpired(t *testing.T, s asyncjob.Store) {
+	ctx := ctxT(t)
+	j := create(t, s, newJob("", ""))
+	claimed := dequeue(t, s, "w", time.Minute)
+	next := time.Now().Add(100 * time.Millisecond)
+	claimed.State = asyncjob.StateFailed
+	claimed.ExpiresAt = time.Now().Add(50 * time.Millisecond)
+	claimed.Delivery = &asyncjob.Delivery{ID: j.ID, State: asyncjob.DeliveryPending, NextAttemptAt: next}
+	require.NoError(t, s.Update(ctx, claimed))
+	require.Eventually(t, func() bool { return time.Now().After(next) }, waitFor, time.Millisecond)
+	_, err := s.ClaimDelivery(ctx, "d", time.Minute)
+	assert.ErrorIs(t, err, asyncjob.ErrNoDelivery, "an expired job owes nothing")
 }

@@ -2,11 +2,13 @@
 -- caller's and the state change must be allowed by asyncjob.CanTransition;
 -- then the mutable fields are replaced, the Version incremented and the
 -- change published. Immutable fields (field "i") and the lease are kept;
--- a terminal state clears the lease.
+-- a terminal state clears the lease. A delivery (fields di, d, ds, dn) is
+-- stored only when the job has none yet; a pending one enters the outbox.
 --
 -- KEYS[1]  job hash
 -- KEYS[2]  queue (sorted set)
 -- KEYS[3]  running jobs (sorted set: job ID scored by lease end)
+-- KEYS[4]  outbox (sorted set: job ID scored by delivery due time)
 -- ARGV[1]  job ID
 -- ARGV[2]  expected Version
 -- ARGV[3]  new state
@@ -14,7 +16,11 @@
 -- ARGV[5]  feed channel
 -- ARGV[6]  expiry, Unix nanoseconds, or ""
 -- ARGV[7]  retention TTL in milliseconds, or "" (with ARGV[6])
--- ARGV[8..] field/value pairs to replace (m, p, att, sa)
+-- ARGV[8]  delivery ID, or "" when the caller's job has no delivery
+-- ARGV[9]  delivery JSON without ID and lease
+-- ARGV[10] delivery state
+-- ARGV[11] delivery next attempt time, Unix nanoseconds, or ""
+-- ARGV[12..] field/value pairs to replace (m, p, att, sa)
 --
 -- Returns {"ok", newVersion}, {"nf"} for a missing or expired job, or
 -- {"conflict"} for a changed Version or a forbidden transition.
@@ -41,8 +47,8 @@ local function can(from, to)
   return false
 end
 
-local cur = redis.call('HMGET', KEYS[1], 'st', 'v', 'exp', 'ik')
-local st, v, exp, ik = cur[1], cur[2], cur[3], cur[4]
+local cur = redis.call('HMGET', KEYS[1], 'st', 'v', 'exp', 'ik', 'di')
+local st, v, exp, ik, di = cur[1], cur[2], cur[3], cur[4], cur[5]
 if st == false or (exp ~= false and exp ~= '' and tonumber(exp) <= now) then
   return {'nf'}
 end
@@ -52,10 +58,20 @@ end
 
 local to = ARGV[3]
 local fields = {}
-for i = 8, #ARGV do
+for i = 12, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 redis.call('HSET', KEYS[1], 'st', to, 'exp', ARGV[6], unpack(fields))
+if (di == false or di == '') and ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[1], 'di', ARGV[8], 'd', ARGV[9], 'ds', ARGV[10], 'dn', ARGV[11], 'dlo', '', 'dlu', '')
+  if ARGV[10] == 'pending' then
+    local at = ARGV[11]
+    if at == '' then
+      at = ARGV[4]
+    end
+    redis.call('ZADD', KEYS[4], at, ARGV[1])
+  end
+end
 if st == 'accepted' and to ~= 'accepted' then
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
