@@ -10,10 +10,12 @@ type queries struct {
 	get, exists, update                   string
 	dequeue, renew, release               string
 	sweep                                 string
+	claimDelivery, recordDelivery         string
 }
 
 // cols is the column list scanned by scanJob, in its order.
-const cols = `id, kind, owner, coalesce(idem_key, ''), fingerprint, payload, created_at, state, version, attempt, started_at, expires_at, lease_owner, lease_until, data`
+const cols = `id, kind, owner, coalesce(idem_key, ''), fingerprint, payload, created_at, state, version, attempt, started_at, expires_at, lease_owner, lease_until, data,
+    delivery_id, delivery_state, delivery_due, delivery_lease_owner, delivery_lease_until, delivery`
 
 // liveAt filters out expired rows: $N is the caller's now.
 func liveAt(n string) string { return `(expires_at IS NULL OR expires_at > ` + n + `)` }
@@ -35,9 +37,15 @@ RETURNING seq, pg_notify($13, 'w')::text`),
        $2::int > 0 AND (SELECT count(*) FROM (SELECT 1 FROM {t} WHERE state = 'accepted' LIMIT $2::int) q) >= $2::int`),
 		get:    r.Replace(`SELECT {cols} FROM {t} WHERE id = $1 AND ` + liveAt("$2")),
 		exists: r.Replace(`SELECT EXISTS (SELECT 1 FROM {t} WHERE id = $1 AND ` + liveAt("$2") + `)`),
+		// SET sees the stored row: a delivery is stored only when there is
+		// none yet, so a job update never undoes a delivery's progress.
 		update: r.Replace(`UPDATE {t} SET state = $3, version = version + 1, attempt = $4, started_at = $5, expires_at = $6, data = $7,
     lease_owner = CASE WHEN $8 THEN '' ELSE lease_owner END,
-    lease_until = CASE WHEN $8 THEN NULL ELSE lease_until END
+    lease_until = CASE WHEN $8 THEN NULL ELSE lease_until END,
+    delivery_id    = CASE WHEN delivery_state IS NULL THEN $12 ELSE delivery_id END,
+    delivery_due   = CASE WHEN delivery_state IS NULL THEN $14 ELSE delivery_due END,
+    delivery       = CASE WHEN delivery_state IS NULL THEN $15 ELSE delivery END,
+    delivery_state = CASE WHEN delivery_state IS NULL THEN $13 ELSE delivery_state END
 WHERE id = $1 AND version = $2 AND state = ANY ($9) AND ` + liveAt("$10") + `
 RETURNING version, pg_notify($11, version::text || ' ' || id)::text`),
 		// The oldest waiting job, else the processing job whose lease ended
@@ -55,6 +63,18 @@ WHERE id = $1 AND state = 'processing' AND lease_owner = $2 AND ` + liveAt("$3")
 		release: r.Replace(`UPDATE {t} SET lease_until = $3
 WHERE id = $1 AND state = 'processing' AND lease_owner = $2 AND ` + liveAt("$3") + `
 RETURNING pg_notify($4, 'w')::text`),
+		// The due delivery with the earliest due time whose lease is free;
+		// claiming changes neither the Version nor the feed.
+		claimDelivery: r.Replace(`UPDATE {t} SET delivery_lease_owner = $1, delivery_lease_until = $3
+WHERE id = (SELECT id FROM {t}
+    WHERE delivery_state = 'pending' AND delivery_due <= $2
+      AND (delivery_lease_owner = '' OR delivery_lease_until IS NULL OR delivery_lease_until <= $2) AND ` + liveAt("$2") + `
+    ORDER BY delivery_due LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING {cols}`),
+		recordDelivery: r.Replace(`UPDATE {t} SET delivery_state = $3, delivery_due = $4, delivery = $5,
+    delivery_lease_owner = '', delivery_lease_until = NULL, version = version + 1
+WHERE id = $1 AND delivery_state IS NOT NULL AND $2 <> '' AND delivery_lease_owner = $2 AND ` + liveAt("$6") + `
+RETURNING version, pg_notify($7, version::text || ' ' || id)::text`),
 		// One bounded batch: SKIP LOCKED leaves rows a writer holds to the
 		// next sweep rather than waiting for it.
 		sweep: r.Replace(`DELETE FROM {t} WHERE id IN (

@@ -27,13 +27,24 @@ CREATE TABLE IF NOT EXISTS "asyncjob".jobs (
     -- The rest of the record (progress, message, result, error, delivery,
     -- callback, estimate, timeout), as the JSON of the fields of
     -- asyncjob.Job. json, not jsonb: a result value keeps its exact bytes.
-    data        json        NOT NULL
+    data        json        NOT NULL,
+    -- The webhook outbox: the job's Delivery, NULL state when it has none.
+    -- The columns are what ClaimDelivery queries; delivery holds the rest
+    -- (attempts, last status and error, finish time) as JSON.
+    delivery_id          text,
+    delivery_state       text CHECK (delivery_state IN ('pending', 'delivered', 'failed')),
+    delivery_due         timestamptz,
+    delivery_lease_owner text        NOT NULL DEFAULT '',
+    delivery_lease_until timestamptz,
+    delivery             json
 );
 
 -- Dequeue, first choice: the oldest waiting job. Small: only accepted rows.
 CREATE INDEX IF NOT EXISTS jobs_queue ON "asyncjob".jobs (seq) WHERE state = 'accepted';
 -- Dequeue, second choice: a processing job whose lease ended.
 CREATE INDEX IF NOT EXISTS jobs_lease ON "asyncjob".jobs (lease_until) WHERE state = 'processing';
+-- ClaimDelivery: pending deliveries by due time.
+CREATE INDEX IF NOT EXISTS jobs_delivery ON "asyncjob".jobs (delivery_due) WHERE delivery_state = 'pending';
 -- Retention sweeps.
 CREATE INDEX IF NOT EXISTS jobs_expiry ON "asyncjob".jobs (expires_at) WHERE expires_at IS NOT NULL;
 -- One job per (owner, key): racing submissions insert one row. A row whose

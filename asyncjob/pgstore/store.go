@@ -315,6 +315,10 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: encode job: %w", err)
 	}
+	del, err := encodeDelivery(j.Delivery)
+	if err != nil {
+		return fmt.Errorf("pgstore: encode delivery: %w", err)
+	}
 	db, _ := s.db(ctx)
 	now := s.now()
 	var (
@@ -322,7 +326,7 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 		ignored string
 	)
 	err = db.QueryRow(ctx, s.q.update, j.ID, int64(j.Version), string(j.State), j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt),
-		data, j.State.Terminal(), from, now, s.channel).Scan(&version, &ignored)
+		data, j.State.Terminal(), from, now, s.channel, del.id, del.state, del.due, del.data).Scan(&version, &ignored)
 	if err == nil {
 		j.Version = uint64(version)
 		return nil
