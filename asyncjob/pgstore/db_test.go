@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -51,7 +52,12 @@ func newDatabase(t testing.TB) string {
 	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	name := "pgstore_" + strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace(t.Name()))
+	name := "pgstore_" + strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+			return r
+		}
+		return '_'
+	}, strings.ToLower(t.Name()))
 	if len(name) > 40 {
 		name = name[:40]
 	}
@@ -76,20 +82,22 @@ func newDatabase(t testing.TB) string {
 			t.Logf("drop database %s: %v", name, err)
 		}
 	})
-	cfg, err := pgx.ParseConfig(adminURL())
-	require.NoError(t, err)
-	cfg.Database = name
-	return cfg.ConnString() + dbSuffix(adminURL(), name)
+	return withDatabase(t, adminURL(), name)
 }
 
-// dbSuffix turns the admin URL into one naming database name: ConnString
-// returns the original string, so the database is set as a parameter.
-func dbSuffix(u, name string) string {
-	sep := "?"
-	if strings.Contains(u, "?") {
-		sep = "&"
+// withDatabase returns connection string u naming database name instead.
+func withDatabase(t testing.TB, u, name string) string {
+	t.Helper()
+	if strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://") {
+		pu, err := url.Parse(u)
+		require.NoError(t, err)
+		pu.Path = "/" + name
+		q := pu.Query()
+		q.Del("dbname")
+		pu.RawQuery = q.Encode()
+		return pu.String()
 	}
-	return sep + "dbname=" + name
+	return u + " dbname=" + name
 }
 
 // newPool returns a pool on url, closed at cleanup.
@@ -119,4 +127,17 @@ func schemaName() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return "s_" + hex.EncodeToString(b[:])
+}
+
+// asyncCommit makes commits on database u return before their WAL is
+// flushed (synchronous_commit = off, for new sessions).
+func asyncCommit(t testing.TB, u string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, u)
+	require.NoError(t, err)
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{c.Config().Database}.Sanitize()+" SET synchronous_commit = off")
+	require.NoError(t, err)
 }

@@ -156,6 +156,13 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Pool returns the store's pool, for the caller's own statements (the
+// transaction of [WithTx], ad-hoc queries on the table).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Table returns the quoted, schema-qualified name of the store's table.
+func (s *Store) Table() string { return pgx.Identifier{s.schema, "jobs"}.Sanitize() }
+
 // Channel returns the LISTEN/NOTIFY channel of the store's change feed.
 func (s *Store) Channel() string { return s.channel }
 
