@@ -424,3 +424,42 @@ func TestSweeper(t *testing.T) {
 		return pool.QueryRow(ctx, `SELECT count(*) FROM asyncjob.jobs`).Scan(&n) == nil && n == 0
 	}, 10*time.Second, 10*time.Millisecond)
 }
+
+// TestExample runs the transactional submission of Example: a failing
+// business write leaves no job, a committed one exactly one, and a retry
+// with the key finds it.
+func TestExample(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t, newDatabase(t))
+	s := newStore(t, pool, pgstore.Options{})
+	ctx := ctxT(t)
+	_, err := pool.Exec(ctx, `CREATE TABLE orders (id int PRIMARY KEY CHECK (id > 0))`)
+	require.NoError(t, err)
+	ran := make(chan string, 4)
+	ship := func(payload []byte) (asyncjob.Func, error) {
+		return func(context.Context, asyncjob.Progress) (asyncjob.Result, error) {
+			ran <- string(payload)
+			return asyncjob.Result{}, nil
+		}, nil
+	}
+	m, err := asyncjob.New(asyncjob.Options{Store: s, Workers: 1, Kinds: map[string]asyncjob.Kind{"ship": ship}})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+
+	_, err = placeOrder(ctx, pool, m, -1, "bad") // the CHECK fails: rollback
+	require.Error(t, err)
+	job, err := placeOrder(ctx, pool, m, 42, "order-42")
+	require.NoError(t, err)
+	dup, err := placeOrder(ctx, pool, m, 42, "order-42")
+	require.ErrorIs(t, err, asyncjob.ErrDuplicate)
+	assert.Equal(t, job.ID, dup.ID)
+	select {
+	case p := <-ran:
+		assert.JSONEq(t, `{"order":42}`, p)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the committed job did not run")
+	}
+	var jobs int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM asyncjob.jobs`).Scan(&jobs))
+	assert.Equal(t, 1, jobs, "no job for the rolled-back order, one for the committed")
+}
