@@ -36,9 +36,10 @@ func TestCallback(t *testing.T) {
 	}))
 	t.Cleanup(recv.Close)
 
-	l := newLab(t, asyncjob.Options{Webhook: webhook.Options{
-		Secret: secret, AllowLoopback: true, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond,
-	}})
+	l := newLab(t, asyncjob.Options{
+		Notifier:        newSender(t, webhook.Options{Secret: secret, AllowLoopback: true}),
+		DeliveryBackoff: time.Millisecond,
+	})
 	s := l.script("cb")
 	s.result = asyncjob.Result{URL: "/files/cb"}
 	close(s.release)
@@ -61,13 +62,13 @@ func TestCallback(t *testing.T) {
 	require.Eventually(t, func() bool {
 		_, body := l.do("GET", "/jobs/"+id, nil, "")
 		c := parseDoc(t, body).Callback
-		return c != nil && c.Delivered && c.Attempts == 2
+		return c != nil && c.Delivered && c.State == "delivered" && c.Attempts == 2
 	}, 5*time.Second, time.Millisecond)
 }
 
 func TestCallbackRefused(t *testing.T) {
 	t.Parallel()
-	l := newLab(t, asyncjob.Options{Webhook: webhook.Options{Secret: webhook.NewSecret()}})
+	l := newLab(t, asyncjob.Options{Notifier: newSender(t, webhook.Options{Secret: webhook.NewSecret()})})
 	for _, u := range []string{
 		"ftp://example.com/hook",  // only http and https
 		"http://10.0.0.1/hook",    // private
@@ -79,4 +80,12 @@ func TestCallbackRefused(t *testing.T) {
 		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, u)
 		assert.Contains(t, body, `"field":"callback_url"`, u)
 	}
+}
+
+func newSender(t *testing.T, o webhook.Options) *webhook.Sender {
+	t.Helper()
+	s, err := webhook.NewSender(o)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	return s
 }

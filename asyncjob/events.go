@@ -2,6 +2,7 @@ package asyncjob
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -20,10 +21,16 @@ import (
 // client's Last-Event-ID resumes it: only newer changes are sent (the feed
 // coalesces, so a slow client may skip intermediate progress, never the
 // terminal record). A client that has already seen the terminal record gets
-// 204 No Content, which tells an EventSource to stop reconnecting. The
-// stream also ends when the Manager shuts down (clients reconnect with
-// Last-Event-ID, possibly to another instance). It works through the
-// store's change feed, so it sees changes made on any instance.
+// 204 No Content, which tells an EventSource to stop reconnecting. When the
+// Manager shuts down, the stream ends with a last record without an id,
+//
+//	event: shutdown
+//	retry: <Options.BusyRetryAfter in ms>
+//	data: {"status":"unavailable","message":"…","retry_after":<seconds>}
+//
+// so that the client reconnects after the delay with the Last-Event-ID it
+// had (possibly to another instance). It works through the store's change
+// feed, so it sees changes made on any instance.
 //
 // Only GET is served (405 otherwise); unknown and foreign jobs get 404.
 func (m *Manager) EventsHandler() http.Handler {
@@ -32,19 +39,14 @@ func (m *Manager) EventsHandler() http.Handler {
 			m.methodNotAllowed(w, r, "GET")
 			return
 		}
-		j, err := m.Get(r.Context(), m.opts.IDFunc(r), m.owner(r))
+		feed, err := m.Feed(r)
 		if err != nil {
 			m.storeError(w, r, err)
 			return
 		}
-		after := lastEventID(r)
-		if j.State.Terminal() && after >= j.Version {
+		defer feed.Close()
+		if feed.Seen() {
 			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		feed, err := m.Watch(r.Context(), j.ID, j.Owner, after)
-		if err != nil {
-			m.storeError(w, r, err)
 			return
 		}
 		rc := http.NewResponseController(w)
@@ -59,29 +61,36 @@ func (m *Manager) EventsHandler() http.Handler {
 		if rc.Flush() != nil {
 			return
 		}
-		tick := time.NewTicker(m.opts.Heartbeat)
-		defer tick.Stop()
+		ctx := r.Context()
 		var b []byte
 		for {
-			select {
-			case <-tick.C:
+			ev, err := m.nextBeat(ctx, feed)
+			switch {
+			case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 				if _, err := w.Write([]byte(": heartbeat\n\n")); err != nil || rc.Flush() != nil {
 					return
 				}
-			case rec, ok := <-feed:
-				if !ok {
-					return
-				}
-				b = m.appendEvent(b[:0], rec)
-				if _, err := w.Write(b); err != nil || rc.Flush() != nil {
-					return
-				}
-				if rec.State.Terminal() {
-					return
-				}
+				continue
+			case err != nil:
+				return
+			}
+			b = appendEvent(b[:0], ev)
+			if _, err := w.Write(b); err != nil || rc.Flush() != nil {
+				return
 			}
 		}
 	})
+}
+
+// nextBeat waits for the next event of feed for at most one heartbeat
+// interval (for ever without heartbeats).
+func (m *Manager) nextBeat(ctx context.Context, feed *Feed) (Event, error) {
+	if m.opts.Heartbeat < 0 {
+		return feed.Next(ctx)
+	}
+	hctx, cancel := context.WithTimeout(ctx, m.opts.Heartbeat)
+	defer cancel()
+	return feed.Next(hctx)
 }
 
 // Watch returns the change feed of job id as owner may see it: a copy of the
@@ -89,11 +98,16 @@ func (m *Manager) EventsHandler() http.Handler {
 // starting with the current record when it is newer; see [Store.Watch] for
 // the coalescing and closing rules. The channel is also closed when ctx ends
 // and when the Manager begins to shut down. A job owner may not see yields
-// [ErrNotFound]. Transports other than SSE (asyncjob/wsfeed) build on it.
+// [ErrNotFound]. Transports use [Manager.Feed], which builds on it.
 func (m *Manager) Watch(ctx context.Context, id, owner string, after uint64) (<-chan *Job, error) {
 	if _, err := m.Get(ctx, id, owner); err != nil {
 		return nil, err
 	}
+	return m.watch(ctx, id, after)
+}
+
+// watch is Watch without the visibility check, for callers that made it.
+func (m *Manager) watch(ctx context.Context, id string, after uint64) (<-chan *Job, error) {
 	wctx, cancel := context.WithCancel(ctx)
 	// End the feed when shutdown begins; the registration itself ends with
 	// the feed's context, so nothing outlives the caller's ctx.
@@ -108,39 +122,22 @@ func (m *Manager) Watch(ctx context.Context, id, owner string, after uint64) (<-
 	return feed, nil
 }
 
-// Owner returns the owner of r per Options.OwnerFunc ("" without one).
-func (m *Manager) Owner(r *http.Request) string { return m.owner(r) }
-
-// JobID returns the job ID addressed by r per Options.IDFunc.
-func (m *Manager) JobID(r *http.Request) string { return m.opts.IDFunc(r) }
-
-// AppendStatus appends j's status document — the JSON body of the status
-// URL, of SSE data lines and of webhooks — to b.
-func (m *Manager) AppendStatus(b []byte, j *Job) []byte { return m.appendStatus(b, j) }
-
-// appendEvent appends one SSE record for j. The status document holds no
-// raw newlines (JSON escapes them), so it fits one data line.
-func (m *Manager) appendEvent(b []byte, j *Job) []byte {
-	b = append(b, "id: "...)
-	b = strconv.AppendUint(b, j.Version, 10)
-	b = append(b, "\nevent: "...)
-	b = append(b, j.State...)
+// appendEvent appends one SSE record. The status document holds no raw
+// newlines (JSON escapes them), so it fits one data line; the shutdown
+// record has no id, so the client keeps the last one.
+func appendEvent(b []byte, ev Event) []byte {
+	if ev.ID != 0 {
+		b = append(b, "id: "...)
+		b = strconv.AppendUint(b, ev.ID, 10)
+		b = append(b, '\n')
+	}
+	b = append(b, "event: "...)
+	b = append(b, ev.Type...)
+	if ev.RetryAfter > 0 {
+		b = append(b, "\nretry: "...)
+		b = strconv.AppendInt(b, ev.RetryAfter.Milliseconds(), 10)
+	}
 	b = append(b, "\ndata: "...)
-	b = m.appendStatus(b, j)
+	b = append(b, ev.Data...)
 	return append(b, "\n\n"...)
-}
-
-// lastEventID returns the Last-Event-ID a reconnecting EventSource sends,
-// 0 when absent or not an ID this handler wrote (then the stream starts
-// from the current state, which is always safe).
-func lastEventID(r *http.Request) uint64 {
-	v := r.Header.Get("Last-Event-ID")
-	if v == "" || len(v) > 20 {
-		return 0
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return 0
-	}
-	return n
 }

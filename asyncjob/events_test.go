@@ -17,7 +17,7 @@ import (
 )
 
 type sseEvent struct {
-	id, event, data string
+	id, event, data, retry string
 }
 
 // sseStream is an open event stream read record by record.
@@ -60,6 +60,8 @@ func (s *sseStream) next() (ev sseEvent, ok bool) {
 			ev.event = line[7:]
 		case strings.HasPrefix(line, "data: "):
 			ev.data = line[6:]
+		case strings.HasPrefix(line, "retry: "):
+			ev.retry = line[7:]
 		}
 	}
 	return ev, false
@@ -169,12 +171,21 @@ func TestSSEEndsOnShutdown(t *testing.T) {
 		defer cancel()
 		shut <- l.m.Shutdown(ctx)
 	}()
-	// The stream closes when shutdown begins, before the job finishes.
+	// When shutdown begins, before the job finishes, the stream gets a
+	// final record without an id (the client keeps its Last-Event-ID)
+	// that says when to reconnect, and closes.
+	var last sseEvent
 	for {
-		if _, ok := st.next(); !ok {
+		ev, ok := st.next()
+		if !ok {
 			break
 		}
+		last = ev
 	}
+	assert.Equal(t, "shutdown", last.event)
+	assert.Empty(t, last.id)
+	assert.Equal(t, "5000", last.retry, "Options.BusyRetryAfter in milliseconds")
+	assert.JSONEq(t, `{"status":"unavailable","message":"the service is shutting down","retry_after":5}`, last.data)
 	close(s.release)
 	require.NoError(t, <-shut)
 }

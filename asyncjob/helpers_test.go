@@ -187,8 +187,9 @@ type statusDoc struct {
 		Retryable bool   `json:"retryable"`
 	} `json:"error"`
 	Callback *struct {
-		Delivered bool `json:"delivered"`
-		Attempts  int  `json:"attempts"`
+		Delivered bool   `json:"delivered"`
+		State     string `json:"state"`
+		Attempts  int    `json:"attempts"`
 	} `json:"callback"`
 }
 

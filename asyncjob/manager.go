@@ -10,8 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/httpsem/httpsem/asyncjob/webhook"
 )
 
 // Func is the work of one job. ctx ends on cancel, timeout or shutdown, and
@@ -53,22 +51,27 @@ type Spec struct {
 // Manager accepts, runs, serves and cancels jobs. Create it with [New] and
 // stop it with [Manager.Shutdown]. It is safe for concurrent use.
 type Manager struct {
-	opts     Options
-	store    Store
-	id       string
-	sender   *webhook.Sender
-	log      *slog.Logger
-	closed   atomic.Bool
-	takeCtx  context.Context // ends when Shutdown starts: no more dequeues
-	stopTake context.CancelFunc
-	runCtx   context.Context // ends when Shutdown's context ends: jobs are canceled
-	stopRun  context.CancelFunc
-	wg       sync.WaitGroup // workers
-	dwg      sync.WaitGroup // webhook deliveries
-	trackMu  sync.Mutex     // orders dwg.Add against Shutdown's dwg.Wait
-	stopped  bool           // no more deliveries may start
-	shutOnce sync.Once
-	shutDone chan struct{}
+	opts      Options
+	store     Store
+	ownStore  bool // the Manager made store: nobody else can take a job over
+	id        string
+	log       *slog.Logger
+	closed    atomic.Bool
+	takeCtx   context.Context // ends when Shutdown starts: no more dequeues or claims
+	stopTake  context.CancelFunc
+	runCtx    context.Context // ends when Shutdown's context ends: jobs are canceled
+	stopRun   context.CancelFunc
+	hookCtx   context.Context // ends with runCtx: webhook attempts are cut short
+	stopHooks context.CancelFunc
+	wg        sync.WaitGroup // workers and the delivery dispatcher
+	dwg       sync.WaitGroup // webhook attempts in flight
+	hookWake  chan struct{}  // a token: a delivery may be due
+	nextDue   atomic.Int64   // Unix ns of the earliest retry this Manager scheduled, 0 if none
+	claims    atomic.Uint64  // numbers the delivery leases
+	// handBackErrs counts jobs Shutdown could not hand back (store failed).
+	handBackErrs atomic.Int64
+	shutOnce     sync.Once
+	shutDone     chan struct{}
 
 	bufs sync.Pool // *[]byte for status documents
 
@@ -76,95 +79,41 @@ type Manager struct {
 	est   map[string]time.Duration // EWMA of run time per kind
 }
 
-// ErrNoKinds is returned by [New] when Options.Kinds is empty and workers
-// would run.
-var ErrNoKinds = errors.New("asyncjob: Options.Kinds is empty")
-
-// New returns a Manager and starts its workers.
+// New returns a Manager and starts its workers and, with a Notifier, its
+// webhook dispatcher. It fails when Options.Kinds is empty while workers
+// would run ([ErrNoKinds]), when a Kind is nil, and when a field is
+// negative where "none" would be unsafe (see the package's Options rule).
 func New(opts Options) (*Manager, error) {
-	o := opts
-	if o.Now == nil {
-		o.Now = time.Now
+	o, err := opts.normalize()
+	if err != nil {
+		return nil, err
 	}
-	if o.Workers == 0 {
-		o.Workers = DefaultWorkers
-	}
-	if o.Workers > 0 && len(o.Kinds) == 0 {
-		return nil, ErrNoKinds
-	}
-	if o.QueueSize == 0 {
-		o.QueueSize = DefaultQueueSize
-	}
-	setDur(&o.Timeout, DefaultTimeout)
-	setDur(&o.Retention, DefaultRetention)
-	setDur(&o.Lease, DefaultLease)
-	setDur(&o.PollInterval, DefaultPollInterval)
-	setDur(&o.BusyRetryAfter, DefaultBusyRetryAfter)
-	setDur(&o.MaxWait, DefaultMaxWait)
-	// Prefer: wait counts whole seconds; so does the cap, so that
-	// Preference-Applied states exactly what was honoured.
-	o.MaxWait = (o.MaxWait + time.Second - 1).Truncate(time.Second)
-	setDur(&o.Heartbeat, DefaultHeartbeat)
-	setDur(&o.StoreTimeout, DefaultStoreTimeout)
-	if o.MaxAttempts <= 0 {
-		o.MaxAttempts = DefaultMaxAttempts
-	}
-	if o.MaxBodyBytes <= 0 {
-		o.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if o.MaxResultBytes <= 0 {
-		o.MaxResultBytes = DefaultMaxResultBytes
-	}
-	if o.StatusURLFunc == nil {
-		o.StatusURLFunc = func(id string) string { return DefaultStatusPrefix + id }
-	}
-	if o.IDFunc == nil {
-		o.IDFunc = defaultID
-	}
-	kinds := make(map[string]Kind, len(o.Kinds))
-	for k, v := range o.Kinds {
-		if v == nil {
-			return nil, fmt.Errorf("asyncjob: kind %q has a nil Kind", k)
-		}
-		kinds[k] = v
-	}
-	o.Kinds = kinds
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	m := &Manager{opts: o, store: o.Store, id: NewID()[:8], log: log, est: make(map[string]time.Duration), shutDone: make(chan struct{})}
+	m := &Manager{
+		opts: o, store: o.Store, id: NewID()[:8], log: log,
+		est: make(map[string]time.Duration), shutDone: make(chan struct{}),
+		hookWake: make(chan struct{}, 1),
+	}
 	m.bufs.New = func() any { b := make([]byte, 0, 512); return &b }
 	if m.store == nil {
 		m.store = NewMemStore(MemStoreOptions{Now: o.Now})
-	}
-	if len(o.Webhook.Secret) > 0 {
-		wo := o.Webhook
-		if wo.Now == nil {
-			wo.Now = o.Now
-		}
-		if wo.Logger == nil {
-			wo.Logger = o.Logger
-		}
-		s, err := webhook.NewSender(wo)
-		if err != nil {
-			return nil, fmt.Errorf("asyncjob: webhook: %w", err)
-		}
-		m.sender = s
+		m.ownStore = true
 	}
 	m.takeCtx, m.stopTake = context.WithCancel(context.Background())
 	m.runCtx, m.stopRun = context.WithCancel(context.Background())
+	m.hookCtx, m.stopHooks = context.WithCancel(m.runCtx)
 	for i := 0; i < o.Workers; i++ {
 		m.wg.Add(1)
 		go m.worker(fmt.Sprintf("%s/%d", m.id, i))
 	}
-	return m, nil
-}
-
-func setDur(d *time.Duration, def time.Duration) {
-	if *d <= 0 {
-		*d = def
+	if o.Notifier != nil && o.DeliveryWorkers > 0 {
+		m.wg.Add(1)
+		go m.dispatch()
 	}
+	return m, nil
 }
 
 func defaultID(r *http.Request) string {
@@ -196,11 +145,11 @@ func (m *Manager) Submit(ctx context.Context, s Spec) (*Job, error) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, s.Kind)
 	}
 	if s.CallbackURL != "" {
-		if m.sender == nil {
+		if m.opts.Notifier == nil {
 			return nil, errNoCallbacks
 		}
-		if err := webhook.ValidateURL(s.CallbackURL, m.opts.Webhook.AllowLoopback); err != nil {
-			return nil, err
+		if err := m.opts.Notifier.CheckURL(s.CallbackURL); err != nil {
+			return nil, &callbackError{err}
 		}
 	}
 	if _, err := kind(s.Payload); err != nil {
@@ -229,7 +178,13 @@ func (m *Manager) Submit(ctx context.Context, s Spec) (*Job, error) {
 	return m.store.Create(ctx, j, limit)
 }
 
-var errNoCallbacks = errors.New("asyncjob: callbacks are not enabled (Options.Webhook.Secret is empty)")
+var errNoCallbacks = errors.New("asyncjob: callbacks are not enabled (Options.Notifier is nil)")
+
+// callbackError marks a callback URL the Notifier refused.
+type callbackError struct{ err error }
+
+func (e *callbackError) Error() string { return "asyncjob: callback URL refused: " + e.err.Error() }
+func (e *callbackError) Unwrap() error { return e.err }
 
 // payloadError marks an error of a Kind rejecting a payload at submission.
 type payloadError struct{ err error }
@@ -276,6 +231,7 @@ func (m *Manager) Cancel(ctx context.Context, id, owner string) (*Job, error) {
 		j.State = StateCanceled
 		j.FinishedAt = now
 		j.ExpiresAt = now.Add(m.opts.Retention)
+		j.Delivery = pendingDelivery(j, now)
 		changed = true
 		return nil
 	})
@@ -288,8 +244,8 @@ func (m *Manager) Cancel(ctx context.Context, id, owner string) (*Job, error) {
 		}
 		return j, err
 	}
-	if changed {
-		m.afterTerminal(j)
+	if changed && j.Delivery != nil {
+		m.wakeDispatch()
 	}
 	return j, nil
 }
@@ -321,51 +277,6 @@ func (m *Manager) mutate(ctx context.Context, id string, fn func(j *Job) error) 
 		}
 	}
 	return nil, ErrConflict
-}
-
-// Shutdown stops accepting submissions and dequeuing jobs, ends SSE streams
-// and Prefer: wait responses, and waits for running jobs and webhook
-// deliveries to finish. When ctx ends first, it cancels them, releases the
-// leases of unfinished jobs (so an instance sharing the store takes them
-// over), waits for the workers to return, and returns ctx.Err(). Job
-// functions must honour their context for Shutdown to return. No goroutine
-// started by the Manager outlives Shutdown. Later calls wait for the first
-// and return nil.
-func (m *Manager) Shutdown(ctx context.Context) error {
-	first := false
-	m.shutOnce.Do(func() { first = true })
-	if !first {
-		<-m.shutDone
-		return nil
-	}
-	defer close(m.shutDone)
-	m.closed.Store(true)
-	m.stopTake()
-	done := make(chan struct{})
-	go func() {
-		// Workers first: a job finishing in the grace period still starts
-		// its delivery. Then no delivery may start (a Cancel after this
-		// point records none), and the running ones are awaited.
-		m.wg.Wait()
-		m.trackMu.Lock()
-		m.stopped = true
-		m.trackMu.Unlock()
-		m.dwg.Wait()
-		close(done)
-	}()
-	var err error
-	select {
-	case <-done:
-	case <-ctx.Done():
-		err = ctx.Err()
-		m.stopRun()
-		<-done
-	}
-	m.stopRun()
-	if m.sender != nil {
-		m.sender.Close()
-	}
-	return err
 }
 
 // estimate returns the expected run time: the hint, else the running

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/httpsem/httpsem/asyncjob/webhook"
 	"github.com/httpsem/httpsem/httperr"
 )
 
@@ -110,7 +109,7 @@ func (m *Manager) SubmitHandler(kind string, decode DecodeFunc) http.Handler {
 func (m *Manager) submitError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		pe *payloadError
-		ue *webhook.URLError
+		ce *callbackError
 		he *httperr.Error
 	)
 	switch {
@@ -118,7 +117,7 @@ func (m *Manager) submitError(w http.ResponseWriter, r *http.Request, err error)
 		m.writeError(w, r, he)
 	case errors.As(err, &pe):
 		m.writeError(w, r, httperr.New(http.StatusUnprocessableEntity, httperr.CodeUnprocessable, "the request does not describe a valid job"))
-	case errors.As(err, &ue), errors.Is(err, webhook.ErrInvalidURL), errors.Is(err, webhook.ErrForbiddenAddress):
+	case errors.As(err, &ce):
 		m.writeError(w, r, httperr.New(http.StatusUnprocessableEntity, httperr.CodeUnprocessable, "the callback URL is not allowed").With("field", "callback_url"))
 	case errors.Is(err, errNoCallbacks):
 		m.writeError(w, r, httperr.New(http.StatusUnprocessableEntity, httperr.CodeUnprocessable, "callbacks are not enabled on this service").With("field", "callback_url"))
@@ -136,7 +135,7 @@ func (m *Manager) answerSubmit(w http.ResponseWriter, r *http.Request, j *Job) {
 	prefs := ParsePrefer(r.Header)
 	h := w.Header()
 	statusURL := m.opts.StatusURLFunc(j.ID)
-	if prefs.HasWait && prefs.Wait > 0 {
+	if prefs.HasWait && prefs.Wait > 0 && m.opts.MaxWait > 0 {
 		wait := min(time.Duration(prefs.Wait)*time.Second, m.opts.MaxWait)
 		applied := "wait=" + strconv.FormatInt(int64(wait/time.Second), 10)
 		if done := m.waitTerminal(r.Context(), j.ID, wait); done != nil {

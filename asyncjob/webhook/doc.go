@@ -37,7 +37,9 @@
 // exponential backoff and full jitter (honouring Retry-After up to
 // MaxBackoff); other statuses end the delivery. Each attempt has its own
 // timeout and timestamp; waiting ends at once when the context does. The
-// outcome is a [Delivery], whose JSON form is what a job records.
+// result is an [Outcome]. [Sender.Notify] makes a single attempt instead,
+// for callers that keep the retry schedule themselves: asyncjob keeps it in
+// its store, as a durable outbox (*Sender is an asyncjob.Notifier).
 //
 // # SSRF protection
 //

@@ -60,10 +60,10 @@ type Options struct {
 	// UserAgent is sent as User-Agent. Default: [DefaultUserAgent].
 	UserAgent string
 	// Now returns the current time, used for webhook-timestamp and
-	// Delivery.FinishedAt. Default: time.Now.
+	// Outcome.FinishedAt. Default: time.Now.
 	Now func() time.Time
 	// Logger receives one record per failed attempt and per final outcome,
-	// with the full error text that Delivery.Error leaves out. Default:
+	// with the full error text that Outcome.Error leaves out. Default:
 	// silent.
 	Logger *slog.Logger
 }

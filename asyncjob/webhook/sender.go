@@ -19,7 +19,7 @@ import (
 // tokens, and the value is echoed into every signed payload.
 const maxMessageIDLen = 256
 
-// Errors reported in [Delivery.Err] besides the URL and address errors.
+// Errors reported in [Outcome.Err] besides the URL and address errors.
 var (
 	// ErrInvalidMessageID means the message id is empty, longer than 256
 	// bytes, or holds a byte other than visible ASCII; '.' is refused too,
@@ -29,14 +29,14 @@ var (
 	// not an *http.Transport, on which the SSRF guard cannot be installed.
 	ErrUnsupportedTransport = errors.New("webhook: Options.Client.Transport must be nil or *http.Transport")
 	// ErrStatus means the receiver answered with a non-2xx status. The
-	// [Delivery] carries the status code.
+	// [Outcome] carries the status code.
 	ErrStatus = errors.New("webhook: receiver answered with a non-2xx status")
 )
 
-// Delivery is the outcome of one [Sender.Send]: what a job records about its
-// callback. Error is a short, stable description safe to show to the job's
+// Outcome is the result of one [Sender.Send], all its attempts included.
+// Error is a short, stable description safe to show to the message's
 // owner; Err holds the underlying error for errors.Is and logging.
-type Delivery struct {
+type Outcome struct {
 	Delivered  bool      `json:"delivered"`
 	Attempts   int       `json:"attempts"`              // HTTP attempts made, 0 if none was possible
 	StatusCode int       `json:"status_code,omitempty"` // status answered to the last attempt, 0 if none
@@ -130,8 +130,10 @@ func NewSender(opts Options) (*Sender, error) {
 	t.Proxy = nil
 	t.OnProxyConnectResponse = nil
 	// Custom dial functions would bypass the guarded dialer.
-	t.Dial = nil    //nolint:staticcheck // cleared on purpose
-	t.DialTLS = nil //nolint:staticcheck // cleared on purpose
+	//lint:ignore SA1019 the deprecated hooks are cleared so that they cannot bypass the guarded dialer
+	t.Dial = nil
+	//lint:ignore SA1019 the deprecated hooks are cleared so that they cannot bypass the guarded dialer
+	t.DialTLS = nil
 	t.DialTLSContext = nil
 	t.DialContext = (&net.Dialer{
 		Timeout:   s.timeout,
@@ -173,19 +175,19 @@ func (s *Sender) Close() {
 //
 // rawURL is checked with [ValidateURL] first, so an invalid URL costs no
 // request. Send does not retain body.
-func (s *Sender) Send(ctx context.Context, rawURL, msgID string, body []byte) Delivery {
+func (s *Sender) Send(ctx context.Context, rawURL, msgID string, body []byte) Outcome {
 	if err := ValidateURL(rawURL, s.allowLoopback); err != nil {
-		return s.finish(Delivery{}, err, err.Error())
+		return s.finish(Outcome{}, err, err.Error())
 	}
 	if !validMessageID(msgID) {
-		return s.finish(Delivery{}, ErrInvalidMessageID, ErrInvalidMessageID.Error())
+		return s.finish(Outcome{}, ErrInvalidMessageID, ErrInvalidMessageID.Error())
 	}
 	host := ""
 	if u, err := url.Parse(rawURL); err == nil {
 		host = u.Host // logged instead of the URL, whose query may hold a token
 	}
 
-	var d Delivery
+	var d Outcome
 	if ctx.Err() != nil {
 		// An ended context costs no request.
 		err := fmt.Errorf("webhook: delivery canceled: %w", context.Cause(ctx))
@@ -225,7 +227,60 @@ func (s *Sender) Send(ctx context.Context, rawURL, msgID string, body []byte) De
 	}
 }
 
-func (s *Sender) fail(ctx context.Context, d Delivery, host, msgID string, err error, public string) Delivery {
+// CheckURL reports whether rawURL may receive webhooks from s: it is
+// [ValidateURL] with s's AllowLoopback. With Notify it makes *Sender an
+// asyncjob.Notifier.
+func (s *Sender) CheckURL(rawURL string) error {
+	return ValidateURL(rawURL, s.allowLoopback)
+}
+
+// Notify makes one signed attempt, without retrying: the caller keeps the
+// schedule (asyncjob keeps it in its store, so waiting costs no goroutine).
+// It returns the response status (0 when none came), the wait a 429 or 503
+// asked for with Retry-After (0 when none), and nil exactly when the status
+// was 2xx. A failure's message is the short public description that
+// [Outcome].Error carries; the error unwraps to the underlying one, and
+// its Temporary method reports false when retrying cannot help (an invalid
+// URL or message id, a refused destination).
+func (s *Sender) Notify(ctx context.Context, rawURL, msgID string, body []byte) (int, time.Duration, error) {
+	if err := ValidateURL(rawURL, s.allowLoopback); err != nil {
+		return 0, 0, &AttemptError{public: err.Error(), err: err}
+	}
+	if !validMessageID(msgID) {
+		return 0, 0, &AttemptError{public: ErrInvalidMessageID.Error(), err: ErrInvalidMessageID}
+	}
+	status, retryAfter, err := s.attempt(ctx, rawURL, msgID, body)
+	if err == nil && status >= 200 && status <= 299 {
+		return status, 0, nil
+	}
+	if err == nil {
+		err = fmt.Errorf("%w: %d", ErrStatus, status)
+	}
+	if ctx.Err() != nil {
+		err = fmt.Errorf("webhook: delivery canceled: %w", context.Cause(ctx))
+		return status, 0, &AttemptError{public: "webhook: delivery canceled", err: err, temporary: true}
+	}
+	return status, retryAfter, &AttemptError{public: publicError(status, err), err: err, temporary: retryable(status, err)}
+}
+
+// AttemptError is the failure of one [Sender.Notify] attempt. Its message
+// is safe to show to the job's owner; Unwrap gives the full error for
+// errors.Is and logs.
+type AttemptError struct {
+	public    string
+	err       error
+	temporary bool
+}
+
+func (e *AttemptError) Error() string { return e.public }
+
+// Unwrap returns the underlying error.
+func (e *AttemptError) Unwrap() error { return e.err }
+
+// Temporary reports whether another attempt may succeed.
+func (e *AttemptError) Temporary() bool { return e.temporary }
+
+func (s *Sender) fail(ctx context.Context, d Outcome, host, msgID string, err error, public string) Outcome {
 	s.log.LogAttrs(ctx, slog.LevelWarn, "webhook delivery failed",
 		slog.String("host", host), slog.String("webhook_id", msgID),
 		slog.Int("attempts", d.Attempts), slog.Int("status", d.StatusCode),
@@ -233,7 +288,7 @@ func (s *Sender) fail(ctx context.Context, d Delivery, host, msgID string, err e
 	return s.finish(d, err, public)
 }
 
-func (s *Sender) finish(d Delivery, err error, public string) Delivery {
+func (s *Sender) finish(d Outcome, err error, public string) Outcome {
 	d.Err = err
 	d.Error = public
 	d.FinishedAt = s.now()
@@ -286,7 +341,7 @@ func retryable(status int, err error) bool {
 }
 
 // publicError describes a failure without internal detail (resolved
-// addresses, local error text), for Delivery.Error.
+// addresses, local error text), for Outcome.Error.
 func publicError(status int, err error) string {
 	switch {
 	case status >= 300 && status <= 399:

@@ -229,7 +229,7 @@ func TestSendConnectionRefused(t *testing.T) {
 	assert.Equal(t, 2, d.Attempts)
 	assert.Zero(t, d.StatusCode)
 	assert.Equal(t, "webhook: connection failed", d.Error)
-	assert.NotContains(t, d.Error, "127.0.0.1", "Delivery.Error carries no internal detail")
+	assert.NotContains(t, d.Error, "127.0.0.1", "Outcome.Error carries no internal detail")
 	assert.Error(t, d.Err)
 }
 
@@ -268,7 +268,7 @@ func TestSendCancelStopsRetries(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	done := make(chan webhook.Delivery, 1)
+	done := make(chan webhook.Outcome, 1)
 	go func() { done <- s.Send(ctx, srv.URL, "msg_1", nil) }()
 	<-first
 	cancel()
@@ -463,9 +463,9 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func TestDeliveryJSON(t *testing.T) {
+func TestOutcomeJSON(t *testing.T) {
 	t.Parallel()
-	d := webhook.Delivery{
+	d := webhook.Outcome{
 		Attempts: 2, StatusCode: 503, Error: "webhook: receiver answered 503",
 		FinishedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Err: errors.New("internal"),
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -22,7 +23,23 @@ import (
 const (
 	DefaultPingInterval = 15 * time.Second
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultRetryAfter is the Retry-After of a 503 answered before the
+	// upgrade, when the store fails.
+	DefaultRetryAfter = 5 * time.Second
 )
+
+// Error codes of the refusals before the upgrade, besides httperr's.
+const (
+	CodeUpgradeRequired = "UPGRADE_REQUIRED"
+	CodeForbidden       = "FORBIDDEN"
+)
+
+// Source is what a [Handler] needs of the job manager: the feed of the job
+// a request addresses, with visibility, the resume point and the status
+// documents decided there. *asyncjob.Manager implements it.
+type Source interface {
+	Feed(r *http.Request) (*asyncjob.Feed, error)
+}
 
 // Options configures a [Handler]. The zero value allows same-origin
 // browsers and non-browser clients only.
@@ -34,11 +51,14 @@ type Options struct {
 	OriginPatterns []string
 	// PingInterval is how often the server pings an idle connection; a
 	// missing pong within WriteTimeout ends it. Default
-	// [DefaultPingInterval].
+	// [DefaultPingInterval]; negative means no pings.
 	PingInterval time.Duration
 	// WriteTimeout bounds each message write and ping. Default
-	// [DefaultWriteTimeout].
+	// [DefaultWriteTimeout]; negative is rejected by [New].
 	WriteTimeout time.Duration
+	// RetryAfter is sent with a 503 answered before the upgrade. Default
+	// [DefaultRetryAfter]; negative is rejected by [New].
+	RetryAfter time.Duration
 	// ErrorWriter renders errors before the upgrade. Default:
 	// httperr.JSON.
 	ErrorWriter httperr.Writer
@@ -46,15 +66,17 @@ type Options struct {
 
 // Handler serves job feeds over WebSocket. It is safe for concurrent use.
 type Handler struct {
-	m    *asyncjob.Manager
+	src  Source
 	opts Options
 }
 
-// New returns a Handler for m's jobs. It fails when a pattern in
-// OriginPatterns is malformed.
-func New(m *asyncjob.Manager, opts Options) (*Handler, error) {
-	if m == nil {
-		return nil, errors.New("wsfeed: nil Manager")
+// New returns a Handler for src's jobs (an *asyncjob.Manager). It fails
+// when a pattern in OriginPatterns is malformed or a duration is negative
+// where the Options rule (zero is the default, negative is "none" where a
+// field says so) forbids it.
+func New(src Source, opts Options) (*Handler, error) {
+	if src == nil {
+		return nil, errors.New("wsfeed: nil Source")
 	}
 	opts.OriginPatterns = append([]string(nil), opts.OriginPatterns...)
 	for _, p := range opts.OriginPatterns {
@@ -62,13 +84,22 @@ func New(m *asyncjob.Manager, opts Options) (*Handler, error) {
 			return nil, fmt.Errorf("wsfeed: origin pattern %q: %w", p, err)
 		}
 	}
-	if opts.PingInterval <= 0 {
+	if opts.PingInterval == 0 {
 		opts.PingInterval = DefaultPingInterval
 	}
-	if opts.WriteTimeout <= 0 {
-		opts.WriteTimeout = DefaultWriteTimeout
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{{"WriteTimeout", &opts.WriteTimeout, DefaultWriteTimeout}, {"RetryAfter", &opts.RetryAfter, DefaultRetryAfter}} {
+		switch {
+		case *d.v == 0:
+			*d.v = d.def
+		case *d.v < 0:
+			return nil, fmt.Errorf("wsfeed: Options.%s: must not be negative", d.name)
+		}
 	}
-	return &Handler{m: m, opts: opts}, nil
+	return &Handler{src: src, opts: opts}, nil
 }
 
 // ServeHTTP checks the handshake, the origin and the job before upgrading,
@@ -85,7 +116,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// RFC 9110 §15.5.22: 426 names the protocol to switch to.
 		w.Header().Set("Upgrade", "websocket")
 		w.Header().Set("Connection", "Upgrade")
-		h.fail(w, r, http.StatusUpgradeRequired, "UPGRADE_REQUIRED", "a WebSocket upgrade is required")
+		h.fail(w, r, http.StatusUpgradeRequired, CodeUpgradeRequired, "a WebSocket upgrade is required")
 		return
 	}
 	if r.Header.Get("Sec-WebSocket-Version") != "13" || r.Header.Get("Sec-WebSocket-Key") == "" {
@@ -95,21 +126,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !h.originAllowed(r) {
-		h.fail(w, r, http.StatusForbidden, "FORBIDDEN", "this origin may not open the feed")
+		h.fail(w, r, http.StatusForbidden, CodeForbidden, "this origin may not open the feed")
 		return
 	}
-	id, owner := h.m.JobID(r), h.m.Owner(r)
-	after := lastEventID(r)
-	feed, err := h.m.Watch(r.Context(), id, owner, after)
+	feed, err := h.src.Feed(r)
 	if err != nil {
 		if errors.Is(err, asyncjob.ErrNotFound) {
 			h.fail(w, r, http.StatusNotFound, httperr.CodeNotFound, "job not found")
 			return
 		}
-		w.Header().Set("Retry-After", "5")
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((h.opts.RetryAfter+time.Second-1)/time.Second), 10))
 		h.fail(w, r, http.StatusServiceUnavailable, httperr.CodeUnavailable, "the service cannot take the request now")
 		return
 	}
+	defer feed.Close()
 	// The origin was checked above with the same rule, so the library's
 	// check (which writes plain-text errors) is redundant.
 	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
@@ -123,49 +153,66 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.stream(ctx, c, feed)
 }
 
-func (h *Handler) stream(ctx context.Context, c *websocket.Conn, feed <-chan *asyncjob.Job) {
-	tick := time.NewTicker(h.opts.PingInterval)
-	defer tick.Stop()
+// stream sends the feed's events, pinging while it is idle. The shutdown
+// event is sent like the others, then the connection closes with 1001
+// Going Away (RFC 6455 §7.4.1), so the client reconnects with the last id
+// it received.
+func (h *Handler) stream(ctx context.Context, c *websocket.Conn, feed *asyncjob.Feed) {
 	var b []byte
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
+		ev, err := h.next(ctx, feed)
+		switch {
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
 			pctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
 			err := c.Ping(pctx)
 			cancel()
 			if err != nil {
 				return
 			}
-		case j, ok := <-feed:
-			if !ok {
-				_ = c.Close(websocket.StatusGoingAway, "feed ended")
-				return
-			}
-			b = h.appendMessage(b[:0], j)
-			wctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
-			err := c.Write(wctx, websocket.MessageText, b)
-			cancel()
-			if err != nil {
-				return
-			}
-			if j.State.Terminal() {
-				_ = c.Close(websocket.StatusNormalClosure, "job finished")
-				return
-			}
+			continue
+		case errors.Is(err, io.EOF):
+			_ = c.Close(websocket.StatusNormalClosure, "feed ended")
+			return
+		case err != nil:
+			return
+		}
+		b = appendMessage(b[:0], ev)
+		wctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
+		err = c.Write(wctx, websocket.MessageText, b)
+		cancel()
+		if err != nil {
+			return
+		}
+		if ev.Type == asyncjob.EventShutdown {
+			_ = c.Close(websocket.StatusGoingAway, "service shutting down")
+			return
 		}
 	}
 }
 
-// appendMessage appends {"id":"<version>","event":"<state>","data":<status>}.
-func (h *Handler) appendMessage(b []byte, j *asyncjob.Job) []byte {
-	b = append(b, `{"id":"`...)
-	b = strconv.AppendUint(b, j.Version, 10)
-	b = append(b, `","event":"`...)
-	b = append(b, j.State...)
+// next waits for the next event for at most one ping interval.
+func (h *Handler) next(ctx context.Context, feed *asyncjob.Feed) (asyncjob.Event, error) {
+	if h.opts.PingInterval < 0 {
+		return feed.Next(ctx)
+	}
+	nctx, cancel := context.WithTimeout(ctx, h.opts.PingInterval)
+	defer cancel()
+	return feed.Next(nctx)
+}
+
+// appendMessage appends {"id":"<version>","event":"<type>","data":<doc>};
+// the shutdown message has no id, like its SSE twin.
+func appendMessage(b []byte, ev asyncjob.Event) []byte {
+	b = append(b, '{')
+	if ev.ID != 0 {
+		b = append(b, `"id":"`...)
+		b = strconv.AppendUint(b, ev.ID, 10)
+		b = append(b, `",`...)
+	}
+	b = append(b, `"event":"`...)
+	b = append(b, ev.Type...)
 	b = append(b, `","data":`...)
-	b = h.m.AppendStatus(b, j)
+	b = append(b, ev.Data...)
 	return append(b, '}')
 }
 
@@ -206,18 +253,4 @@ func tokenListHas(h http.Header, name, token string) bool {
 		return !found
 	})
 	return found
-}
-
-// lastEventID reads the resume point from Last-Event-ID or the
-// last_event_id query parameter; anything unparsable means "from now".
-func lastEventID(r *http.Request) uint64 {
-	v := r.Header.Get("Last-Event-ID")
-	if v == "" {
-		v = r.URL.Query().Get("last_event_id")
-	}
-	n, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		return 0
-	}
-	return n
 }

@@ -70,8 +70,12 @@ func (m *Manager) run(worker string, j *Job) {
 		timeout = m.opts.Timeout
 	}
 	cctx, cancel := context.WithCancelCause(m.runCtx)
-	ctx, cancelTimeout := context.WithTimeoutCause(cctx, timeout, errJobTimeout)
-	defer cancelTimeout()
+	ctx := context.Context(cctx)
+	if timeout > 0 {
+		var cancelTimeout context.CancelFunc
+		ctx, cancelTimeout = context.WithTimeoutCause(cctx, timeout, errJobTimeout)
+		defer cancelTimeout()
+	}
 	p := newProgress()
 	compDone := make(chan struct{})
 	compCtx, stopComp := context.WithCancel(ctx)
@@ -80,7 +84,7 @@ func (m *Manager) run(worker string, j *Job) {
 		m.companion(compCtx, worker, j, p, cancel)
 	}()
 
-	res, panicked, err := call(ctx, fn, p, j, m)
+	res, panicked, err := m.call(ctx, fn, p, j)
 
 	stopComp()
 	<-compDone
@@ -92,13 +96,7 @@ func (m *Manager) run(worker string, j *Job) {
 		// is not ours to write.
 		return
 	case m.runCtx.Err() != nil && err != nil:
-		// Shutdown interrupted the job: hand it back so another instance
-		// sharing the store can take it over.
-		rctx, rcancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
-		defer rcancel()
-		if rerr := m.store.Release(rctx, j.ID, worker); rerr != nil && !errors.Is(rerr, ErrLeaseLost) {
-			m.log.Warn("asyncjob: release failed", "job", j.ID, "err", rerr)
-		}
+		m.handBack(worker, j)
 		return
 	}
 	if err != nil {
@@ -123,9 +121,29 @@ func (m *Manager) run(worker string, j *Job) {
 	m.finish(worker, j, &res, nil)
 }
 
+// handBack gives a job that Shutdown interrupted to whoever can finish it:
+// on a shared store it releases the lease, so another instance takes the
+// job over at once; in the Manager's own store, which dies with it, it
+// records the job as failed with the retryable code SHUTDOWN, so that the
+// client learns to submit again rather than poll a job nobody runs.
+func (m *Manager) handBack(worker string, j *Job) {
+	if m.ownStore {
+		if !m.finish(worker, j, nil, &Error{Code: CodeShutdown, Message: "the service shut down before the job finished", Retryable: true}) {
+			m.handBackErrs.Add(1)
+		}
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
+	defer cancel()
+	if err := m.store.Release(ctx, j.ID, worker); err != nil && !errors.Is(err, ErrLeaseLost) && !errors.Is(err, ErrNotFound) {
+		m.handBackErrs.Add(1)
+		m.log.Warn("asyncjob: release failed", "job", j.ID, "err", err)
+	}
+}
+
 // call runs fn, turning a panic into an error and logging its stack. This is
 // the library's one recover: a job function must never crash the process.
-func call(ctx context.Context, fn Func, p Progress, j *Job, m *Manager) (res Result, panicked bool, err error) {
+func (m *Manager) call(ctx context.Context, fn Func, p Progress, j *Job) (res Result, panicked bool, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			m.log.Error("asyncjob: job panicked", "job", j.ID, "kind", j.Kind, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
@@ -234,10 +252,11 @@ func (m *Manager) lostCause(id string) error {
 	return ErrLeaseLost
 }
 
-// finish records the terminal state of a job the worker holds, unless the
-// job was canceled or taken over meanwhile (then the record is left alone:
-// one job has one terminal record).
-func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) {
+// finish records the terminal state of a job the worker holds, with its
+// webhook delivery pending when it has a callback, unless the job was
+// canceled or taken over meanwhile (then the record is left alone: one job
+// has one terminal record). It reports whether the job is terminal now.
+func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
 	defer cancel()
 	now := m.opts.Now()
@@ -255,57 +274,21 @@ func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) {
 		} else {
 			c.State, c.Result, c.Progress = StateCompleted, res, 100
 		}
+		c.Delivery = pendingDelivery(c, now)
 		return nil
 	})
 	if err != nil {
-		if !errors.Is(err, ErrLeaseLost) && !errors.Is(err, ErrNotFound) {
-			m.log.Error("asyncjob: recording the outcome failed", "job", j.ID, "err", err)
+		if errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrNotFound) {
+			return true // canceled, taken over or forgotten: someone else's record
 		}
-		return
+		m.log.Error("asyncjob: recording the outcome failed", "job", j.ID, "err", err)
+		return false
 	}
 	if rec.State == StateCompleted {
 		m.observe(rec.Kind, rec.FinishedAt.Sub(rec.StartedAt))
 	}
-	m.afterTerminal(rec)
-}
-
-// afterTerminal starts the webhook delivery of a job that just reached a
-// terminal state. Shutdown waits for deliveries (and cuts them short when
-// its context ends); once it has stopped them, none starts.
-func (m *Manager) afterTerminal(j *Job) {
-	if j.CallbackURL == "" || m.sender == nil {
-		return
+	if rec.Delivery != nil {
+		m.wakeDispatch()
 	}
-	m.trackMu.Lock()
-	defer m.trackMu.Unlock()
-	if m.stopped {
-		m.log.Warn("asyncjob: webhook not sent, the manager is shut down", "job", j.ID)
-		return
-	}
-	m.dwg.Add(1)
-	go func() {
-		defer m.dwg.Done()
-		m.deliver(j)
-	}()
-}
-
-// deliver sends the terminal status body to the job's callback URL and
-// records the outcome on the job.
-func (m *Manager) deliver(j *Job) {
-	body := m.appendStatus(nil, j)
-	d := m.sender.Send(m.runCtx, j.CallbackURL, j.ID, body)
-	st := DeliveryFailed
-	if d.Delivered {
-		st = DeliveryDelivered
-	}
-	rec := &Delivery{ID: j.ID, State: st, Attempts: d.Attempts, StatusCode: d.StatusCode, Error: d.Error, FinishedAt: d.FinishedAt}
-	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
-	defer cancel()
-	_, err := m.mutate(ctx, j.ID, func(c *Job) error {
-		c.Delivery = rec
-		return nil
-	})
-	if err != nil {
-		m.log.Warn("asyncjob: recording the webhook delivery failed", "job", j.ID, "err", err)
-	}
+	return true
 }
