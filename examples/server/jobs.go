@@ -28,8 +28,14 @@ func (s *server) newJobManager() (*asyncjob.Manager, error) {
 		Logger: s.cfg.Logger,
 		Now:    s.cfg.Now,
 	}
-	if s.jobStore != nil {
+	switch {
+	case s.jobStore != nil:
 		opts.Store = s.jobStore
+	default:
+		// A MemStore of our own, bounded by -max-jobs: when it is full the
+		// oldest finished jobs are forgotten (their status URLs answer 404),
+		// and when every job is live, submissions get 503.
+		opts.Store = asyncjob.NewMemStore(asyncjob.MemStoreOptions{Now: s.cfg.Now, MaxJobs: s.cfg.MaxJobs})
 	}
 	if s.cfg.WebhookSecret != "" {
 		secret, err := webhook.ParseSecret(s.cfg.WebhookSecret)
@@ -38,7 +44,12 @@ func (s *server) newJobManager() (*asyncjob.Manager, error) {
 		}
 		// Without a secret, submissions with a callback_url are refused (422):
 		// an unsigned webhook could be forged by anyone.
-		opts.Webhook = webhook.Options{Secret: secret, AllowLoopback: s.cfg.WebhookAllowLoopback}
+		sender, err := webhook.NewSender(webhook.Options{Secret: secret, AllowLoopback: s.cfg.WebhookAllowLoopback, Logger: s.cfg.Logger, Now: s.cfg.Now})
+		if err != nil {
+			return nil, fmt.Errorf("-webhook-secret: %w", err)
+		}
+		s.sender = sender
+		opts.Notifier = sender
 	}
 	return asyncjob.New(opts)
 }
@@ -63,11 +74,19 @@ func (s *server) openRedis() error {
 	return nil
 }
 
-// Shutdown stops taking jobs, ends event streams and waits for running jobs
-// until ctx ends (then cancels them and releases their leases, so that
-// another instance sharing Redis takes them over); then it closes Redis.
+// Shutdown stops taking jobs, ends event streams with their final event and
+// waits for running jobs until ctx ends; then it hands the unfinished ones
+// back (with Redis: releases their leases, so another instance takes them
+// over at once; in memory: records them as failed with the retryable code
+// SHUTDOWN) and closes Redis. Handing jobs back is not an error.
 func (s *server) Shutdown(ctx context.Context) error {
-	err := s.jobs.Shutdown(ctx)
+	var err error
+	if s.jobs != nil {
+		err = s.jobs.Shutdown(ctx)
+	}
+	if s.sender != nil {
+		s.sender.Close()
+	}
 	if s.jobStore != nil {
 		err = errors.Join(err, s.jobStore.Close(), s.rdb.Close())
 	}

@@ -24,9 +24,14 @@
 // upload must be sent to one instance.
 //
 // The first line on stdout is "listening on http://HOST:PORT"; the process
-// shuts down gracefully on SIGINT and SIGTERM: it stops accepting connections,
-// lets requests in flight finish, then lets running jobs finish (or cancels
-// them when the grace period ends).
+// shuts down gracefully on SIGINT and SIGTERM: it stops accepting connections
+// first, then shuts the job manager down: submissions answer 503, every SSE
+// stream and WebSocket feed gets a final "shutdown" event (clients reconnect
+// with Last-Event-ID), and running jobs get -job-grace to finish before they
+// are handed back (with -redis another instance takes them over at once;
+// in memory they are recorded as failed with the retryable code SHUTDOWN).
+// Requests in flight get -drain-timeout. Handing jobs back is the designed
+// end of a grace period: the process exits 0.
 package main
 
 import (
@@ -42,11 +47,16 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/httpsem/httpsem/asyncjob"
 )
 
-// shutdownGrace bounds a graceful shutdown: requests in flight and running
-// jobs get this long before they are cut off.
-const shutdownGrace = 10 * time.Second
+// Defaults of the shutdown budgets: requests in flight and running jobs each
+// get their own.
+const (
+	defaultDrainTimeout = 10 * time.Second
+	defaultJobGrace     = 10 * time.Second
+)
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -61,14 +71,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		addr = fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free port)")
-		cfg  config
+		addr     = fs.String("addr", "127.0.0.1:8080", "listen address (host:port; port 0 picks a free port)")
+		drain    = fs.Duration("drain-timeout", defaultDrainTimeout, "at shutdown, how long requests in flight get to finish")
+		jobGrace = fs.Duration("job-grace", defaultJobGrace, "at shutdown, how long running jobs get to finish before they are handed back")
+		cfg      config
 	)
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL (redis://host:port/db or unix:///path/to/sock) to share jobs between instances")
 	fs.DurationVar(&cfg.ReportDuration, "report-duration", defaultReportDuration, "how long a report over one year (365 days) takes")
 	fs.DurationVar(&cfg.Lease, "lease", defaultLease, "job lease when jobs live in Redis")
 	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret (whsec_...) that signs report webhooks; without it callback_url is refused")
 	fs.BoolVar(&cfg.WebhookAllowLoopback, "webhook-allow-loopback", false, "let webhooks reach loopback addresses (development only)")
+	fs.IntVar(&cfg.MaxJobs, "max-jobs", asyncjob.DefaultMaxJobs, "jobs kept in memory without -redis; the oldest finished ones are forgotten first (negative: unbounded)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,13 +123,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	stop() // a second signal now kills the process the default way
 
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	// Long-lived SSE streams end when the job manager shuts down, so the job
-	// manager goes first; http.Server.Shutdown then only waits for ordinary
-	// requests.
-	jerr := srv.Shutdown(sctx)
-	herr := hs.Shutdown(sctx)
+	// 1. Stop accepting connections: Shutdown closes the listeners before
+	// it runs the OnShutdown hooks, so the hook says they are closed. It
+	// then waits for requests in flight, within their own budget.
+	closed := make(chan struct{})
+	hs.RegisterOnShutdown(func() { close(closed) })
+	hctx, hcancel := context.WithTimeout(context.Background(), *drain)
+	defer hcancel()
+	herrc := make(chan error, 1)
+	go func() { herrc <- hs.Shutdown(hctx) }()
+	<-closed
+	// 2. Shut the jobs down, within theirs. This also ends the SSE streams
+	// (with their final event), which the HTTP drain above waits for.
+	jctx, jcancel := context.WithTimeout(context.Background(), *jobGrace)
+	defer jcancel()
+	jerr := srv.Shutdown(jctx)
+	herr := <-herrc
 	if serving {
 		// After Shutdown, Serve returns ErrServerClosed: the normal end.
 		err = <-serveErr

@@ -8,6 +8,7 @@ import (
 
 	"github.com/httpsem/httpsem/asyncjob"
 	"github.com/httpsem/httpsem/asyncjob/redisstore"
+	"github.com/httpsem/httpsem/asyncjob/webhook"
 	"github.com/httpsem/httpsem/asyncjob/wsfeed"
 	"github.com/httpsem/httpsem/negotiate"
 	"github.com/redis/go-redis/v9"
@@ -44,6 +45,9 @@ type config struct {
 	WebhookSecret string
 	// WebhookAllowLoopback lets webhooks reach 127.0.0.0/8 and ::1.
 	WebhookAllowLoopback bool
+	// MaxJobs bounds the jobs kept in memory (without -redis); zero means
+	// asyncjob.DefaultMaxJobs, negative unbounded.
+	MaxJobs int
 	// Logger receives server and job errors. Nil means silent.
 	Logger *slog.Logger
 	// Now is the clock of the stores and the job manager. Nil means time.Now.
@@ -66,6 +70,7 @@ type server struct {
 	rdb      redis.UniversalClient
 	jobStore *redisstore.Store
 	jobFeed  *wsfeed.Handler // the WebSocket feed of a job
+	sender   *webhook.Sender // with -webhook-secret; closed by Shutdown
 	assets   *assets
 
 	// render negotiates JSON or XML (406 otherwise); renderJSON serves the
