@@ -184,6 +184,7 @@ var errReportNotFound = errors.New("report not found")
 // ran a job, every instance serves its report; otherwise they live in memory.
 type reportStore struct {
 	rdb    redis.UniversalClient // nil: in memory
+	pg     *pgBackend            // with -postgres: in PostgreSQL
 	prefix string
 
 	mu    sync.Mutex
@@ -196,6 +197,9 @@ func newReportStore(rdb redis.UniversalClient, prefix string) *reportStore {
 }
 
 func (s *reportStore) put(ctx context.Context, r *report) error {
+	if s.pg != nil {
+		return s.pg.put(ctx, r)
+	}
 	if s.rdb != nil {
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -220,6 +224,9 @@ func (s *reportStore) put(ctx context.Context, r *report) error {
 }
 
 func (s *reportStore) get(ctx context.Context, id string) (*report, error) {
+	if s.pg != nil {
+		return s.pg.get(ctx, id)
+	}
 	if s.rdb != nil {
 		b, err := s.rdb.Get(ctx, s.prefix+id).Bytes()
 		if errors.Is(err, redis.Nil) {
