@@ -20,7 +20,9 @@
 //	GET  /, /static/{name}, /openapi.json
 //
 // With -redis, jobs and finished reports live in Redis and any instance
-// answers for any job. Upload parts stay in the memory of the instance that
+// answers for any job. With -postgres they live in PostgreSQL (tables in
+// -postgres-schema, created at start), durably, and a report request and its
+// job are written in one transaction. Upload parts stay in the memory of the instance that
 // received them (a real service would put them in object storage), so an
 // upload must be sent to one instance.
 //
