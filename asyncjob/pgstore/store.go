@@ -197,6 +197,12 @@ func (s *Store) db(ctx context.Context) (querier, bool) {
 // insert one row, because the unique index on (owner, idem_key) admits one
 // and makes the others wait for its transaction to end. When ctx carries a
 // transaction ([WithTx]), the job and its claim are part of it.
+//
+// The queue bound (maxQueued) counts waiting jobs in the same statement,
+// without a lock: submissions racing at the bound may overshoot it by at
+// most their number, which keeps Create from serialising every submitter
+// on one lock. The count stops at maxQueued, so it costs at most that many
+// index entries.
 func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*asyncjob.Job, error) {
 	db, inTx := s.db(ctx)
 	return s.create(ctx, db, inTx, j, maxQueued)
