@@ -463,3 +463,41 @@ func TestExample(t *testing.T) {
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM asyncjob.jobs`).Scan(&jobs))
 	assert.Equal(t, 1, jobs, "no job for the rolled-back order, one for the committed")
 }
+
+// A change that sends no notification (here: written with plain SQL, as a
+// notification lost while the listener reconnects would be) delays a
+// worker by at most PollInterval and a watcher by at most WatchInterval;
+// it is never lost.
+func TestPollingFallback(t *testing.T) {
+	t.Parallel()
+	pool := newPool(t, newDatabase(t))
+	s := newStore(t, pool, pgstore.Options{PollInterval: 100 * time.Millisecond, WatchInterval: 100 * time.Millisecond})
+	ctx := ctxT(t)
+	got := make(chan *asyncjob.Job, 1)
+	go func() {
+		j, _ := s.Dequeue(ctx, "w", time.Minute)
+		got <- j
+	}()
+	_, err := pool.Exec(ctx, `INSERT INTO asyncjob.jobs (id, kind, created_at, state, version, data) VALUES ('silent', 'k', now(), 'accepted', 1, '{}')`)
+	require.NoError(t, err)
+	select {
+	case j := <-got:
+		require.NotNil(t, j)
+		assert.Equal(t, "silent", j.ID)
+	case <-time.After(10 * time.Second):
+		t.Fatal("polling did not find the job")
+	}
+	feed, err := s.Watch(ctx, "silent", 2)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `UPDATE asyncjob.jobs SET version = 3, state = 'completed', data = '{"progress":100}' WHERE id = 'silent'`)
+	require.NoError(t, err)
+	select {
+	case rec := <-feed:
+		require.NotNil(t, rec)
+		assert.Equal(t, uint64(3), rec.Version)
+		assert.Equal(t, asyncjob.StateCompleted, rec.State)
+		assert.Equal(t, 100, rec.Progress)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher did not re-read the job")
+	}
+}
