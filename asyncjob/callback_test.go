@@ -1,6 +1,7 @@
 package asyncjob_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -88,4 +89,72 @@ func newSender(t *testing.T, o webhook.Options) *webhook.Sender {
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	return s
+}
+
+// TestCallbackExhausted: when the retry schedule runs out, the job's
+// delivery record says failed, with the last status and error; every
+// attempt carried the same webhook-id.
+func TestCallbackExhausted(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	ids := make(chan string, 8)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		ids <- r.Header.Get("webhook-id")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(recv.Close)
+	l := newLab(t, asyncjob.Options{
+		Notifier:         newSender(t, webhook.Options{Secret: webhook.NewSecret(), AllowLoopback: true}),
+		DeliveryAttempts: 3, DeliveryBackoff: time.Millisecond, DeliveryPollInterval: 5 * time.Millisecond,
+	})
+	s := l.script("x")
+	close(s.release)
+	resp, body := l.do("POST", "/reports", nil, `{"name":"x","callback_url":"`+recv.URL+`/hook"}`)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	id := parseDoc(t, body).JobID
+	require.Eventually(t, func() bool {
+		j, err := l.m.Store().Get(context.Background(), id)
+		return err == nil && j.Delivery != nil && j.Delivery.State == asyncjob.DeliveryFailed
+	}, 10*time.Second, time.Millisecond)
+	j, err := l.m.Store().Get(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, 3, j.Delivery.Attempts)
+	assert.Equal(t, http.StatusServiceUnavailable, j.Delivery.StatusCode)
+	assert.Equal(t, "webhook: receiver answered 503", j.Delivery.Error)
+	assert.False(t, j.Delivery.FinishedAt.IsZero())
+	assert.Equal(t, int32(3), calls.Load(), "no attempt after the last")
+	for range 3 {
+		assert.Equal(t, id, <-ids, "the webhook-id is the job ID on every attempt")
+	}
+	_, body = l.do("GET", "/jobs/"+id, nil, "")
+	c := parseDoc(t, body).Callback
+	require.NotNil(t, c)
+	assert.Equal(t, "failed", c.State)
+	assert.False(t, c.Delivered)
+}
+
+// TestCallbackFinalStatus: a 4xx other than 429 ends the delivery at once.
+func TestCallbackFinalStatus(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusGone)
+	}))
+	t.Cleanup(recv.Close)
+	l := newLab(t, asyncjob.Options{
+		Notifier:        newSender(t, webhook.Options{Secret: webhook.NewSecret(), AllowLoopback: true}),
+		DeliveryBackoff: time.Millisecond,
+	})
+	s := l.script("g")
+	close(s.release)
+	resp, body := l.do("POST", "/reports", nil, `{"name":"g","callback_url":"`+recv.URL+`/hook"}`)
+	require.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	id := parseDoc(t, body).JobID
+	require.Eventually(t, func() bool {
+		j, err := l.m.Store().Get(context.Background(), id)
+		return err == nil && j.Delivery != nil && j.Delivery.State == asyncjob.DeliveryFailed
+	}, 10*time.Second, time.Millisecond)
+	assert.Equal(t, int32(1), calls.Load())
 }

@@ -2,7 +2,8 @@
 // bulk sends, settlement — outside the request that starts them, with the
 // HTTP semantics clients expect: 202 Accepted and a status URL, polling
 // with ETags, 303 See Other to the result, Server-Sent Events, WebSocket
-// (asyncjob/wsfeed), signed webhooks (asyncjob/webhook) and idempotent
+// (asyncjob/wsfeed), signed webhooks (asyncjob/webhook, through the small
+// [Notifier] interface, so this package does not import it) and idempotent
 // retries.
 //
 // # Tour
@@ -36,7 +37,9 @@
 //   - Cancel ([Manager.CancelHandler]): DELETE, 202, idempotent; 409 once
 //     finished.
 //   - Events ([Manager.EventsHandler]): text/event-stream with Last-Event-ID
-//     resume and heartbeats.
+//     resume, heartbeats and a final "shutdown" record when the Manager
+//     stops. Other transports (asyncjob/wsfeed) send the same events
+//     through [Manager.Feed].
 //   - [OpenAPI] describes all of it for merging into an application's
 //     OpenAPI 3.1 document.
 //
@@ -64,12 +67,52 @@
 // one terminal record). asyncjob/storetest checks any Store against the
 // contract.
 //
+// # Webhooks: a durable outbox
+//
+// A job submitted with a callback URL gets its terminal status POSTed,
+// signed, by a [Notifier] (asyncjob/webhook's *Sender). The pending delivery
+// is written in the same [Store.Update] that makes the job terminal, with
+// its attempt count and next attempt time; any Manager sharing the store
+// claims due deliveries with a lease ([Store.ClaimDelivery]), makes one
+// attempt and records the outcome ([Store.RecordDelivery]). A Manager that
+// dies mid-attempt loses the lease and another resumes the delivery. The
+// webhook-id is the job ID on every attempt of every instance, so delivery
+// is at least once and receivers deduplicate on it. At most
+// Options.DeliveryWorkers attempts run at once per Manager; a waiting
+// delivery costs a store record, not a goroutine or a connection. After
+// Options.DeliveryAttempts failures (or one answer that retrying cannot
+// change: 3xx, 4xx other than 429, a refused address) the job's delivery
+// record says failed, with the last status and error.
+//
+// # Shutdown
+//
+// [Manager.Shutdown] stops accepting work (503 with Retry-After), ends every
+// stream with a final event, lets running jobs finish until its context
+// ends, then hands them back: released to other instances on a shared
+// store, failed with the retryable code SHUTDOWN in the Manager's own store.
+//
+// # Options
+//
+// One rule for every numeric field of [Options] (and of [MemStoreOptions]
+// and the sub-packages' options): zero means the exported default constant
+// (DefaultXxx); a negative value means "none" where the field's comment
+// says what that does (Workers: no workers; QueueSize: unbounded; Timeout:
+// no timeout; MaxWait: Prefer: wait not honoured; Heartbeat: no
+// heartbeats; DeliveryWorkers: this Manager sends no webhooks;
+// MemStoreOptions.MaxJobs: unbounded); everywhere else, where "none" would
+// be unsafe or meaningless, [New] rejects it with an error
+// "asyncjob: Options.Field: must not be negative".
+//
 // # Limits
 //
 // Workers (default 8), QueueSize (1024), Timeout (1 h), Retention (24 h),
 // MaxBodyBytes (1 MiB), MaxResultBytes (64 KiB), MaxAttempts (3), MaxWait
 // (60 s), Idempotency-Key length (256 bytes), progress messages (512
-// bytes). See [Options].
+// bytes), jobs held by a MemStore (MaxJobs, 10,000: the oldest finished
+// ones are forgotten first; about 6 MiB of live heap for 10,000 small
+// jobs), webhook attempts in flight per Manager (DeliveryWorkers, 16),
+// webhook attempts per job (DeliveryAttempts, 5, backoff 1 s doubling to
+// 1 min). See [Options].
 //
 // # References
 //

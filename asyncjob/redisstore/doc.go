@@ -18,6 +18,7 @@
 //	{P}:queue               sorted set: waiting job IDs by submission order
 //	{P}:seq                 counter: submission order
 //	{P}:running             sorted set: processing job IDs by lease end
+//	{P}:outbox              sorted set: job IDs with a pending webhook, by due time (next attempt, or lease end while claimed)
 //	{P}:feed                Pub/Sub channel: changes and wake-ups
 //
 // Every change is one Lua script (scripts/*.lua, each headed by its
@@ -27,7 +28,13 @@
 // on the Version that also enforces [asyncjob.CanTransition], so two
 // instances can never both finish or both cancel a job; Dequeue pops the
 // oldest waiting job, or takes over a processing job whose lease ended, and
-// claims it (attempt count incremented) in one step. A finished job's
+// claims it (attempt count incremented) in one step. The webhook outbox
+// lives in the job hash (fields di, d, ds, dn, dlo, dlu) and the outbox
+// set: update.lua enters a job's first delivery in the same script that
+// makes it terminal, claim_delivery.lua leases the earliest due one, and
+// record_delivery.lua stores an attempt's outcome for the lease holder
+// only, so a delivery whose instance died is due again when its lease
+// ends. A finished job's
 // retention is the TTL of its record and of its idempotency key; the
 // calling instance's clock (Options.Now) decides expiry and leases first, so
 // instances need clocks synchronised well within a lease.

@@ -199,11 +199,19 @@ func TestShutdownCloses(t *testing.T) {
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- e.m.Shutdown(context.Background()) }()
+	var last message
 	for {
-		if _, err = read(t, c); err != nil {
+		m, rerr := read(t, c)
+		if rerr != nil {
+			err = rerr
 			break
 		}
+		last = m
 	}
+	// The final message says why, without an id, so the client resumes
+	// from the last one it had.
+	assert.Equal(t, "shutdown", last.Event)
+	assert.Empty(t, last.ID)
 	// RFC 6455 §7.4.1: 1001 when the server goes away.
 	assert.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err))
 	close(e.release)
@@ -219,4 +227,11 @@ func TestNewRejectsBadPattern(t *testing.T) {
 	assert.Error(t, err)
 	_, err = wsfeed.New(nil, wsfeed.Options{})
 	assert.Error(t, err)
+	// The Options rule: negative where "none" makes no sense is rejected.
+	_, err = wsfeed.New(m, wsfeed.Options{WriteTimeout: -1})
+	assert.EqualError(t, err, "wsfeed: Options.WriteTimeout: must not be negative")
+	_, err = wsfeed.New(m, wsfeed.Options{RetryAfter: -1})
+	assert.EqualError(t, err, "wsfeed: Options.RetryAfter: must not be negative")
+	_, err = wsfeed.New(m, wsfeed.Options{PingInterval: -1})
+	assert.NoError(t, err, "negative PingInterval: no pings")
 }

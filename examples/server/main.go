@@ -80,6 +80,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg      config
 	)
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL (redis://host:port/db or unix:///path/to/sock) to share jobs between instances")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", defaultRedisPrefix, "prefix of the Redis keys; instances share jobs only with the same prefix")
 	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL (postgres://user@host:port/db) to keep jobs and reports in PostgreSQL, shared between instances")
 	fs.StringVar(&cfg.PostgresSchema, "postgres-schema", defaultPostgresSchema, "PostgreSQL schema of the tables (created when missing)")
 	fs.DurationVar(&cfg.ReportDuration, "report-duration", defaultReportDuration, "how long a report over one year (365 days) takes")

@@ -1,0 +1,5 @@
+//go:build !race
+
+package asyncjob_test
+
+const raceEnabled = false
