@@ -175,8 +175,11 @@ func TestPostgres_Unavailable(t *testing.T) {
 	}
 	execSQL(t, admin, `ALTER DATABASE `+cfg.Database+` ALLOW_CONNECTIONS true`)
 	require.Eventually(t, func() bool {
-		return a.do(t, "GET", acc.Header.Get("Location"), "").StatusCode == 200
+		code := a.do(t, "GET", acc.Header.Get("Location"), "").StatusCode
+		return code == 200 || code == 303 // processing, or finished
 	}, 10*time.Second, 20*time.Millisecond)
+	final, _ := a.waitJob(t, acc.Header.Get("Location"))
+	assert.Equal(t, 303, final.StatusCode, "the job accepted before the outage completes: %s", final.body)
 }
 
 // An instance killed (SIGKILL) mid-job has its job finished by another
