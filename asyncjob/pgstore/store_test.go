@@ -234,12 +234,19 @@ func TestTransactionalSubmission(t *testing.T) {
 			}
 			dup <- d
 		}()
+		// The racer is blocked on the transaction's claim of the key (a
+		// lock wait the server reports), and no worker has the job.
+		require.Eventually(t, func() bool {
+			var waiting int
+			err := pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+			return err == nil && waiting == 1
+		}, 10*time.Second, 5*time.Millisecond, "the racing submission waits for the transaction")
 		select {
 		case <-got:
 			t.Fatal("a worker saw the job before the commit")
 		case <-dup:
 			t.Fatal("the racing submission did not wait for the transaction")
-		case <-time.After(200 * time.Millisecond):
+		default:
 		}
 		require.NoError(t, tx.Commit(ctx))
 		select {
