@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -507,4 +508,49 @@ func TestPollingFallback(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the watcher did not re-read the job")
 	}
+}
+
+// Every field survives the table: the columns, the JSON of the rest (a
+// result value keeps its exact bytes: json, not jsonb), any payload bytes,
+// and the delivery record.
+func TestRecordRoundTrip(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, newPool(t, newDatabase(t)), pgstore.Options{})
+	ctx := ctxT(t)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC) // microseconds: timestamptz's precision
+	j := &asyncjob.Job{ID: asyncjob.NewID(), Kind: "k", Owner: "alice", State: asyncjob.StateAccepted, CreatedAt: at,
+		Payload: []byte("not json \x00 \xff bytes"), IdempotencyKey: "k1", Fingerprint: "fp",
+		EstimatedAt: at.Add(time.Minute), Timeout: time.Second, CallbackURL: "https://example.com/hook"}
+	created, err := s.Create(ctx, j, 0)
+	require.NoError(t, err)
+	got, err := s.Get(ctx, j.ID)
+	require.NoError(t, err)
+	assert.True(t, created.CreatedAt.Equal(got.CreatedAt))
+	assert.True(t, created.EstimatedAt.Equal(got.EstimatedAt))
+	got.CreatedAt, got.EstimatedAt, created.CreatedAt, created.EstimatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	assert.Equal(t, created, got)
+
+	claimed, err := s.Dequeue(ctx, "w", time.Minute)
+	require.NoError(t, err)
+	claimed.State, claimed.Progress, claimed.FinishedAt = asyncjob.StateCompleted, 100, at.Add(time.Hour)
+	claimed.Result = &asyncjob.Result{URL: "/r", Value: json.RawMessage(`{"b":1,"a":[1.0,2e3],"s":"\u0000"}`)}
+	claimed.Error = &asyncjob.Error{Code: "X", Message: "m", Retryable: true}
+	claimed.Delivery = &asyncjob.Delivery{ID: j.ID, State: asyncjob.DeliveryPending, Attempts: 0, NextAttemptAt: at}
+	require.NoError(t, s.Update(ctx, claimed))
+	final, err := s.Get(ctx, j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, `{"b":1,"a":[1.0,2e3],"s":"\u0000"}`, string(final.Result.Value), "exact bytes")
+	assert.Equal(t, "/r", final.Result.URL)
+	assert.Equal(t, claimed.Error, final.Error)
+	assert.Equal(t, 100, final.Progress)
+	assert.True(t, claimed.FinishedAt.Equal(final.FinishedAt))
+	assert.Equal(t, "https://example.com/hook", final.CallbackURL)
+	assert.Equal(t, time.Second, final.Timeout)
+	assert.Equal(t, []byte("not json \x00 \xff bytes"), final.Payload)
+	require.NotNil(t, final.Delivery)
+	assert.Equal(t, j.ID, final.Delivery.ID)
+	assert.Equal(t, asyncjob.DeliveryPending, final.Delivery.State)
+	assert.True(t, at.Equal(final.Delivery.NextAttemptAt))
+	assert.Empty(t, final.LeaseOwner, "finishing clears the lease")
+	assert.Equal(t, 1, final.Attempt)
 }
