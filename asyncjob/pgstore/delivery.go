@@ -49,6 +49,7 @@ func (s *Store) RecordDelivery(ctx context.Context, id, worker string, d asyncjo
 	)
 	err = s.pool.QueryRow(ctx, s.q.recordDelivery, id, worker, del.state, del.due, del.data, now, s.channel).Scan(&version, &ignored)
 	if err == nil {
+		s.notifyVersion(id, uint64(version))
 		return nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {

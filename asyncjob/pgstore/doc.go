@@ -32,8 +32,13 @@
 //
 // Each Store holds one listening connection outside the pool (LISTEN on
 // "<schema>.jobs") and fans notifications out in process to idle workers
-// and Watch channels. PostgreSQL delivers a notification when its
-// transaction commits. The listener reconnects with exponential backoff; a
+// and Watch channels. It sends the notifications of its own committed
+// changes on a second connection, batched and with asynchronous commit:
+// a NOTIFY inside a writing transaction would hold PostgreSQL's
+// cluster-wide notification lock across that transaction's WAL flush and
+// serialise every such commit. Jobs created in a caller's transaction are
+// the exception: they notify inside it, delivered at its commit. Both
+// connections reconnect with exponential backoff; a
 // notification lost meanwhile delays a worker by at most
 // Options.PollInterval and a watcher by at most Options.WatchInterval,
 // because both re-read the table, the only truth.

@@ -13,10 +13,12 @@ import (
 )
 
 // The change feed is one LISTEN/NOTIFY channel per store, "<schema>.jobs".
-// Every statement that changes a Version notifies "<version> <job ID>" in
-// the same statement; Create and Release notify "w" (work is available).
-// PostgreSQL delivers notifications when the transaction commits, so a job
-// created inside a caller's transaction wakes workers only if it commits.
+// Every change of a Version notifies "<version> <job ID>"; Create and
+// Release notify "w" (work is available). Changes made on the pool are
+// notified after their commit by the store's notifier connection (see
+// notifier); changes made in a caller's transaction notify in the
+// statement itself, and PostgreSQL delivers those when the transaction
+// commits, so a job created in it wakes workers only if it commits.
 // Each Store holds one listening connection, outside the pool, and fans
 // the notifications out to its watchers and waiting workers, so a Watch
 // costs no round trip beyond reading the record, and thousands of SSE

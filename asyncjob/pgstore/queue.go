@@ -54,6 +54,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			// More may be waiting: pass the wake-up on to one other worker
 			// rather than waking them all for every job.
 			s.signalWork()
+			s.notifyVersion(j.ID, j.Version)
 			return j, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {

@@ -54,6 +54,11 @@ type Store struct {
 	mu       sync.Mutex
 	watchers map[string]map[*watcher]struct{}
 	closed   bool
+
+	nmu      sync.Mutex
+	notes    []string            // notifications to send, deduplicated
+	noteSet  map[string]struct{} // the members of notes
+	noteWake chan struct{}       // capacity 1: notes is not empty
 }
 
 // New returns a Store on pool and starts its listener (the one connection
@@ -116,10 +121,13 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		q:        newQueries(pgx.Identifier{opts.Schema, "jobs"}.Sanitize()),
 		work:     make(chan struct{}, 1),
 		watchers: make(map[string]map[*watcher]struct{}),
+		noteSet:  make(map[string]struct{}),
+		noteWake: make(chan struct{}, 1),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.listen()
+	go s.notifier()
 	if s.sint > 0 {
 		s.wg.Add(1)
 		go s.sweeper()
@@ -242,11 +250,16 @@ func (s *Store) create(ctx context.Context, db querier, inTx bool, j *asyncjob.J
 		now := s.now()
 		var seq int64
 		var ignored string
-		err := db.QueryRow(ctx, s.q.insert, j.ID, j.Kind, j.Owner, key, j.Fingerprint, payloadArg(j.Payload),
+		insert := s.q.insert
+		if inTx {
+			insert = s.q.insertTx
+		}
+		err := db.QueryRow(ctx, insert, j.ID, j.Kind, j.Owner, key, j.Fingerprint, payloadArg(j.Payload),
 			j.CreatedAt, j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt), data, maxQueued, s.channel).Scan(&seq, &ignored)
 		if err == nil {
 			if !inTx {
 				s.signalWork()
+				s.notify("w")
 			}
 			c := *j
 			c.Version, c.LeaseOwner, c.LeaseUntil = 1, "", time.Time{}
@@ -332,16 +345,23 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: encode delivery: %w", err)
 	}
-	db, _ := s.db(ctx)
+	db, inTx := s.db(ctx)
+	update := s.q.update
+	if inTx {
+		update = s.q.updateTx
+	}
 	now := s.now()
 	var (
 		version int64
 		ignored string
 	)
-	err = db.QueryRow(ctx, s.q.update, j.ID, int64(j.Version), string(j.State), j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt),
+	err = db.QueryRow(ctx, update, j.ID, int64(j.Version), string(j.State), j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt),
 		data, j.State.Terminal(), from, now, s.channel, del.id, del.state, del.due, del.data).Scan(&version, &ignored)
 	if err == nil {
 		j.Version = uint64(version)
+		if !inTx {
+			s.notifyVersion(j.ID, j.Version)
+		}
 		return nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
@@ -398,6 +418,7 @@ func (s *Store) Release(ctx context.Context, id, worker string) error {
 	}
 	if tag.RowsAffected() == 1 {
 		s.signalWork()
+		s.notify("w")
 	}
 	return s.leaseResult(ctx, "release", tag, id, now)
 }
