@@ -61,8 +61,10 @@ type Store struct {
 	noteWake chan struct{}       // capacity 1: notes is not empty
 }
 
-// New returns a Store on pool and starts its listener (the one connection
-// that receives the change feed, outside the pool) and its sweeper. The
+// New returns a Store on pool and starts its listener (the connection that
+// receives the change feed), its notifier (the connection that sends the
+// notifications of the store's committed changes; both outside the pool)
+// and its sweeper. The
 // pool stays the caller's: Close does not close it, and it must stay open
 // until Close returns. New does not contact the database, so it succeeds
 // while PostgreSQL is down; the listener connects when it answers. New
@@ -147,7 +149,9 @@ func durOption(name string, d *time.Duration, def time.Duration, offAllowed bool
 	return nil
 }
 
-// Close stops the listener and the sweeper, ends every Watch channel and
+// Close stops the listener, the notifier (pending notifications are
+// dropped: workers and watchers elsewhere poll) and the sweeper, ends
+// every Watch channel and
 // makes blocked Dequeue calls return [ErrClosed]; it waits for the store's
 // goroutines. The other methods keep working as long as the pool is open.
 // Close is idempotent.
