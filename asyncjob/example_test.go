@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/webhook"
 )
 
 // ExampleManager_SubmitHandler submits a job, waits for it with Prefer:
@@ -97,4 +99,52 @@ func ExampleOpenAPI() {
 	_ = json.Unmarshal(b, &doc)
 	fmt.Println(doc.OpenAPI, len(doc.Paths["/jobs/{id}"]), len(doc.Paths["/reports"]))
 	// Output: 3.1.0 3 1
+}
+
+// ExampleNotifier sends a job's terminal status as a signed webhook through
+// the durable outbox: *webhook.Sender is the Notifier, the Manager keeps the
+// retry schedule in its store, and the webhook-id is the job ID.
+func ExampleNotifier() {
+	secret := webhook.NewSecret()
+	got := make(chan string, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if webhook.Verify(secret, r.Header, body, webhook.VerifyOptions{}) != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var doc struct {
+			JobID  string `json:"job_id"`
+			Status string `json:"status"`
+		}
+		_ = json.Unmarshal(body, &doc)
+		got <- fmt.Sprintf("same id: %v, %s", r.Header.Get("webhook-id") == doc.JobID, doc.Status)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer recv.Close()
+	sender, err := webhook.NewSender(webhook.Options{Secret: secret, AllowLoopback: true})
+	if err != nil {
+		panic(err)
+	}
+	defer sender.Close()
+	m, err := asyncjob.New(asyncjob.Options{
+		Kinds: map[string]asyncjob.Kind{
+			"noop": func([]byte) (asyncjob.Func, error) {
+				return func(context.Context, asyncjob.Progress) (asyncjob.Result, error) {
+					return asyncjob.Result{Value: json.RawMessage(`{"ok":true}`)}, nil
+				}, nil
+			},
+		},
+		Notifier: sender,
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer m.Shutdown(context.Background())
+
+	if _, err := m.Submit(context.Background(), asyncjob.Spec{Kind: "noop", CallbackURL: recv.URL + "/hook"}); err != nil {
+		panic(err)
+	}
+	fmt.Println(<-got)
+	// Output: same id: true, completed
 }

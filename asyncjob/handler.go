@@ -69,7 +69,9 @@ func acceptsEventStream(r *http.Request) bool {
 	return found
 }
 
-// zeroWeight reports whether media-type parameters carry q=0 (or 0.0…).
+// zeroWeight reports whether media-type parameters carry q=0 (RFC 9110
+// §12.4.2: "not acceptable"). An invalid qvalue is ignored, as §5.6.1 lets
+// a recipient do, so it leaves the member acceptable.
 func zeroWeight(params string) bool {
 	for params != "" {
 		var p string
@@ -78,16 +80,8 @@ func zeroWeight(params string) bool {
 		if !ok || !header.EqualFold(header.TrimOWS(name), "q") {
 			continue
 		}
-		val = header.TrimOWS(val)
-		if val == "" || val[0] != '0' {
-			return false
-		}
-		for i := 1; i < len(val); i++ {
-			if c := val[i]; c != '.' && c != '0' {
-				return false
-			}
-		}
-		return true
+		q, ok := header.ParseQValue(header.TrimOWS(val))
+		return ok && q == 0
 	}
 	return false
 }

@@ -21,7 +21,8 @@ const (
 	DefaultHealthInterval = 3 * time.Second
 )
 
-// Options configures a [Store]. The zero value is ready to use.
+// Options configures a [Store]. The zero value is ready to use; a zero
+// interval means its default, and a negative one is rejected by [New].
 type Options struct {
 	// Prefix names every key of the store: keys are "{Prefix}:…", so the
 	// braces make Prefix the Redis Cluster hash tag and the whole store one

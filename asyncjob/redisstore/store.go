@@ -77,14 +77,20 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.PollInterval <= 0 {
-		opts.PollInterval = DefaultPollInterval
-	}
-	if opts.WatchInterval <= 0 {
-		opts.WatchInterval = DefaultWatchInterval
-	}
-	if opts.HealthInterval <= 0 {
-		opts.HealthInterval = DefaultHealthInterval
+	// asyncjob's Options rule: zero is the default; "none" would stop a
+	// store from noticing lost notifications or a dead connection, so a
+	// negative interval is rejected.
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{{"PollInterval", &opts.PollInterval, DefaultPollInterval}, {"WatchInterval", &opts.WatchInterval, DefaultWatchInterval}, {"HealthInterval", &opts.HealthInterval, DefaultHealthInterval}} {
+		switch {
+		case *d.v == 0:
+			*d.v = d.def
+		case *d.v < 0:
+			return nil, fmt.Errorf("redisstore: Options.%s: must not be negative", d.name)
+		}
 	}
 	log := opts.Logger
 	if log == nil {

@@ -26,6 +26,23 @@ func TestNewRejectsBraces(t *testing.T) {
 	assert.ErrorIs(t, err, redisstore.ErrPrefix)
 }
 
+// TestNewOptionsRule: a negative interval is rejected, naming the field.
+func TestNewOptionsRule(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	for _, tc := range []struct {
+		field string
+		opts  redisstore.Options
+	}{
+		{"PollInterval", redisstore.Options{PollInterval: -1}},
+		{"WatchInterval", redisstore.Options{WatchInterval: -1}},
+		{"HealthInterval", redisstore.Options{HealthInterval: -1}},
+	} {
+		_, err := redisstore.New(c, tc.opts)
+		assert.EqualError(t, err, "redisstore: Options."+tc.field+": must not be negative")
+	}
+}
+
 func TestRecordRoundTrip(t *testing.T) {
 	t.Parallel()
 	ck := newClock()

@@ -30,7 +30,9 @@ const (
 )
 
 // Options configures a [Sender]. The zero value (apart from Secret, which is
-// required) is the safe default: SSRF protection on, loopback refused.
+// required) is the safe default: SSRF protection on, loopback refused. As in
+// asyncjob, a zero count or duration means its default; a negative one is
+// rejected by [NewSender].
 type Options struct {
 	// Secret is the HMAC-SHA256 signing key, [MinSecretLen] to
 	// [MaxSecretLen] bytes (see [ParseSecret] and [NewSecret]). Required.

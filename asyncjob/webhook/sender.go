@@ -83,20 +83,29 @@ func NewSender(opts Options) (*Sender, error) {
 		log:           opts.Logger,
 		randN:         rand.Int64N,
 	}
-	if s.maxAttempts <= 0 {
+	// The Options rule of asyncjob and its plug-ins: zero is the default; a
+	// negative count or duration would mean "none", which no field here can
+	// mean safely, so it is rejected.
+	switch {
+	case s.maxAttempts == 0:
 		s.maxAttempts = DefaultMaxAttempts
+	case s.maxAttempts < 0:
+		return nil, errors.New("webhook: Options.MaxAttempts: must not be negative")
 	}
-	if s.initial <= 0 {
-		s.initial = DefaultInitialBackoff
-	}
-	if s.max <= 0 {
-		s.max = DefaultMaxBackoff
+	for _, d := range []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{{"InitialBackoff", &s.initial, DefaultInitialBackoff}, {"MaxBackoff", &s.max, DefaultMaxBackoff}, {"Timeout", &s.timeout, DefaultTimeout}} {
+		switch {
+		case *d.v == 0:
+			*d.v = d.def
+		case *d.v < 0:
+			return nil, fmt.Errorf("webhook: Options.%s: must not be negative", d.name)
+		}
 	}
 	if s.max < s.initial {
 		s.max = s.initial
-	}
-	if s.timeout <= 0 {
-		s.timeout = DefaultTimeout
 	}
 	if s.userAgent == "" {
 		s.userAgent = DefaultUserAgent

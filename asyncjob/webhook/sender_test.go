@@ -358,6 +358,20 @@ func TestNewSenderErrors(t *testing.T) {
 	assert.ErrorIs(t, err, webhook.ErrSecretLength)
 	_, err = webhook.NewSender(webhook.Options{Secret: testSecret(), Client: &http.Client{Transport: roundTripFunc(nil)}})
 	assert.ErrorIs(t, err, webhook.ErrUnsupportedTransport)
+	// The Options rule: negative counts and durations are rejected.
+	for _, tc := range []struct {
+		field string
+		opts  webhook.Options
+	}{
+		{"MaxAttempts", webhook.Options{MaxAttempts: -1}},
+		{"InitialBackoff", webhook.Options{InitialBackoff: -1}},
+		{"MaxBackoff", webhook.Options{MaxBackoff: -1}},
+		{"Timeout", webhook.Options{Timeout: -1}},
+	} {
+		tc.opts.Secret = testSecret()
+		_, err = webhook.NewSender(tc.opts)
+		assert.EqualError(t, err, "webhook: Options."+tc.field+": must not be negative")
+	}
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"net/http"
 	"os/exec"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -19,7 +21,7 @@ import (
 	"github.com/httpsem/httpsem/asyncjob/redisstore"
 )
 
-// sseLastEvent reads an event stream to its end and returns its records
+// sseRecords reads an event stream to its end and returns its records
 // (id, event, retry, data per record).
 func sseRecords(t *testing.T, res *http.Response) []map[string]string {
 	t.Helper()
@@ -50,7 +52,8 @@ func sseRecords(t *testing.T, res *http.Response) []map[string]string {
 // streams, in memory and on Redis, and sends SIGTERM with a job grace period
 // far shorter than the jobs: the process exits 0, every stream gets its
 // final "shutdown" record (without an id, so clients resume from the last
-// one), and the unfinished jobs are handed back.
+// one), so does every WebSocket feed (then closed with 1001), and the
+// unfinished jobs are handed back.
 func TestShutdown_SIGTERM(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
@@ -92,6 +95,7 @@ func TestShutdown_SIGTERM(t *testing.T) {
 				wg      sync.WaitGroup
 				mu      sync.Mutex
 				streams [][]map[string]string
+				feeds   []wsEnd
 			)
 			for range jobs {
 				sub, err := client.Post(base+"/reports", "application/json",
@@ -101,6 +105,26 @@ func TestShutdown_SIGTERM(t *testing.T) {
 				require.Equal(t, http.StatusAccepted, sub.StatusCode)
 				loc := sub.Header.Get("Location")
 				ids = append(ids, loc[strings.LastIndexByte(loc, '/')+1:])
+				// And one WebSocket feed per job.
+				conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+loc, nil)
+				require.NoError(t, err)
+				_, first, err := conn.Read(ctx)
+				require.NoError(t, err)
+				require.Contains(t, string(first), `"id":"`)
+				wg.Go(func() {
+					defer conn.CloseNow()
+					var last []byte
+					for {
+						_, msg, err := conn.Read(ctx)
+						if err != nil {
+							mu.Lock()
+							feeds = append(feeds, wsEnd{last, websocket.CloseStatus(err)})
+							mu.Unlock()
+							return
+						}
+						last = msg
+					}
+				})
 				for range streamsPerJob {
 					req, err := http.NewRequestWithContext(ctx, "GET", base+loc, nil)
 					require.NoError(t, err)
@@ -137,6 +161,14 @@ func TestShutdown_SIGTERM(t *testing.T) {
 				assert.NotContains(t, last, "id", "the client keeps its Last-Event-ID")
 				assert.Equal(t, "5000", last["retry"])
 			}
+			require.Len(t, feeds, jobs)
+			for _, f := range feeds {
+				var m map[string]any
+				require.NoError(t, json.Unmarshal(f.last, &m), "%s", f.last)
+				assert.Equal(t, "shutdown", m["event"], "every WebSocket feed ends with the final event")
+				assert.NotContains(t, m, "id")
+				assert.Equal(t, websocket.StatusGoingAway, f.status)
+			}
 			assert.Contains(t, stderr.String(), "shutting down")
 
 			if tc.redis {
@@ -157,6 +189,12 @@ func TestShutdown_SIGTERM(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wsEnd is how a WebSocket feed ended: its last message and close status.
+type wsEnd struct {
+	last   []byte
+	status websocket.StatusCode
 }
 
 type readCloser struct {
