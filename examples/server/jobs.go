@@ -31,6 +31,8 @@ func (s *server) newJobManager() (*asyncjob.Manager, error) {
 	switch {
 	case s.jobStore != nil:
 		opts.Store = s.jobStore
+	case s.pg != nil:
+		opts.Store = s.pg.store
 	default:
 		// A MemStore of our own, bounded by -max-jobs: when it is full the
 		// oldest finished jobs are forgotten (their status URLs answer 404),
@@ -89,6 +91,9 @@ func (s *server) Shutdown(ctx context.Context) error {
 	}
 	if s.jobStore != nil {
 		err = errors.Join(err, s.jobStore.Close(), s.rdb.Close())
+	}
+	if s.pg != nil {
+		err = errors.Join(err, s.pg.close())
 	}
 	return err
 }

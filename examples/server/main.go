@@ -6,6 +6,7 @@
 //	go run ./examples/server                       # 127.0.0.1:8080, in-memory state
 //	go run ./examples/server -addr 127.0.0.1:0     # a free port
 //	go run ./examples/server -redis redis://127.0.0.1:6379/0   # jobs shared by instances
+//	go run ./examples/server -postgres postgres://postgres@127.0.0.1/app   # jobs durable in PostgreSQL
 //
 // Routes (openapi.json describes each with every status it answers):
 //
@@ -21,7 +22,9 @@
 //	GET  /, /static/{name}, /openapi.json
 //
 // With -redis, jobs and finished reports live in Redis and any instance
-// answers for any job. Upload parts stay in the memory of the instance that
+// answers for any job. With -postgres they live in PostgreSQL (tables in
+// -postgres-schema, created at start), durably, and a report request and its
+// job are written in one transaction. Upload parts stay in the memory of the instance that
 // received them (a real service would put them in object storage), so an
 // upload must be sent to one instance.
 //
@@ -80,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	)
 	fs.StringVar(&cfg.RedisURL, "redis", "", "Redis URL (redis://host:port/db or unix:///path/to/sock) to share jobs between instances")
 	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", defaultRedisPrefix, "prefix of the Redis keys; instances share jobs only with the same prefix")
+	fs.StringVar(&cfg.PostgresURL, "postgres", "", "PostgreSQL URL (postgres://user@host:port/db) to keep jobs and reports in PostgreSQL, shared between instances")
+	fs.StringVar(&cfg.PostgresSchema, "postgres-schema", defaultPostgresSchema, "PostgreSQL schema of the tables (created when missing)")
 	fs.DurationVar(&cfg.ReportDuration, "report-duration", defaultReportDuration, "how long a report over one year (365 days) takes")
 	fs.DurationVar(&cfg.Lease, "lease", defaultLease, "job lease when jobs live in Redis")
 	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", "", "secret (whsec_...) that signs report webhooks; without it callback_url is refused")

@@ -227,6 +227,7 @@ var errReportNotFound = errors.New("report not found")
 // reportStore keeps finished reports; a finished report never changes. With
 // -redis the reports live in Redis beside the jobs, so that whichever instance
 // ran a job, every instance serves its report; otherwise they live in memory.
+// With -postgres, pgBackend keeps them instead.
 type reportStore struct {
 	rdb    redis.UniversalClient // nil: in memory
 	prefix string

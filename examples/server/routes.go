@@ -69,7 +69,7 @@ func (s *server) routes() http.Handler {
 	h("DELETE /documents/{id}", hf(s.deleteDocument))
 
 	// Reports: long-running jobs.
-	h("POST /reports", s.jobs.SubmitHandler(kindReport, s.decodeReport), consumes("application/json"))
+	h("POST /reports", s.submitReports(), consumes("application/json"))
 	h("GET /reports/{rid}", hf(s.getReport), immutablePrivate, tagged)
 	// JobHandler dispatches GET/HEAD (status, SSE with Accept:
 	// text/event-stream, WebSocket upgrade), DELETE (cancel) and answers 405

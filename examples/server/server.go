@@ -42,6 +42,11 @@ type config struct {
 	// RedisPrefix names the Redis keys; instances share jobs only with the
 	// same prefix. Empty means defaultRedisPrefix.
 	RedisPrefix string
+	// PostgresURL, when set, keeps jobs and reports in PostgreSQL, shared by
+	// every instance started with the same URL and schema (see postgres.go).
+	PostgresURL string
+	// PostgresSchema holds the tables; empty means defaultPostgresSchema.
+	PostgresSchema string
 	// WebhookSecret ("whsec_...") signs report webhooks; empty refuses
 	// submissions with a callback_url (422).
 	WebhookSecret string
@@ -91,6 +96,7 @@ type server struct {
 	// With -redis: the client and the job store, closed by Shutdown.
 	rdb      redis.UniversalClient
 	jobStore *redisstore.Store
+	pg       *pgBackend      // with -postgres; closed by Shutdown
 	jobFeed  *wsfeed.Handler // the WebSocket feed of a job
 	sender   *webhook.Sender // with -webhook-secret; closed by Shutdown
 	assets   *assets
@@ -166,10 +172,20 @@ func newServer(cfg config) (*server, error) {
 	if s.reports == nil {
 		s.reports = newReportStore(s.rdb, cfg.RedisPrefix)
 	}
+	if err := s.openPostgres(); err != nil {
+		if s.jobStore != nil {
+			_ = s.jobStore.Close()
+			_ = s.rdb.Close()
+		}
+		return nil, err
+	}
 	if s.jobs, err = s.newJobManager(); err != nil {
 		if s.jobStore != nil {
 			_ = s.jobStore.Close()
 			_ = s.rdb.Close()
+		}
+		if s.pg != nil {
+			_ = s.pg.close()
 		}
 		return nil, err
 	}

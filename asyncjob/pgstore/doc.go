@@ -1,0 +1,70 @@
+// Package pgstore is an [asyncjob.Store] on PostgreSQL (github.com/jackc/pgx/v5),
+// for services that already run PostgreSQL and want their jobs durable and,
+// when they choose, enqueued inside their own transactions: a job that exists
+// if and only if the business write that asked for it commits.
+//
+//	pool, _ := pgxpool.New(ctx, "postgres://app@db/app")
+//	store, _ := pgstore.New(pool, pgstore.Options{})
+//	defer store.Close()
+//	_ = store.Migrate(ctx) // or apply pgstore.Schema("asyncjob") with your migration tool
+//	m, _ := asyncjob.New(asyncjob.Options{Store: store, Kinds: kinds})
+//
+// # Storage
+//
+// One table, "<Options.Schema>.jobs", holds every job: the columns the store
+// queries (state, version, attempt, lease, expiry, owner and idempotency key)
+// and the rest of the record as JSON. Partial indexes serve the queue (waiting
+// jobs by submission order), lease takeover (processing jobs by lease end),
+// retention (jobs by expiry) and idempotency (a unique index on owner and
+// key). [Store.Migrate] creates them idempotently; [Schema] returns the same
+// SQL for migration tools, and schema.sql in this directory is it for the
+// default schema.
+//
+// # Claiming work
+//
+// [Store.Dequeue] claims with one UPDATE whose candidates are chosen with
+// FOR UPDATE SKIP LOCKED: workers on any number of instances never hold one
+// job at once and never wait for each other's row locks. A claim sets
+// lease_until; a job whose lease ended (its worker died) is taken over by the
+// next Dequeue, with its attempt count incremented.
+//
+// # Notifications
+//
+// Each Store holds one listening connection outside the pool (LISTEN on
+// "<schema>.jobs") and fans notifications out in process to idle workers
+// and Watch channels. It sends the notifications of its own committed
+// changes on a second connection, batched and with asynchronous commit:
+// a NOTIFY inside a writing transaction would hold PostgreSQL's
+// cluster-wide notification lock across that transaction's WAL flush and
+// serialise every such commit. Jobs created in a caller's transaction are
+// the exception: they notify inside it, delivered at its commit. Both
+// connections reconnect with exponential backoff; a
+// notification lost meanwhile delays a worker by at most
+// Options.PollInterval and a watcher by at most Options.WatchInterval,
+// because both re-read the table, the only truth.
+//
+// # Transactions
+//
+// [WithTx] makes Create (and Get and Update) run in the caller's pgx.Tx, so
+// asyncjob.Manager.Submit enqueues inside it; [Store.CreateTx] does the same
+// for a Job built by hand. Both the job and its idempotency claim appear at
+// commit and vanish on rollback.
+//
+// # Expiry and errors
+//
+// A job whose ExpiresAt passed is invisible at once and frees its
+// idempotency key; a sweeper deletes such rows every Options.SweepInterval
+// in batches of Options.SweepBatch, each a short transaction. Every failure
+// to reach the database wraps [ErrUnavailable] (the HTTP layer answers 503
+// with Retry-After), and every statement is bounded by the caller's context.
+//
+// # Options
+//
+// Durations and counts follow the project-wide rule: zero means the exported
+// default; negative turns SweepInterval off and is rejected elsewhere by
+// [New] with an error naming the field.
+//
+// Clocks: leases and expiry use Options.Now (default time.Now) of the
+// instance that writes; every instance sharing a store must keep its clock
+// synchronised well within the lease.
+package pgstore

@@ -1,0 +1,109 @@
+package pgstore
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// maxPendingNotes bounds the notifications waiting to be sent; past it new
+// ones are dropped, which the polling fallback makes a delay, not a loss.
+const maxPendingNotes = 4096
+
+// notify queues a notification for the notifier connection. Identical
+// pending notifications are sent once.
+func (s *Store) notify(payload string) {
+	s.nmu.Lock()
+	if _, dup := s.noteSet[payload]; !dup && len(s.notes) < maxPendingNotes {
+		s.noteSet[payload] = struct{}{}
+		s.notes = append(s.notes, payload)
+	}
+	s.nmu.Unlock()
+	select {
+	case s.noteWake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Store) notifyVersion(id string, v uint64) {
+	s.notify(strconv.FormatUint(v, 10) + " " + id)
+}
+
+// notifier sends the queued notifications of committed changes, all that
+// are pending in one statement, on a connection of its own whose commits
+// are asynchronous (synchronous_commit = off): a notification is not data,
+// so its transaction need not wait for a WAL flush, and it holds
+// PostgreSQL's notification lock only briefly. A batch that cannot be sent
+// (the database is down) is dropped: listeners resync when they reconnect,
+// and workers and watchers poll.
+func (s *Store) notifier() {
+	defer s.wg.Done()
+	var (
+		conn    *pgx.Conn
+		backoff time.Duration
+		timer   *time.Timer
+	)
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		if conn != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = conn.Close(ctx)
+			cancel()
+		}
+	}()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.noteWake:
+		}
+		s.nmu.Lock()
+		batch := s.notes
+		s.notes = nil
+		clear(s.noteSet)
+		s.nmu.Unlock()
+		if len(batch) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, s.hint)
+		var err error
+		if conn == nil {
+			cfg := s.pool.Config().ConnConfig.Copy()
+			cfg.RuntimeParams["synchronous_commit"] = "off"
+			conn, err = pgx.ConnectConfig(ctx, cfg)
+		}
+		if err == nil {
+			_, err = conn.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, s.channel, batch)
+		}
+		cancel()
+		if err == nil {
+			backoff = 0
+			continue
+		}
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("pgstore: notifier failed, notifications dropped", "err", err, "dropped", len(batch))
+		if conn != nil {
+			cctx, ccancel := context.WithTimeout(context.Background(), time.Second)
+			_ = conn.Close(cctx)
+			ccancel()
+			conn = nil
+		}
+		backoff = min(max(2*backoff, 50*time.Millisecond), s.maxRW)
+		if timer == nil {
+			timer = time.NewTimer(backoff)
+		} else {
+			timer.Reset(backoff)
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-timer.C:
+		}
+	}
+}
