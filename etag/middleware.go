@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/zeebo/xxh3"
 
 	"github.com/httpsem/httpsem/httperr"
 	"github.com/httpsem/httpsem/internal/header"
@@ -278,7 +278,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 // tagFor returns the tag of body, reusing the header value of a recently
 // computed identical tag.
 func (m *middleware) tagFor(body []byte) *cachedTag {
-	sum := xxhash.Sum64(body)
+	sum := xxh3.Hash(body)
 	slot := &m.tags[sum%tagCacheSize]
 	if e := slot.Load(); e != nil && e.sum == sum && e.n == len(body) {
 		return e
