@@ -1,9 +1,6 @@
 package response
 
 import (
-	"bufio"
-	"errors"
-	"net"
 	"net/http"
 	"strconv"
 )
@@ -60,6 +57,9 @@ type Writer struct {
 	buf       []byte
 	written   int64
 	commit    Commit
+
+	view     http.ResponseWriter // what ResponseWriter returns for viewKind
+	viewKind kind
 }
 
 // New wraps w for request r.
@@ -70,8 +70,8 @@ func New(w http.ResponseWriter, r *http.Request, opts Options) *Writer {
 }
 
 func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
-	buf := rw.buf[:0]
-	*rw = Writer{w: w, r: r, opts: opts, buf: buf, buffering: opts.MaxBuffer > 0}
+	*rw = Writer{w: w, r: r, opts: opts, buf: rw.buf[:0], buffering: opts.MaxBuffer > 0,
+		view: rw.view, viewKind: rw.viewKind}
 }
 
 // Header returns the inner writer's header map.
@@ -146,14 +146,11 @@ func (rw *Writer) WriteString(s string) (int, error) {
 	return rw.Write([]byte(s))
 }
 
-// Flush means "stream from now on": it commits the header without
+// FlushError means "stream from now on": it commits the header without
 // buffer-dependent decisions, writes what is buffered and flushes the inner
-// writer.
-func (rw *Writer) Flush() { _ = rw.FlushError() }
-
-// FlushError is Flush that reports the inner writer's error. Having it here
-// matters: http.ResponseController stops at the first writer with
-// FlushError/Flush and would otherwise flush past the held-back header.
+// writer, reporting its error. The Writer has it whatever the inner writer
+// supports, because http.ResponseController stops at the first writer with
+// FlushError or Flush and would otherwise flush past the held-back header.
 func (rw *Writer) FlushError() error {
 	if rw.hijacked {
 		return http.ErrHijacked
@@ -172,21 +169,6 @@ func (rw *Writer) FlushError() error {
 		return nil
 	}
 	return http.NewResponseController(rw.w).Flush()
-}
-
-// Hijack lets the handler take over the connection (for callers that use a
-// type assertion rather than http.ResponseController).
-func (rw *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if rw.committed {
-		return nil, nil, errors.New("response: hijack after the header was written")
-	}
-	c, brw, err := http.NewResponseController(rw.w).Hijack()
-	if err == nil {
-		rw.hijacked = true
-		rw.committed = true
-		rw.buffering = false
-	}
-	return c, brw, err
 }
 
 // Finish completes the response after the handler returned: a handler that

@@ -25,7 +25,7 @@ func wrap(pool *Pool, opts Options, h http.HandlerFunc) http.Handler {
 		} else {
 			rw = New(w, r, opts)
 		}
-		h(rw, r)
+		h(rw.ResponseWriter(), r)
 		_ = rw.Finish()
 	})
 }
