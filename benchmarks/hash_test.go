@@ -121,6 +121,17 @@ func BenchmarkHash(b *testing.B) {
 		for _, c := range hashCandidates {
 			bench("op=hash/impl="+c.name, func() { sinkU64 = c.sum(body) })
 			bench("op=copy+sum/impl="+c.name, func() { pieces(nil); sinkU64 = c.sum(buf) })
+			if c.name == "xxh3-64" {
+				// A tree hash: XXH3 of each 4 KiB chunk as it is copied,
+				// then XXH3 of the chunk digests.
+				digests := make([]byte, 0, 8*(len(body)/pieceSize+1))
+				hashChunk := func(p []byte) { digests = binary.LittleEndian.AppendUint64(digests, xxh3.Hash(p)) }
+				bench("op=copy+chunks/impl="+c.name, func() {
+					digests = digests[:0]
+					pieces(hashChunk)
+					sinkU64 = xxh3.Hash(digests)
+				})
+			}
 			if c.stream != nil {
 				d := c.stream()
 				write := func(p []byte) { _, _ = d.Write(p) }

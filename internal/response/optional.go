@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"slices"
 )
 
@@ -59,11 +60,11 @@ func kindOf(w http.ResponseWriter) kind {
 // instead of rw. The value is kept with rw, so a pooled Writer builds it once
 // per kind of inner writer and a request allocates nothing for it.
 func (rw *Writer) ResponseWriter() http.ResponseWriter {
-	k := kindOf(rw.w)
-	if rw.view != nil && rw.viewKind == k {
-		return rw.view
+	// One dynamic type has one method set: comparing types is cheaper than
+	// four type assertions.
+	if t := reflect.TypeOf(rw.w); t != rw.viewOf || rw.view == nil {
+		rw.view, rw.viewOf = view(rw, kindOf(rw.w)), t
 	}
-	rw.view, rw.viewKind = view(rw, k), k
 	return rw.view
 }
 

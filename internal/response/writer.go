@@ -2,6 +2,7 @@ package response
 
 import (
 	"net/http"
+	"reflect"
 	"strconv"
 )
 
@@ -58,8 +59,8 @@ type Writer struct {
 	written   int64
 	commit    Commit
 
-	view     http.ResponseWriter // what ResponseWriter returns for viewKind
-	viewKind kind
+	view   http.ResponseWriter // what ResponseWriter returns for an inner writer of type viewOf
+	viewOf reflect.Type
 }
 
 // New wraps w for request r.
@@ -71,7 +72,7 @@ func New(w http.ResponseWriter, r *http.Request, opts Options) *Writer {
 
 func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
 	*rw = Writer{w: w, r: r, opts: opts, buf: rw.buf[:0], buffering: opts.MaxBuffer > 0,
-		view: rw.view, viewKind: rw.viewKind}
+		view: rw.view, viewOf: rw.viewOf}
 }
 
 // Header returns the inner writer's header map.
@@ -238,13 +239,20 @@ func (rw *Writer) commitHeader(complete bool) {
 	rw.w.WriteHeader(status)
 }
 
-// hasLength reports whether h already states Content-Length n, so that a
-// hook that set it (from a cache) spares the per-response allocation.
+// hasLength reports whether h already states Content-Length n (n >= 0),
+// so that a hook that set it (from a cache) spares the per-response
+// allocation. The digits are compared from the right in place, which costs
+// less than strconv.Atoi or formatting n.
 func hasLength(h http.Header, n int) bool {
 	v := h["Content-Length"]
 	if len(v) != 1 {
 		return false
 	}
-	got, err := strconv.Atoi(v[0])
-	return err == nil && got == n
+	s := v[0]
+	for i := len(s) - 1; i >= 0 && s[i] == byte('0'+n%10); i-- {
+		if n /= 10; n == 0 {
+			return i == 0
+		}
+	}
+	return false
 }
