@@ -19,7 +19,7 @@
 #
 # Wall-clock figures on a shared VM move by 10-20% from run to run. The
 # callgrind mode runs each micro row (Accept, CacheControl, ConditionalGET,
-# ETag, Limit, Hash) under valgrind --tool=callgrind twice, with N and 2N
+# ETag, Limit, Hash, and E2EHandler: the end-to-end handlers in process) under valgrind --tool=callgrind twice, with N and 2N
 # iterations, and prints (Ir(2N) - Ir(N)) / N: the instructions one
 # operation executes, with the start-up cost cancelled. N is sized from a
 # short native run (about 10 ms of native time per row). The counts repeat
@@ -62,7 +62,7 @@ if [[ ${1:-} == callgrind ]]; then
   }
   filter=${ROWS:-.}
   # One short native run lists the rows and their rough cost.
-  "$bin" -test.run '^$' -test.bench '^Benchmark(Accept|CacheControl|ConditionalGET|ETag|Limit|Hash)$' \
+  "$bin" -test.run '^$' -test.bench '^Benchmark(Accept|CacheControl|ConditionalGET|ETag|Limit|Hash|E2EHandler)$' \
     -test.benchtime 20ms -test.cpu 1 | awk -v re="$filter" '/^Benchmark/ && $1 ~ re { print $1, $3 }' >"$tmp/rows"
   printf '| row | instructions/op |\n|---|---|\n' | tee "$out/callgrind.txt"
   while read -r name ns; do
@@ -81,7 +81,8 @@ fi
 # implementations give the same answer on it.
 "$bin" -test.run '.' -test.short >/dev/null
 
-e2e_rows=(path=200/impl=bare path=200/impl=httpsem path=304/impl=bare path=304/impl=httpsem)
+e2e_rows=(path=200/impl=bare path=200/impl=httpsem path=200/impl=httpsem-validator
+  path=304/impl=bare path=304/impl=httpsem path=304/impl=httpsem-validator)
 start=$SECONDS
 for ((i = 1; i <= rounds; i++)); do
   echo "round $i/$rounds ($((SECONDS - start)) s)" >&2
@@ -89,7 +90,8 @@ for ((i = 1; i <= rounds; i++)); do
     -test.benchmem -test.benchtime "$microtime" -test.count 1 >>"$out/micro.txt"
   rows=("${e2e_rows[@]}")
   if ((i % 2 == 0)); then
-    rows=("${rows[3]}" "${rows[2]}" "${rows[1]}" "${rows[0]}")
+    rows=()
+    for ((j = ${#e2e_rows[@]} - 1; j >= 0; j--)); do rows+=("${e2e_rows[j]}"); done
   fi
   for row in "${rows[@]}"; do
     path=${row%%/*} impl=${row##*/}
