@@ -19,14 +19,18 @@
 #
 # Wall-clock figures on a shared VM move by 10-20% from run to run. The
 # callgrind mode runs each micro row (Accept, CacheControl, ConditionalGET,
-# ETag, Limit, Hash, and E2EHandler: the end-to-end handlers in process) under valgrind --tool=callgrind twice, with N and 2N
-# iterations, and prints (Ir(2N) - Ir(N)) / N: the instructions one
-# operation executes, with the start-up cost cancelled. N is sized from a
-# short native run (about 10 ms of native time per row). The counts repeat
-# within about 0.5% on the same binary (the rest is the runtime's timer
-# thread, which wakes by wall time), so a change of a few percent is a
-# regression, not noise. Results go to $OUT/callgrind.txt; valgrind is
-# installed with apt-get when missing. Not run by CI.
+# ETag, Limit, Hash, and E2EHandler: the end-to-end handlers in process)
+# under valgrind --tool=callgrind twice, with N and 2N iterations, and
+# prints (Ir(2N) - Ir(N)) / N: the instructions one operation executes, with
+# the start-up cost cancelled. N is sized from a short native run (about
+# 0.1 s of native time per row, at least 20 and at most 200,000
+# iterations), because each process adds some 10^5 instructions of its own
+# (the runtime's background threads, its random map seeds) that only a long
+# enough run dilutes. Then the counts repeat within about 0.5% on the same
+# binary, so a change of a few percent is a regression, not noise; large
+# copies vary more, with the alignment of the buffers. Results go to
+# $OUT/callgrind.txt; valgrind is installed with apt-get when missing. CI
+# does not run this (it runs one iteration of every benchmark).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -68,7 +72,7 @@ if [[ ${1:-} == callgrind ]]; then
   while read -r name ns; do
     # ^Benchmark$/^size=1KiB$/...: each level anchored, regexp characters escaped.
     pat=$(printf '%s' "$name" | sed -e 's/[][().*+?^$|\\]/\\&/g' -e 's|/|$/^|g')
-    n=$(awk -v ns="$ns" 'BEGIN { n = int(1e7 / ns); if (n < 5) n = 5; if (n > 20000) n = 20000; print n }')
+    n=$(awk -v ns="$ns" 'BEGIN { n = int(1e8 / ns); if (n < 20) n = 20; if (n > 200000) n = 200000; print n }')
     a=$(ir "^$pat\$" "$n")
     b=$(ir "^$pat\$" "$((2 * n))")
     printf '| %s | %d |\n' "$name" "$(((b - a) / n))" | tee -a "$out/callgrind.txt"
