@@ -46,6 +46,14 @@ type Commit struct {
 // Writer wraps an http.ResponseWriter; see the package documentation. It is
 // not safe for concurrent use, like any ResponseWriter.
 type Writer struct {
+	state // one request's; reset by every Get
+
+	buf    []byte              // kept across requests, emptied
+	view   http.ResponseWriter // what ResponseWriter returns for an inner writer of type viewOf
+	viewOf reflect.Type
+}
+
+type state struct {
 	w    http.ResponseWriter
 	r    *http.Request
 	opts Options
@@ -55,12 +63,8 @@ type Writer struct {
 	discard   bool // drop body bytes from now on
 	buffering bool
 	hijacked  bool
-	buf       []byte
 	written   int64
 	commit    Commit
-
-	view   http.ResponseWriter // what ResponseWriter returns for an inner writer of type viewOf
-	viewOf reflect.Type
 }
 
 // New wraps w for request r.
@@ -71,8 +75,11 @@ func New(w http.ResponseWriter, r *http.Request, opts Options) *Writer {
 }
 
 func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
-	*rw = Writer{w: w, r: r, opts: opts, buf: rw.buf[:0], buffering: opts.MaxBuffer > 0,
-		view: rw.view, viewOf: rw.viewOf}
+	// Only the per-request state is rewritten: the buffer and the view
+	// outlive the request, and copying them back would cost more than the
+	// rest of the reset.
+	rw.state = state{w: w, r: r, opts: opts, buffering: opts.MaxBuffer > 0}
+	rw.buf = rw.buf[:0]
 }
 
 // Header returns the inner writer's header map.
