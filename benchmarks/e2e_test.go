@@ -118,6 +118,54 @@ func e2eStack() http.Handler {
 	return mux
 }
 
+// e2eVersion is the version of event 1 in the validator-first stack: its
+// tag is etag.FromVersion(e2eVersion), `"1"`.
+const e2eVersion = 1
+
+// e2eValidatorStack is the validator-first way to serve the same route
+// (issue 16): the handler knows the event's version before it renders, so
+// it calls conditional.Check first and a revalidation costs a map lookup
+// and a tag comparison, not a rendering and a hash. cache is kept, so the
+// 200 carries the same Cache-Control and Vary; the etag middleware is not
+// on the path, since the handler sets its own tag. The tag and its header
+// value are kept with the record, as a store would keep a row version.
+func e2eValidatorStack() http.Handler {
+	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
+	if err != nil {
+		panic(err) // fixed options: only a broken build gets here
+	}
+	type record struct {
+		e   e2eEvent
+		tag etag.Tag
+		hdr []string
+	}
+	tag := etag.FromVersion(e2eVersion)
+	varyAccept := []string{"Accept"}
+	events := map[string]record{
+		"1": {e2eEvent{ID: "1", Name: "Go meetup: HTTP semantics", Venue: "Berlin", StartsAt: time.Date(2025, 3, 14, 18, 30, 0, 0, time.UTC), Capacity: 120},
+			tag, []string{tag.String()}},
+	}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec, ok := events[r.PathValue("id")]
+		if !ok {
+			httperr.Write(w, r, nil, httperr.New(http.StatusNotFound, httperr.CodeNotFound, "Event not found."))
+			return
+		}
+		// A 304 carries the Vary a 200 would (RFC 9110 §15.4.5), and the
+		// renderer, which sets it on a 200, does not run for a 304.
+		w.Header()["Vary"] = varyAccept
+		w.Header()["Etag"] = rec.hdr
+		if !conditional.Check(w, r, conditional.Validators{ETag: rec.tag}, conditional.Options{}) {
+			return
+		}
+		_ = render.Render(w, r, http.StatusOK, rec.e)
+	})
+	h = cache.Middleware(cache.Options{Control: cache.PublicListing()})(h)
+	mux := http.NewServeMux()
+	mux.Handle("GET /events/{id}", h)
+	return mux
+}
+
 // e2eResponse is the stack's 200 response to GET /events/1 with
 // Accept: application/json, field values ready to be assigned to a header
 // map.
@@ -314,8 +362,10 @@ func e2eServe(impl string) int {
 		h = e2eBare()
 	case "httpsem":
 		h = e2eStack()
+	case "httpsem-validator":
+		h = e2eValidatorStack()
 	default:
-		fmt.Fprintf(os.Stderr, "%s=%q: want bare or httpsem\n", e2eServeEnv, impl)
+		fmt.Fprintf(os.Stderr, "%s=%q: want bare, httpsem or httpsem-validator\n", e2eServeEnv, impl)
 		return 2
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -427,21 +477,29 @@ func e2eProcCPU(pid int) (time.Duration, bool) {
 // implementations; to interleave, loop over -count 1 runs instead.
 func BenchmarkEndToEnd(b *testing.B) {
 	tag := e2eRecord().etag[0]
-	paths := []struct {
+	for _, p := range []struct {
 		name   string
 		status int
-		req    []byte
-	}{
-		{"200", http.StatusOK, e2eRequest("")},
-		{"304", http.StatusNotModified, e2eRequest(tag)},
-	}
-	for _, p := range paths {
+	}{{"200", http.StatusOK}, {"304", http.StatusNotModified}} {
 		b.Run("path="+p.name, func(b *testing.B) {
-			for _, impl := range []string{"bare", "httpsem"} {
-				b.Run("impl="+impl, func(b *testing.B) { e2eBench(b, impl, p.req, p.status) })
+			for _, impl := range []string{"bare", "httpsem", "httpsem-validator"} {
+				inm := ""
+				if p.status == http.StatusNotModified {
+					inm = e2eTag(impl, tag)
+				}
+				b.Run("impl="+impl, func(b *testing.B) { e2eBench(b, impl, e2eRequest(inm), p.status) })
 			}
 		})
 	}
+}
+
+// e2eTag is the tag impl sends for event 1, given the content tag of the
+// other two: the validator-first stack tags by version.
+func e2eTag(impl, content string) string {
+	if impl == "httpsem-validator" {
+		return etag.FromVersion(e2eVersion).String()
+	}
+	return content
 }
 
 // e2eBench runs b.N round trips of req against a fresh server of impl,
@@ -598,6 +656,45 @@ func TestE2ESameBytes(t *testing.T) {
 	assert.JSONEq(t, `{"id":"1","name":"Go meetup: HTTP semantics","venue":"Berlin","starts_at":"2025-03-14T18:30:00Z","capacity":120}`, string(rep.body))
 }
 
+// TestE2EValidatorStack checks that the validator-first stack serves what
+// the content-tagging one does, with its version tag: the same body and
+// caching fields on 200, and a 304 for its own tag.
+func TestE2EValidatorStack(t *testing.T) {
+	srv := httptest.NewServer(e2eValidatorStack())
+	defer srv.Close()
+	rep := e2eRecord()
+	tag := etag.FromVersion(e2eVersion).String()
+	for _, tc := range []struct {
+		name   string
+		inm    string
+		status int
+		body   []byte
+	}{
+		{"200", "", http.StatusOK, rep.body},
+		// RFC 9110 §13.1.2: the current tag in If-None-Match means 304;
+		// §15.4.5: with ETag, Cache-Control and Vary and no content.
+		{"304", tag, http.StatusNotModified, nil},
+		{"old content tag: 200", rep.etag[0], http.StatusOK, rep.body},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := e2eExchange(t, strings.TrimPrefix(srv.URL, "http://"), e2eRequest(tc.inm))
+			res, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(got)), nil)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			assert.Equal(t, tc.status, res.StatusCode)
+			assert.Equal(t, string(tc.body), string(body))
+			assert.Equal(t, []string{tag}, res.Header.Values("Etag"))
+			assert.Equal(t, []string{"public, max-age=60"}, res.Header.Values("Cache-Control"))
+			assert.Equal(t, []string{"Accept"}, res.Header.Values("Vary"))
+			if tc.status == http.StatusOK {
+				assert.Equal(t, rep.contentType, res.Header.Values("Content-Type"))
+			}
+		})
+	}
+}
+
 // TestE2EServeProcess checks the benchmark's harness: the test binary
 // serves each implementation in a child process, the raw client reads its
 // responses on one keep-alive connection, /proc reports the child's CPU
@@ -605,7 +702,7 @@ func TestE2ESameBytes(t *testing.T) {
 // e2eStartServer fails the test otherwise).
 func TestE2EServeProcess(t *testing.T) {
 	tag := e2eRecord().etag[0]
-	for _, impl := range []string{"bare", "httpsem"} {
+	for _, impl := range []string{"bare", "httpsem", "httpsem-validator"} {
 		t.Run(impl, func(t *testing.T) {
 			addr, pid := e2eStartServer(t, impl)
 			for _, tc := range []struct {
@@ -613,7 +710,7 @@ func TestE2EServeProcess(t *testing.T) {
 				want int
 			}{
 				{e2eRequest(""), http.StatusOK},
-				{e2eRequest(tag), http.StatusNotModified},
+				{e2eRequest(e2eTag(impl, tag)), http.StatusNotModified},
 			} {
 				c, err := e2eDial(addr, tc.req)
 				require.NoError(t, err)
@@ -732,7 +829,7 @@ func (w *e2eDiscard) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// BenchmarkE2EHandler measures the two handlers of BenchmarkEndToEnd in
+// BenchmarkE2EHandler measures the handlers of BenchmarkEndToEnd in
 // process, without a server or a network: the part of the server's CPU time
 // per request that the implementations add on top of net/http, which
 // srv-µs/op of BenchmarkEndToEnd includes.
@@ -741,22 +838,18 @@ func BenchmarkE2EHandler(b *testing.B) {
 	paths := []struct {
 		name   string
 		status int
-		inm    string
-	}{
-		{"200", http.StatusOK, ""},
-		{"304", http.StatusNotModified, tag},
-	}
+	}{{"200", http.StatusOK}, {"304", http.StatusNotModified}}
 	for _, p := range paths {
 		b.Run("path="+p.name, func(b *testing.B) {
 			for _, impl := range []struct {
 				name string
 				h    http.Handler
-			}{{"bare", e2eBare()}, {"httpsem", e2eStack()}} {
+			}{{"bare", e2eBare()}, {"httpsem", e2eStack()}, {"httpsem-validator", e2eValidatorStack()}} {
 				b.Run("impl="+impl.name, func(b *testing.B) {
 					r := httptest.NewRequest(http.MethodGet, e2ePath, nil)
 					r.Header.Set("Accept", "application/json")
-					if p.inm != "" {
-						r.Header.Set("If-None-Match", p.inm)
+					if p.status == http.StatusNotModified {
+						r.Header.Set("If-None-Match", e2eTag(impl.name, tag))
 					}
 					w := &e2eDiscard{h: http.Header{}}
 					b.ReportAllocs()

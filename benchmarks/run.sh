@@ -12,6 +12,25 @@
 # round. Results go to $OUT (default results/): micro.txt, e2e.txt, all.txt,
 # benchstat.txt, tables.md. Close other work first: the end-to-end rows load
 # both cores, and the client shares them with the server.
+#
+#   ./run.sh callgrind                      # instruction counts of the micro rows
+#   ROWS='ETag/size=1KiB' ./run.sh callgrind  # rows whose name matches (awk regexp)
+#   BIN=old.test ./run.sh callgrind         # a binary built earlier with go test -c
+#
+# Wall-clock figures on a shared VM move by 10-20% from run to run. The
+# callgrind mode runs each micro row (Accept, CacheControl, ConditionalGET,
+# ETag, Limit, Hash, and E2EHandler: the end-to-end handlers in process)
+# under valgrind --tool=callgrind twice, with N and 2N iterations, and
+# prints (Ir(2N) - Ir(N)) / N: the instructions one operation executes, with
+# the start-up cost cancelled. N is sized from a short native run (about
+# 0.1 s of native time per row, at least 20 and at most 200,000
+# iterations), because each process adds some 10^5 instructions of its own
+# (the runtime's background threads, its random map seeds) that only a long
+# enough run dilutes. Then the counts repeat within about 0.5% on the same
+# binary, so a change of a few percent is a regression, not noise; large
+# copies vary more, with the alignment of the buffers. Results go to
+# $OUT/callgrind.txt; valgrind is installed with apt-get when missing. CI
+# does not run this (it runs one iteration of every benchmark).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,18 +39,54 @@ microtime=${MICROTIME:-200ms}
 e2etime=${E2ETIME:-2s}
 out=${OUT:-results}
 mkdir -p "$out"
-: >"$out/micro.txt"
-: >"$out/e2e.txt"
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-bin=$tmp/benchmarks.test
-go test -c -o "$bin" .
+bin=${BIN:-}
+if [ -z "$bin" ]; then
+  bin=$tmp/benchmarks.test
+  go test -c -o "$bin" .
+fi
+
+if [[ ${1:-} == callgrind ]]; then
+  if ! command -v valgrind >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends valgrind
+  fi
+  # Ir of one run of the row matching pattern $1 for $2 iterations.
+  # asyncpreemptoff: callgrind asserts on the runtime's preemption signals;
+  # GOGC=off and one P keep the garbage collector and the scheduler out of
+  # the count.
+  ir() {
+    GODEBUG=asyncpreemptoff=1 GOGC=off valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+      "$bin" -test.run '^$' -test.bench "$1" -test.benchtime "$2x" -test.cpu 1 >"$tmp/cg.log" 2>&1 ||
+      { cat "$tmp/cg.log" >&2; return 1; }
+    awk '/^summary:/ { print $2 }' "$tmp/cg.out"
+  }
+  filter=${ROWS:-.}
+  # One short native run lists the rows and their rough cost.
+  "$bin" -test.run '^$' -test.bench '^Benchmark(Accept|CacheControl|ConditionalGET|ETag|Limit|Hash|E2EHandler)$' \
+    -test.benchtime 20ms -test.cpu 1 | awk -v re="$filter" '/^Benchmark/ && $1 ~ re { print $1, $3 }' >"$tmp/rows"
+  printf '| row | instructions/op |\n|---|---|\n' | tee "$out/callgrind.txt"
+  while read -r name ns; do
+    # ^Benchmark$/^size=1KiB$/...: each level anchored, regexp characters escaped.
+    pat=$(printf '%s' "$name" | sed -e 's/[][().*+?^$|\\]/\\&/g' -e 's|/|$/^|g')
+    n=$(awk -v ns="$ns" 'BEGIN { n = int(1e8 / ns); if (n < 20) n = 20; if (n > 200000) n = 200000; print n }')
+    a=$(ir "^$pat\$" "$n")
+    b=$(ir "^$pat\$" "$((2 * n))")
+    printf '| %s | %d |\n' "$name" "$(((b - a) / n))" | tee -a "$out/callgrind.txt"
+  done <"$tmp/rows"
+  exit 0
+fi
+: >"$out/micro.txt"
+: >"$out/e2e.txt"
 # The agreement tests first: a row is only worth timing if the
 # implementations give the same answer on it.
 "$bin" -test.run '.' -test.short >/dev/null
 
-e2e_rows=(path=200/impl=bare path=200/impl=httpsem path=304/impl=bare path=304/impl=httpsem)
+e2e_rows=(path=200/impl=bare path=200/impl=httpsem path=200/impl=httpsem-validator
+  path=304/impl=bare path=304/impl=httpsem path=304/impl=httpsem-validator)
 start=$SECONDS
 for ((i = 1; i <= rounds; i++)); do
   echo "round $i/$rounds ($((SECONDS - start)) s)" >&2
@@ -39,7 +94,8 @@ for ((i = 1; i <= rounds; i++)); do
     -test.benchmem -test.benchtime "$microtime" -test.count 1 >>"$out/micro.txt"
   rows=("${e2e_rows[@]}")
   if ((i % 2 == 0)); then
-    rows=("${rows[3]}" "${rows[2]}" "${rows[1]}" "${rows[0]}")
+    rows=()
+    for ((j = ${#e2e_rows[@]} - 1; j >= 0; j--)); do rows+=("${e2e_rows[j]}"); done
   fi
   for row in "${rows[@]}"; do
     path=${row%%/*} impl=${row##*/}

@@ -59,7 +59,7 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rw := m.pool.Get(w, r, m.opts)
-			next.ServeHTTP(rw, r)
+			next.ServeHTTP(rw.ResponseWriter(), r)
 			// Not deferred: after a panic the response must not be
 			// committed as a 200; net/http aborts the connection instead.
 			_ = rw.Finish()

@@ -54,7 +54,7 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 				return
 			}
 			rw := pool.Get(w, r, ro)
-			next.ServeHTTP(rw, r)
+			next.ServeHTTP(rw.ResponseWriter(), r)
 			// Not deferred: after a panic the response must not be
 			// committed as if the handler had finished (and the writer is
 			// then left to the garbage collector, not the pool).

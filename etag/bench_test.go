@@ -1,53 +1,17 @@
 package etag
 
 import (
-	"crypto/sha256"
-	"hash/crc32"
-	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/cespare/xxhash/v2"
 )
 
 var sizes = []struct {
 	name string
 	n    int
 }{{"1KiB", 1 << 10}, {"64KiB", 64 << 10}, {"1MiB", 1 << 20}}
-
-var sinkU64 uint64
-
-// BenchmarkHashCandidates measures the hashes considered for FromBytes; the
-// choice and the figures are in generate.go. (xxh3 was measured outside the
-// module, as it is not a dependency.)
-func BenchmarkHashCandidates(b *testing.B) {
-	castagnoli := crc32.MakeTable(crc32.Castagnoli)
-	cands := []struct {
-		name string
-		fn   func([]byte) uint64
-	}{
-		{"crc32-ieee", func(p []byte) uint64 { return uint64(crc32.ChecksumIEEE(p)) }},
-		{"crc32-castagnoli", func(p []byte) uint64 { return uint64(crc32.Checksum(p, castagnoli)) }},
-		{"fnv1a-64", func(p []byte) uint64 { h := fnv.New64a(); _, _ = h.Write(p); return h.Sum64() }},
-		{"sha256", func(p []byte) uint64 { s := sha256.Sum256(p); return uint64(s[0]) }},
-		{"xxhash64", xxhash.Sum64},
-	}
-	for _, size := range sizes {
-		data := []byte(body(size.n))
-		for _, c := range cands {
-			b.Run(size.name+"/"+c.name, func(b *testing.B) {
-				b.ReportAllocs()
-				b.SetBytes(int64(len(data)))
-				for b.Loop() {
-					sinkU64 = c.fn(data)
-				}
-			})
-		}
-	}
-}
 
 func BenchmarkFromBytes(b *testing.B) {
 	for _, size := range sizes {

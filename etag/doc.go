@@ -26,8 +26,8 @@
 // # Generating
 //
 // [FromBytes] (and the streaming [Hasher]) derive a strong tag from content:
-// XXH64 in 11 base64url characters, stable across processes and releases;
-// generate.go records the measurements behind the choice of hash.
+// XXH3-64 in 11 base64url characters, stable across processes and replicas;
+// generate.go gives the reason for the hash, the benchmarks README the figures.
 // [FromVersion] and [FromString] turn an application's version counter or
 // revision string into a tag, escaping whatever is not safe so that distinct
 // revisions keep distinct tags. [Weak] marks a tag weak.

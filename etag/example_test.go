@@ -38,8 +38,8 @@ func ExampleMiddleware() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode, resp.Header.Get("ETag"))
 	// Output:
-	// 200 "q9wqYfH5H0w" 13
-	// 304 "q9wqYfH5H0w"
+	// 200 "ZgaH7ewHVlM" 13
+	// 304 "ZgaH7ewHVlM"
 }
 
 func ExampleParse() {

@@ -5,31 +5,24 @@ import (
 	"encoding/binary"
 	"strconv"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/zeebo/xxh3"
 )
 
-// Content tags are the XXH64 hash (seed 0) of the bytes, big-endian, in
-// unpadded base64url: 11 etagc characters, e.g. "70bbN1HY6Zk" for no bytes.
+// Content tags are the XXH3-64 hash (seed 0) of the bytes, big-endian, in
+// unpadded base64url: 11 etagc characters, e.g. "LQaABTjTlMI" for no bytes.
 //
-// Why XXH64: BenchmarkHashCandidates (bench_test.go) on a shared 2-core AMD
-// EPYC (SHA-NI, AVX2), go1.26, in GB/s at 1 KiB / 64 KiB / 1 MiB; the
-// machine was busy, so read the ratios, which held across runs:
-//
-//	crc32 IEEE        23   / 23   / 9.3   only 32 bits: one collision per ~4·10⁹ changes
-//	crc32 Castagnoli  15   / 20   / 11    only 32 bits, same problem
-//	fnv-1a 64         0.67 / 0.69 / 0.52  64 bits, byte at a time: ~15x slower
-//	sha256            1.1  / 1.3  / 0.52  collision resistant, ~10-20x slower
-//	xxhash64          9.3  / 5.3  / 10    64 bits: chosen
-//	xxh3-64           21   / 27   / 46    (github.com/zeebo/xxh3, measured apart)
-//
-// xxhash64 (github.com/cespare/xxhash/v2, already required by go-redis) is
-// within 2x of hardware crc32 and ten times faster than sha256, with twice
-// crc32's bits. xxh3 is faster still but would add a module and its CPU
-// feature detection for a hash that is a small part of a request.
+// Why XXH3: the middleware copies every body into its buffer anyway, so the
+// hash is the one cost a tag adds to a response, and a tag must keep 64 bits
+// (with a 32-bit CRC, one change in ~4·10⁹ would keep its tag). XXH3 (AVX2
+// or SSE2, chosen at run time) is the fastest hash of 64 bits or more
+// measured here: about three times XXH64, as fast as 32-bit hardware CRC32C,
+// near the speed of copying the bytes. The measured table is in the
+// benchmarks module's README (BenchmarkHash); it changes with the CPU, the
+// reason does not.
 //
 // A collision only matters between two versions of one resource, where the
 // chance that a change keeps the same 64-bit hash is 2⁻⁶⁴; that is negligible
-// for caching. XXH64 is not a cryptographic hash: whoever controls a
+// for caching. XXH3 is not a cryptographic hash: whoever controls a
 // resource's bytes can build two bodies with one tag, and could only confuse
 // caches about their own resource. hash/maphash is not usable: its seed is
 // random per process, and tags must agree across restarts and replicas.
@@ -37,14 +30,17 @@ const hashLen = 11 // base64.RawURLEncoding.EncodedLen(8)
 
 // FromBytes returns a strong tag computed from the bytes of a representation:
 // byte-identical content always gets the same tag, in every process and
-// version of this package, and different content gets a different tag except
-// with probability 2⁻⁶⁴. The opaque-tag is 11 base64url characters. FromBytes
+// replica, and different content gets a different tag except with
+// probability 2⁻⁶⁴. The function is pinned by a test, so that a release
+// changes it only on purpose and says so: tags from before such a change
+// (XXH64 until this version) simply stop matching, which costs each cache one
+// full response per resource. The opaque-tag is 11 base64url characters. FromBytes
 // allocates only the returned string.
 //
 // A strong tag promises byte-for-byte identity (RFC 9110 §8.8.1), so hash the
 // bytes as sent: after compression, and per encoding or media type.
 func FromBytes(b []byte) Tag {
-	return fromSum(xxhash.Sum64(b))
+	return fromSum(xxh3.Hash(b))
 }
 
 func fromSum(sum uint64) Tag {
@@ -60,42 +56,22 @@ func fromSum(sum uint64) Tag {
 // ready to use; a Hasher must not be copied after first use and is not safe
 // for concurrent use.
 type Hasher struct {
-	d     xxhash.Digest
-	ready bool
-}
-
-func (h *Hasher) init() {
-	if !h.ready {
-		h.d.Reset()
-		h.ready = true
-	}
+	d xxh3.Hasher // its zero value is ready: seed 0, empty
 }
 
 // Write adds p to the content. It never returns an error.
-func (h *Hasher) Write(p []byte) (int, error) {
-	h.init()
-	return h.d.Write(p)
-}
+func (h *Hasher) Write(p []byte) (int, error) { return h.d.Write(p) }
 
 // WriteString adds s to the content without copying it. It never returns an
 // error.
-func (h *Hasher) WriteString(s string) (int, error) {
-	h.init()
-	return h.d.WriteString(s)
-}
+func (h *Hasher) WriteString(s string) (int, error) { return h.d.WriteString(s) }
 
 // Reset discards the content written so far.
-func (h *Hasher) Reset() {
-	h.d.Reset()
-	h.ready = true
-}
+func (h *Hasher) Reset() { h.d.Reset() }
 
 // Tag returns the strong tag of the content written so far: FromBytes of the
 // concatenation of every Write. It does not change the Hasher's state.
-func (h *Hasher) Tag() Tag {
-	h.init()
-	return fromSum(h.d.Sum64())
-}
+func (h *Hasher) Tag() Tag { return fromSum(h.d.Sum64()) }
 
 // FromVersion returns a strong tag for a version number or counter that the
 // application bumps on every change: the decimal digits, `"42"` for 42.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"sync/atomic"
 
-	"github.com/cespare/xxhash/v2"
+	"github.com/zeebo/xxh3"
 
 	"github.com/httpsem/httpsem/httperr"
 	"github.com/httpsem/httpsem/internal/header"
@@ -63,7 +63,8 @@ const tagCacheSize = 64
 // [Options.VariantSuffixes] must name its suffixes; see the package
 // documentation.
 //
-// The writer given to the handler implements http.Flusher, http.Hijacker
+// The writer given to the handler has exactly the optional interfaces of
+// the one it wraps (http.Flusher, http.Hijacker, io.ReaderFrom, http.Pusher),
 // and Unwrap for http.ResponseController. Body buffers are pooled, so
 // serving unchanged content allocates nothing in steady state; idle buffers
 // are released by the garbage collector, as sync.Pool does. The ETag and
@@ -156,7 +157,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Not deferred on purpose: when the handler panics, a buffered partial
 	// body must not be sent as a complete, tagged response. net/http then
 	// aborts the connection, and the writer is left to the garbage collector.
-	m.next.ServeHTTP(rw, hr)
+	m.next.ServeHTTP(rw.ResponseWriter(), hr)
 	_ = rw.Finish() // a write error means the client is gone; nothing to report it to
 	m.pool.Put(rw)
 }
@@ -279,7 +280,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 // tagFor returns the tag of body, reusing the header value of a recently
 // computed identical tag.
 func (m *middleware) tagFor(body []byte) *cachedTag {
-	sum := xxhash.Sum64(body)
+	sum := xxh3.Hash(body)
 	slot := &m.tags[sum%tagCacheSize]
 	if e := slot.Load(); e != nil && e.sum == sum && e.n == len(body) {
 		return e

@@ -1,10 +1,8 @@
 package response
 
 import (
-	"bufio"
-	"errors"
-	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 )
 
@@ -48,6 +46,14 @@ type Commit struct {
 // Writer wraps an http.ResponseWriter; see the package documentation. It is
 // not safe for concurrent use, like any ResponseWriter.
 type Writer struct {
+	state // one request's; reset by every Get
+
+	buf    []byte              // kept across requests, emptied
+	view   http.ResponseWriter // what ResponseWriter returns for an inner writer of type viewOf
+	viewOf reflect.Type
+}
+
+type state struct {
 	w    http.ResponseWriter
 	r    *http.Request
 	opts Options
@@ -57,7 +63,6 @@ type Writer struct {
 	discard   bool // drop body bytes from now on
 	buffering bool
 	hijacked  bool
-	buf       []byte
 	written   int64
 	commit    Commit
 }
@@ -70,8 +75,11 @@ func New(w http.ResponseWriter, r *http.Request, opts Options) *Writer {
 }
 
 func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
-	buf := rw.buf[:0]
-	*rw = Writer{w: w, r: r, opts: opts, buf: buf, buffering: opts.MaxBuffer > 0}
+	// Only the per-request state is rewritten: the buffer and the view
+	// outlive the request, and copying them back would cost more than the
+	// rest of the reset.
+	rw.state = state{w: w, r: r, opts: opts, buffering: opts.MaxBuffer > 0}
+	rw.buf = rw.buf[:0]
 }
 
 // Header returns the inner writer's header map.
@@ -146,14 +154,11 @@ func (rw *Writer) WriteString(s string) (int, error) {
 	return rw.Write([]byte(s))
 }
 
-// Flush means "stream from now on": it commits the header without
+// FlushError means "stream from now on": it commits the header without
 // buffer-dependent decisions, writes what is buffered and flushes the inner
-// writer.
-func (rw *Writer) Flush() { _ = rw.FlushError() }
-
-// FlushError is Flush that reports the inner writer's error. Having it here
-// matters: http.ResponseController stops at the first writer with
-// FlushError/Flush and would otherwise flush past the held-back header.
+// writer, reporting its error. The Writer has it whatever the inner writer
+// supports, because http.ResponseController stops at the first writer with
+// FlushError or Flush and would otherwise flush past the held-back header.
 func (rw *Writer) FlushError() error {
 	if rw.hijacked {
 		return http.ErrHijacked
@@ -172,21 +177,6 @@ func (rw *Writer) FlushError() error {
 		return nil
 	}
 	return http.NewResponseController(rw.w).Flush()
-}
-
-// Hijack lets the handler take over the connection (for callers that use a
-// type assertion rather than http.ResponseController).
-func (rw *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	if rw.committed {
-		return nil, nil, errors.New("response: hijack after the header was written")
-	}
-	c, brw, err := http.NewResponseController(rw.w).Hijack()
-	if err == nil {
-		rw.hijacked = true
-		rw.committed = true
-		rw.buffering = false
-	}
-	return c, brw, err
 }
 
 // Finish completes the response after the handler returned: a handler that
@@ -256,13 +246,20 @@ func (rw *Writer) commitHeader(complete bool) {
 	rw.w.WriteHeader(status)
 }
 
-// hasLength reports whether h already states Content-Length n, so that a
-// hook that set it (from a cache) spares the per-response allocation.
+// hasLength reports whether h already states Content-Length n (n >= 0),
+// so that a hook that set it (from a cache) spares the per-response
+// allocation. The digits are compared from the right in place, which costs
+// less than strconv.Atoi or formatting n.
 func hasLength(h http.Header, n int) bool {
 	v := h["Content-Length"]
 	if len(v) != 1 {
 		return false
 	}
-	got, err := strconv.Atoi(v[0])
-	return err == nil && got == n
+	s := v[0]
+	for i := len(s) - 1; i >= 0 && s[i] == byte('0'+n%10); i-- {
+		if n /= 10; n == 0 {
+			return i == 0
+		}
+	}
+	return false
 }

@@ -25,7 +25,7 @@ func wrap(pool *Pool, opts Options, h http.HandlerFunc) http.Handler {
 		} else {
 			rw = New(w, r, opts)
 		}
-		h(rw, r)
+		h(rw.ResponseWriter(), r)
 		_ = rw.Finish()
 	})
 }
@@ -384,3 +384,31 @@ type discardWriter struct{ h http.Header }
 func (d discardWriter) Header() http.Header         { return d.h }
 func (d discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d discardWriter) WriteHeader(int)             {}
+
+func TestHasLength(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		v    []string
+		n    int
+		want bool
+	}{
+		{[]string{"0"}, 0, true},
+		{[]string{"1024"}, 1024, true},
+		{[]string{"1024"}, 1025, false},
+		{[]string{"1024"}, 10240, false},
+		{[]string{"01024"}, 1024, false}, // not how the Writer would write it
+		{[]string{"00"}, 0, false},
+		{[]string{"+1"}, 1, false},
+		{[]string{""}, 0, false},
+		{[]string{"1", "1"}, 1, false},
+		{nil, 0, false},
+		{[]string{"999999999999999999"}, 999999999999999999, true},
+	}
+	for _, tc := range tests {
+		h := http.Header{}
+		if tc.v != nil {
+			h["Content-Length"] = tc.v
+		}
+		assert.Equal(t, tc.want, hasLength(h, tc.n), "%q %d", tc.v, tc.n)
+	}
+}

@@ -55,7 +55,7 @@ func main() {
 
 func run(files []string, out io.Writer) error {
 	if len(files) == 0 {
-		return errors.New("usage: benchtable file...")
+		return errors.New("usage: benchtable file [file]")
 	}
 	var fams []*family
 	for _, name := range files {
