@@ -257,7 +257,7 @@ var listSpace = [256]bool{',': true, ' ': true, '\t': true}
 func rangeCover(typ, sub string, part []offer, valid uint32) (level int, cover uint32) {
 	switch {
 	case typ == "*":
-			return levelAny, valid
+		return levelAny, valid
 	case sub == "*":
 		for i := range part {
 			if header.EqualFold(typ, part[i].typ) {

@@ -2,8 +2,8 @@ package negotiate
 
 import (
 	"net/http"
-	"slices"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 

@@ -192,7 +192,7 @@ const (
 // ',' or '"' (see elementEnd); zero when there is none.
 func special(x uint64) uint64 {
 	c, q := x^(lsb*','), x^(lsb*'"')
-	return ((c - lsb) &^ c | (q - lsb) &^ q) & msb
+	return ((c-lsb)&^c | (q-lsb)&^q) & msb
 }
 
 // paramIter walks media type parameters (RFC 9110 §5.6.6):
