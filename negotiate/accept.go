@@ -57,7 +57,8 @@ func SelectType(accept []string, offers []string) int {
 	if len(offers) > chunk {
 		// More offers than the stack buffer holds (rare): parse them once
 		// on the heap.
-		return selectParsed(accept, parseOffers(offers))
+		i, _ := selectParsed(accept, parseOffers(offers))
+		return i
 	}
 	// Most servers offer a handful of types; a smaller array is cheaper to
 	// clear than the full chunk. The offers are stored into the arrays
@@ -68,20 +69,23 @@ func SelectType(accept []string, offers []string) int {
 		for i, o := range offers {
 			buf[i].parse(o)
 		}
-		return selectParsed(accept, buf[:len(offers)])
+		i, _ := selectParsed(accept, buf[:len(offers)])
+		return i
 	}
 	if len(offers) <= smallOffers {
 		var buf [smallOffers]offer
 		for i, o := range offers {
 			buf[i].parse(o) // an invalid offer stays zero: typ == ""
 		}
-		return selectParsed(accept, buf[:len(offers)])
+		i, _ := selectParsed(accept, buf[:len(offers)])
+		return i
 	}
 	var buf [chunk]offer
 	for i, o := range offers {
 		buf[i].parse(o)
 	}
-	return selectParsed(accept, buf[:len(offers)])
+	i, _ := selectParsed(accept, buf[:len(offers)])
+	return i
 }
 
 // smallOffers is the stack buffer of SelectType for short offer lists.
@@ -130,7 +134,14 @@ func parseOffers(offers []string) []offer {
 // selectParsed is SelectType over parsed offers, where an offer with an empty
 // type is invalid and never selected. Offers are scored chunk by chunk so the
 // per-offer state stays on the stack.
-func selectParsed(accept []string, offers []offer) int {
+//
+// work counts the operations done: the bytes the scans read (every byte of
+// the field once, by the separator, token and element scans, whose spans
+// never overlap), again the parameter text of members that were parsed, one
+// per offer compared by coverConcrete, and the parameter steps of
+// paramsMatch. It costs a few additions per member and lets tests assert
+// linear cost by counting rather than by timing.
+func selectParsed(accept []string, offers []offer) (best, work int) {
 	best, bestQ := -1, 0
 	for base := 0; base < len(offers); base += chunk {
 		part := offers[base:min(base+chunk, len(offers))]
@@ -152,14 +163,16 @@ func selectParsed(accept []string, offers []offer) int {
 		}
 		seen := false
 		for _, v := range accept {
-			seen = sc.field(v, part, valid, seen)
+			var w int
+			seen, w = sc.field(v, part, valid, seen)
+			work += w
 		}
 		if !seen {
 			// RFC 9110 §12.5.1: without a (valid) Accept field any media type
 			// is acceptable, so the server's first choice wins.
 			for i := range part {
 				if part[i].typ != "" {
-					return base + i
+					return base + i, work
 				}
 			}
 		}
@@ -169,7 +182,7 @@ func selectParsed(accept []string, offers []offer) int {
 			}
 		}
 	}
-	return best
+	return best, work
 }
 
 // scores holds, per offer of one chunk, the specificity of the range that
@@ -193,13 +206,13 @@ type scores struct {
 // member has been seen (before that its validity decides whether the field
 // counts as absent, so it is parsed in full). Each byte is examined a bounded
 // number of times, whatever the field holds.
-func (sc *scores) field(v string, part []offer, valid uint32, seen bool) bool {
+func (sc *scores) field(v string, part []offer, valid uint32, seen bool) (_ bool, work int) {
 	for p := 0; ; {
 		for p < len(v) && listSpace[v[p]] {
 			p++
 		}
 		if p == len(v) {
-			return seen
+			return seen, work + p
 		}
 		s := v[p:]
 		level, cover, u, known := levelSubtype, uint32(0), 0, false
@@ -208,6 +221,7 @@ func (sc *scores) field(v string, part []offer, valid uint32, seen bool) bool {
 				p += elementEnd(s, 0)
 				continue
 			}
+			work += len(part) // coverConcrete compares each offer once
 			if cover, u, known = coverConcrete(s, part); known && cover == 0 {
 				p += elementEnd(s, 0)
 				continue
@@ -233,6 +247,7 @@ func (sc *scores) field(v string, part []offer, valid uint32, seen bool) bool {
 			continue
 		}
 		tail := trimRightOWS(s[u:end])
+		work += len(tail)
 		q, n, ok := parseTail(tail)
 		if !ok {
 			continue
@@ -241,9 +256,17 @@ func (sc *scores) field(v string, part []offer, valid uint32, seen bool) bool {
 		sp := specificity(level, n)
 		for ; cover != 0; cover &= cover - 1 {
 			i := bits.TrailingZeros32(cover)
-			if sp > sc.spec[i] && (n == 0 || paramsMatch(tail, &part[i])) {
-				sc.spec[i], sc.weight[i] = sp, int32(q)
+			if sp <= sc.spec[i] {
+				continue
 			}
+			if n > 0 {
+				match, steps := paramsMatch(tail, &part[i])
+				work += steps
+				if !match {
+					continue
+				}
+			}
+			sc.spec[i], sc.weight[i] = sp, int32(q)
 		}
 	}
 }

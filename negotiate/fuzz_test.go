@@ -1,8 +1,6 @@
 package negotiate
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -192,7 +190,10 @@ func FuzzParseMediaRange(f *testing.F) {
 			if !ok || back.typ != m.typ || back.sub != m.sub || back.nparams != m.nparams || back.q != m.q {
 				t.Fatalf("%q -> %q does not round-trip: %+v vs %+v", elem, s, m, back)
 			}
-			if !paramsMatch(m.params, &offer{params: back.params}) || !paramsMatch(back.params, &offer{params: m.params}) {
+			if ok1, _ := paramsMatch(m.params, &offer{params: back.params}); !ok1 {
+				t.Fatalf("%q: parameters differ after round trip %q", elem, s)
+			}
+			if ok2, _ := paramsMatch(back.params, &offer{params: m.params}); !ok2 {
 				t.Fatalf("%q: parameters differ after round trip %q", elem, s)
 			}
 			return true
@@ -241,19 +242,22 @@ func FuzzContentType(f *testing.F) {
 	})
 }
 
-// FuzzLanguage checks Accept-Language handling never panics and returns a
-// supported index.
+// FuzzLanguage checks Accept-Language handling never panics, returns a
+// supported index, and never chooses a language the field refuses with a
+// lone q=0 range of exactly that tag.
 func FuzzLanguage(f *testing.F) {
-	for _, s := range []string{"", "de-CH, de;q=0.9, en;q=0.8", "*", "x_y;q=2", "zh-Hant-TW", "en;q=0"} {
+	for _, s := range []string{"", "de-CH, de;q=0.9, en;q=0.8", "*", "x_y;q=2", "zh-Hant-TW", "en;q=0",
+		"en;q=0, *", "nl;q=0.5, *", "de, en;q=0", "*;q=0, ja", "EN;Q=0"} {
 		f.Add(s)
 	}
-	supported := []language.Tag{language.English, language.German, language.Japanese}
-	m := language.NewMatcher(supported)
+	l := MustLanguages(language.English, language.German, language.Japanese)
 	f.Fuzz(func(t *testing.T, al string) {
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		r.Header.Set("Accept-Language", al)
-		if _, i := Language(httptest.NewRecorder(), r, m); i < 0 || i >= len(supported) {
-			t.Fatalf("Language(%q) index %d", al, i)
+		i, ok := l.Select([]string{al})
+		if i < 0 || i >= len(l.Tags()) {
+			t.Fatalf("Select(%q) index %d", al, i)
+		}
+		if ok && strings.EqualFold(strings.TrimSpace(al), l.Tags()[i].String()+";q=0") {
+			t.Fatalf("Select(%q) chose the refused %v", al, l.Tags()[i])
 		}
 	})
 }

@@ -167,6 +167,16 @@ func elementEnd(s string, i int) int {
 				i += 16
 				continue
 			}
+		} else if i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			m := special(x)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
 		} else if c := s[i]; c != ',' && c != '"' {
 			i++
 			continue
@@ -283,23 +293,30 @@ func typeMatches(r, o *mediaRange) bool {
 
 // paramsMatch reports whether every parameter of a range (its raw parameter
 // text, weight skipped) is carried by the offer o with an equal value, sent
-// or implicit (RFC 9110 §12.5.1: a range with parameters only matches a
+// or implicit, and how many parameters it stepped over (RFC 9110 §12.5.1: a range with parameters only matches a
 // representation carrying them). Names are case-insensitive; values compare
 // after removing quoting (§5.6.6: token and quoted-string forms are
 // equivalent), case-insensitively for charset (§8.3.2) and exactly otherwise.
-func paramsMatch(params string, o *offer) bool {
+func paramsMatch(params string, o *offer) (match bool, steps int) {
 	ri := paramIter{s: params}
 	for {
 		name, value, ok := ri.next()
 		if !ok {
-			return true
+			return true, steps
 		}
+		steps++
 		if len(name) == 1 && (name[0] == 'q' || name[0] == 'Q') {
 			continue
 		}
 		fold := header.EqualFold(name, "charset")
-		if !hasParamValue(o.params, name, value, fold) && !hasParamValue(o.implicit, name, value, fold) {
-			return false
+		found, n := hasParamValue(o.params, name, value, fold)
+		steps += n
+		if !found {
+			found, n = hasParamValue(o.implicit, name, value, fold)
+			steps += n
+		}
+		if !found {
+			return false, steps
 		}
 	}
 }
@@ -307,15 +324,16 @@ func paramsMatch(params string, o *offer) bool {
 // hasParamValue reports whether the parameter text params holds name with a
 // value equal to value. A name given twice is an error (RFC 6838 §4.3);
 // accepting any equal occurrence keeps the comparison reflexive.
-func hasParamValue(params, name, value string, fold bool) bool {
+func hasParamValue(params, name, value string, fold bool) (found bool, steps int) {
 	it := paramIter{s: params}
 	for {
 		n, v, ok := it.next()
 		if !ok {
-			return false
+			return false, steps
 		}
+		steps++
 		if header.EqualFold(name, n) && paramValueEqual(value, v, fold) {
-			return true
+			return true, steps
 		}
 	}
 }

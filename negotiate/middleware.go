@@ -56,7 +56,7 @@ func NewMiddleware(opts Options) (func(http.Handler) http.Handler, error) {
 			}
 			if len(produces) > 0 {
 				header.AddVary(w.Header(), "Accept")
-				if !serveDefault && selectParsed(r.Header["Accept"], parsed) < 0 {
+				if !serveDefault && !acceptsAny(r.Header["Accept"], parsed) {
 					notAcceptable(w, r, wr, produces)
 					return
 				}
@@ -77,4 +77,9 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 		panic(err)
 	}
 	return mw
+}
+
+func acceptsAny(accept []string, offers []offer) bool {
+	i, _ := selectParsed(accept, offers)
+	return i >= 0
 }

@@ -210,7 +210,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v
 		return nil
 	}
 	accept := r.Header["Accept"] // net/http canonicalises request keys
-	i := selectParsed(accept, rn.parsed)
+	i, _ := selectParsed(accept, rn.parsed)
 	if i < 0 {
 		if !rn.serveDefault {
 			notAcceptable(w, r, rn.errorWriter, rn.offers)
@@ -239,7 +239,7 @@ func (rn *Renderer) renderDeclined(w http.ResponseWriter, r *http.Request, statu
 	remaining := slices.Clone(rn.parsed)
 	remaining[first] = offer{} // an empty type is never selected
 	for {
-		i := selectParsed(accept, remaining)
+		i, _ := selectParsed(accept, remaining)
 		if i < 0 && rn.serveDefault {
 			i = slices.IndexFunc(remaining, func(o offer) bool { return o.typ != "" })
 		}
