@@ -211,19 +211,19 @@ func (sc *scores) field(v string, part []offer, valid uint32, seen bool) (_ bool
 		for p < len(v) && listSpace[v[p]] {
 			p++
 		}
-		if p == len(v) {
-			return seen, work + p
+		if p >= len(v) {
+			return seen, work + len(v)
 		}
 		s := v[p:]
 		level, cover, u, known := levelSubtype, uint32(0), 0, false
 		if c := s[0]; seen && c != '*' {
 			if c >= 128 || sc.first[c>>6]&(1<<(c&63)) == 0 {
-				p += elementEnd(s, 0)
+				p += elementEnd(s, 0) + 1 // past the comma (or the end)
 				continue
 			}
 			work += len(part) // coverConcrete compares each offer once
 			if cover, u, known = coverConcrete(s, part); known && cover == 0 {
-				p += elementEnd(s, 0)
+				p += elementEnd(s, 0) + 1
 				continue
 			}
 		}
@@ -242,7 +242,7 @@ func (sc *scores) field(v string, part []offer, valid uint32, seen bool) (_ bool
 			level, cover = rangeCover(typ, sub, part, valid)
 		}
 		end := elementEnd(s, u)
-		p += end
+		p += end + 1
 		if cover == 0 && seen {
 			continue
 		}
