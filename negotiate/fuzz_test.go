@@ -18,7 +18,7 @@ func acceptSeeds() []string {
 		`text/html;level="1"`, `a/b;x="\"";q=1`, "application/json;q=1.5", "*/json", ";;,,", "text/html;q=0.5;ext=1",
 		`a/b;c="unterminated`, "APPLICATION/JSON;Q=0.001",
 		"application/json; charset=utf-8", "application/json;charset=UTF-8;q=0.5", "application/json;charset=latin1",
-		"text/html;q=0.5;level=1", "text/html;level=1;q=0.5;q=0.7", "*/*;q=0.1;x=1", "application/problem+json;charset=utf-8",
+		"text/html;q=0.5;level=1", "text/html;level=1;q=0.5;q=0.7", "applicat/json", "APPLICATION/json", "abcdefgh{/x", "abcdefghij", "*/*;q=0.1;x=1", "application/problem+json;charset=utf-8",
 	}
 }
 
@@ -165,6 +165,12 @@ func FuzzParseMediaRange(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, accept string) {
+		// The offer splitter's eight-letter shortcut agrees with splitType.
+		a1, b1, c1, ok1 := splitType(accept)
+		a2, b2, c2, ok2 := splitOfferType(accept)
+		if a1 != a2 || b1 != b2 || c1 != c2 || ok1 != ok2 {
+			t.Fatalf("splitOfferType(%q) disagrees with splitType", accept)
+		}
 		header.Elements([]string{accept}, func(elem string) bool {
 			m, ok := parseMediaRange(elem)
 			if !ok {

@@ -129,6 +129,31 @@ func splitType(s string) (typ, sub, rest string, ok bool) {
 	return s[:i], s[i+1 : j], s[j:], true
 }
 
+// splitOfferType is splitType for offers, whose type is most often
+// "application": eight lower-case letters are checked at once (for bytes
+// below 0x80, b+0x1f sets the high bit exactly when b >= 'a' and b+0x05
+// exactly when b > 'z', without carrying into the next byte).
+func splitOfferType(s string) (typ, sub, rest string, ok bool) {
+	i := 0
+	if len(s) >= 8 {
+		w := s[:8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if x&msb == 0 && (x+lsb*0x1f)&^(x+lsb*0x05)&msb == msb {
+			i = 8
+		}
+	}
+	i = tokenEnd(s, i)
+	if i == 0 || i == len(s) || s[i] != '/' {
+		return "", "", "", false
+	}
+	j := tokenEnd(s, i+1)
+	if j == i+1 {
+		return "", "", "", false
+	}
+	return s[:i], s[i+1 : j], s[j:], true
+}
+
 // tokenEnd returns the index of the first byte at or after i that is not a
 // tchar (RFC 9110 §5.6.2), or len(s).
 func tokenEnd(s string, i int) int {
@@ -411,7 +436,7 @@ func parseOffer(s string) (offer, bool) {
 // parse is parseOffer into o, which it leaves zero when s is invalid; the
 // hot path of SelectType parses straight into its stack buffer.
 func (o *offer) parse(s string) bool {
-	typ, sub, rest, ok := splitType(header.TrimOWS(s))
+	typ, sub, rest, ok := splitOfferType(header.TrimOWS(s))
 	if !ok || typ == "*" || sub == "*" {
 		return false
 	}
