@@ -69,7 +69,35 @@ func TestParse(t *testing.T) {
 		{"extensions", `community="UCI", foo, bar=baz`, Control{Extensions: []Extension{{"community", "UCI"}, {"foo", ""}, {"bar", "baz"}}}},
 		{"escaped quoted extension", `ext="a\"b\\c"`, Control{Extensions: []Extension{{"ext", `a"b\c`}}}},
 		// RFC 9110 §5.6.1: malformed members are skipped.
-		{"spaces around equals", "max-age = 5, public", Control{Public: true}},
+		// RFC 9111 §5.2 has no whitespace around "="; §4.2.1: invalid
+		// freshness is stale, so every spelling is max-age=0, never absent
+		// (absent could let a cache compute a heuristic lifetime).
+		{"spaces around equals", "max-age = 5, public", Control{Public: true, MaxAge: Seconds(0)}},
+		{"space before equals", "max-age =5", Control{MaxAge: Seconds(0)}},
+		{"space after equals", "max-age= 5", Control{MaxAge: Seconds(0)}},
+		{"tab around equals", "s-maxage\t=\t5", Control{SMaxAge: Seconds(0)}},
+		{"spaced invalid max-age still wins", "max-age = 5, max-age=60", Control{MaxAge: Seconds(0)}},
+		{"spaced no-cache list is unqualified", `no-cache = "Set-Cookie"`, Control{NoCache: true}},
+		{"spaced private list is unqualified", `private= "a"`, Control{Private: true}},
+		{"spaced stale-while-revalidate dropped", "stale-while-revalidate = 5", Control{}},
+		{"spaced extension dropped", "foo = bar", Control{}},
+		{"spaced argument on no-store kept", "no-store = 1", Control{NoStore: true}},
+		// RFC 9110 §5.6.1 lets a malformed member be skipped; the
+		// restrictive ones are honoured instead, since dropping them is the
+		// unsafe reading.
+		{"no-store with junk", "no-store;, public", Control{NoStore: true, Public: true}},
+		{"no-store with word", "No-Store please", Control{NoStore: true}},
+		{"no-cache with junk", `no-cache;"a"`, Control{NoCache: true}},
+		{"no-cache junk beats list", `no-cache="a", no-cache;`, Control{NoCache: true}},
+		{"private with junk", "private/x", Control{Private: true}},
+		{"must-revalidate with junk", "must-revalidate;", Control{MustRevalidate: true}},
+		{"proxy-revalidate with junk", "proxy-revalidate x", Control{ProxyRevalidate: true}},
+		{"no-transform with junk", "no-transform;", Control{NoTransform: true}},
+		{"max-age with junk is zero", "max-age 60", Control{MaxAge: Seconds(0)}},
+		{"s-maxage with junk is zero", "s-maxage:60", Control{SMaxAge: Seconds(0)}},
+		{"public with junk dropped", "public;", Control{}},
+		{"immutable with junk dropped", "immutable x", Control{}},
+		{"extension with junk dropped", "foo;bar", Control{}},
 		{"no name", "=5, no-store", Control{NoStore: true}},
 		{"bad extension value", "foo=a b, foo=\"x", Control{}},
 		{"unterminated quote", `no-cache="a, b`, Control{NoCache: true}},

@@ -55,6 +55,19 @@
 //     handler's Expires like its Cache-Control: as a decision it leaves alone.
 //   - Only the Authorization field marks a request as authenticated for the
 //     §3.5 rule; cookie-authenticated routes need a private policy.
+//   - Whitespace around "=" ("max-age = 60") is outside the §5.2 grammar; the
+//     argument is invalid, so max-age and s-maxage read as 0 (§4.2.1: invalid
+//     freshness is stale), never as absent, which could let a cache apply a
+//     heuristic lifetime. A malformed member that starts with no-store,
+//     no-cache, private or another restrictive directive is honoured rather
+//     than skipped.
+//
+// # Options
+//
+// [Options] follows the rule every httpsem package uses: its zero value is the
+// safe default, and a numeric limit would read zero as its exported DefaultXxx
+// constant and a negative value as "none". Options has no numeric field today;
+// the parser's one limit, [MaxExtensions], is a constant.
 //
 // An integration test runs nginx as a caching reverse proxy in front of this
 // package, etag and conditional and checks through $upstream_cache_status

@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 		`private="a", private`, `max-age=99999999999999999999999`, `community="UCI", foo, bar=baz`,
 		`ext="a\"b\\c"`, `max-age = 5`, `no-cache="a, b`, "max-stale, min-fresh=1, only-if-cached",
 		"\tpublic\t,,", `x="\`, `=`, `a=b=c`, "max-age=\"60\"",
+		"max-age= 60", "max-age =60", "no-store;", "No-Cache x", "private/x", "s-maxage:1",
 	} {
 		f.Add(s)
 	}

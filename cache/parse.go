@@ -11,10 +11,17 @@ import (
 // fails: RFC 9111 asks caches to tolerate what they do not understand, so Parse
 // applies these rules and documents each:
 //
-//   - Directive names compare case-insensitively (§5.2). Members that are not
-//     a token, optionally followed by "=" and a token or quoted-string, are
-//     skipped (RFC 9110 §5.6.1); this includes "max-age = 5", whose spaces the
-//     grammar does not allow.
+//   - Directive names compare case-insensitively (§5.2). Members that do not
+//     start with a token are skipped (RFC 9110 §5.6.1).
+//   - Whitespace around "=" is not in the §5.2 grammar: "max-age = 60",
+//     "max-age =60" and "max-age= 60" all carry an invalid argument, handled
+//     as below, so every spelling gets the same answer (max-age=0, stale).
+//   - A member that starts with a directive name followed by neither "=" nor
+//     the end ("no-store;", "max-age 60") is malformed. It is skipped, except
+//     that the restrictive directives no-store, no-cache, private,
+//     must-revalidate, proxy-revalidate and no-transform are honoured
+//     unqualified, and max-age and s-maxage count as invalid: skipping those
+//     could make a response storable or fresh that its sender protected.
 //   - Unknown directives are kept in [Control.Extensions] (§5.2.3), up to
 //     [MaxExtensions]; the rest are ignored.
 //   - Arguments are accepted in token and quoted-string form alike (§5.2:
@@ -91,30 +98,31 @@ func (p *parser) parse(v string) {
 }
 
 func (p *parser) directive(elem string) {
-	name, arg, hasArg := strings.Cut(elem, "=")
-	if !header.IsToken(name) {
+	n := 0
+	for n < len(elem) && header.IsTokenChar(elem[n]) {
+		n++
+	}
+	if n == 0 {
 		return // RFC 9110 §5.6.1: skip malformed members
 	}
-	// An argument is a token or a quoted-string (RFC 9111 §5.2); anything else
-	// makes the argument invalid, which each directive treats as documented.
-	val, valOK := "", !hasArg
-	if hasArg {
-		val, valOK = argument(arg)
-	}
-	// Known names are at most 22 bytes (stale-while-revalidate); lower-case
-	// them into a stack buffer so one switch finds the directive (§5.2: names
-	// are case-insensitive). switch string(bytes) does not allocate.
-	var buf [len("stale-while-revalidate")]byte
-	lower := buf[:0]
-	if len(name) <= len(buf) {
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			lower = append(lower, c)
+	name, tail := elem[:n], elem[n:]
+	// §5.2 has no whitespace around "=": "max-age = 60" and "max-age= 60"
+	// alike carry an invalid argument, which each directive then treats as
+	// documented on Parse (max-age as stale, never as absent).
+	hasArg, valOK, val := false, true, ""
+	if tail != "" {
+		t := trimLeftOWS(tail)
+		if t == "" || t[0] != '=' {
+			// Neither "=" nor the end: "no-store;", "max-age 60".
+			p.malformed(name)
+			return
 		}
+		hasArg = true
+		val, valOK = argument(t[1:])
+		valOK = valOK && len(t) == len(tail)
 	}
+	var buf [len("stale-while-revalidate")]byte
+	lower := lowerName(buf[:0], name)
 	switch string(lower) {
 	case "max-age":
 		p.freshness(&p.c.MaxAge, seenMaxAge, val, valOK && hasArg)
@@ -165,6 +173,60 @@ func (p *parser) directive(elem string) {
 			p.c.Extensions = append(p.c.Extensions, Extension{Name: name, Value: val})
 		}
 	}
+}
+
+// malformed handles a member that starts with a directive name but is not a
+// directive ("no-store;", "max-age 60"). RFC 9110 §5.6.1 allows skipping it,
+// and unknown or permissive directives are skipped; but ignoring a
+// restrictive one could let a cache store or reuse what its sender meant to
+// protect, so no-store, no-cache, private, must-revalidate, proxy-revalidate
+// and no-transform are honoured in their unqualified form, and max-age and
+// s-maxage count as invalid, i.e. 0 (§4.2.1: invalid freshness is stale).
+func (p *parser) malformed(name string) {
+	var buf [len("stale-while-revalidate")]byte
+	switch string(lowerName(buf[:0], name)) {
+	case "no-store":
+		p.c.NoStore = true
+	case "no-cache":
+		p.qualified(&p.c.NoCache, &p.c.NoCacheFields, seenNoCacheAll, "", false)
+	case "private":
+		p.qualified(&p.c.Private, &p.c.PrivateFields, seenPrivateAll, "", false)
+	case "must-revalidate":
+		p.c.MustRevalidate = true
+	case "proxy-revalidate":
+		p.c.ProxyRevalidate = true
+	case "no-transform":
+		p.c.NoTransform = true
+	case "max-age":
+		p.freshness(&p.c.MaxAge, seenMaxAge, "", false)
+	case "s-maxage":
+		p.freshness(&p.c.SMaxAge, seenSMaxAge, "", false)
+	}
+}
+
+// lowerName appends name lower-cased to buf when it fits (known names are at
+// most 22 bytes, stale-while-revalidate) and returns buf unchanged otherwise,
+// so that switch string(b) finds the directive without allocating (§5.2:
+// names are case-insensitive).
+func lowerName(buf []byte, name string) []byte {
+	if len(name) > cap(buf) {
+		return buf
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	return buf
+}
+
+func trimLeftOWS(s string) string {
+	for len(s) > 0 && header.IsOWS(s[0]) {
+		s = s[1:]
+	}
+	return s
 }
 
 // freshness handles max-age and s-maxage: first occurrence wins, invalid

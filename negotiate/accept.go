@@ -1,6 +1,7 @@
 package negotiate
 
 import (
+	"math/bits"
 	"net/http"
 
 	"github.com/httpsem/httpsem/internal/header"
@@ -56,28 +57,42 @@ func SelectType(accept []string, offers []string) int {
 	if len(offers) > chunk {
 		// More offers than the stack buffer holds (rare): parse them once
 		// on the heap.
-		return selectParsed(accept, parseOffers(offers))
+		i, _ := selectParsed(accept, parseOffers(offers))
+		return i
 	}
 	// Most servers offer a handful of types; a smaller array is cheaper to
 	// clear than the full chunk. The offers are stored into the arrays
 	// directly, not through a slice, so that the compiler knows the stores
 	// stay on the stack and needs no write barriers for their strings.
-	if len(offers) <= smallOffers {
-		var buf [smallOffers]mediaRange
+	if len(offers) <= 2 {
+		var buf [2]offer
 		for i, o := range offers {
-			buf[i], _ = parseOffer(o) // an invalid offer stays zero: typ == ""
+			buf[i].parse(o)
 		}
-		return selectParsed(accept, buf[:len(offers)])
+		i, _ := selectParsed(accept, buf[:len(offers)])
+		return i
 	}
-	var buf [chunk]mediaRange
+	if len(offers) <= smallOffers {
+		var buf [smallOffers]offer
+		for i, o := range offers {
+			buf[i].parse(o) // an invalid offer stays zero: typ == ""
+		}
+		i, _ := selectParsed(accept, buf[:len(offers)])
+		return i
+	}
+	var buf [chunk]offer
 	for i, o := range offers {
-		buf[i], _ = parseOffer(o)
+		buf[i].parse(o)
 	}
-	return selectParsed(accept, buf[:len(offers)])
+	i, _ := selectParsed(accept, buf[:len(offers)])
+	return i
 }
 
 // smallOffers is the stack buffer of SelectType for short offer lists.
 const smallOffers = 4
+
+// maxLoneRange is the longest field selectOne considers.
+const maxLoneRange = 64
 
 // selectOne is SelectType for the fields most API clients send: one line
 // holding one media range without parameters or weight ("application/json",
@@ -86,7 +101,10 @@ const smallOffers = 4
 // only as many offers are parsed as it takes to find it. ok is false for any
 // other field, which the general path handles.
 func selectOne(accept []string, offers []string) (i int, ok bool) {
-	if len(accept) != 1 {
+	// A longer field is almost always a list (browsers send 70 to 150
+	// bytes); leaving it to the general path, which answers the same,
+	// saves reading its first member twice.
+	if len(accept) != 1 || len(accept[0]) > maxLoneRange {
 		return 0, false
 	}
 	var r mediaRange
@@ -96,74 +114,19 @@ func selectOne(accept []string, offers []string) (i int, ok bool) {
 		return 0, false
 	}
 	for i, o := range offers {
-		if m, valid := parseOffer(o); valid && typeMatches(&r, &m) {
+		if m, valid := parseOffer(o); valid && typeMatches(&r, &mediaRange{typ: m.typ, sub: m.sub}) {
 			return i, true
 		}
 	}
 	return -1, true
 }
 
-// nextMediaRange parses the first member of an Accept list value s and
-// returns it with the rest of the list after its comma; ok is false for an
-// empty or invalid member, which the caller skips (RFC 9110 §5.6.1).
-//
-// It reads the common members, "type/subtype" with at most a weight
-// (";q=0.9"), in one pass over the bytes; any other member (more parameters,
-// quoted strings, odd spacing) is split off with header.NextElement and
-// parsed by parseMediaRange, which defines the grammar. The fast path only
-// accepts what parseMediaRange accepts and yields the same range.
-func nextMediaRange(s string) (m mediaRange, rest string, ok bool) {
-	i := 0
-	for i < len(s) && header.IsOWS(s[i]) {
-		i++
-	}
-	typ, sub, after, ok := splitType(s[i:])
-	if !ok || typ == "*" && sub != "*" {
-		return slowMediaRange(s)
-	}
-	m = mediaRange{typ: typ, sub: sub, q: header.MaxQ}
-	after = trimLeftOWS(after)
-	if after != "" && after[0] == ';' {
-		// Only a weight: ";" OWS ("q" / "Q") "=" qvalue.
-		p := trimLeftOWS(after[1:])
-		if len(p) < 2 || p[0] != 'q' && p[0] != 'Q' || p[1] != '=' {
-			return slowMediaRange(s)
-		}
-		p = p[2:]
-		n := 0
-		for n < len(p) && header.IsTokenChar(p[n]) {
-			n++
-		}
-		if m.q, ok = header.ParseQValue(p[:n]); !ok {
-			return slowMediaRange(s)
-		}
-		after = trimLeftOWS(p[n:])
-	}
-	switch {
-	case after == "":
-		return m, "", true
-	case after[0] == ',':
-		return m, after[1:], true
-	}
-	return slowMediaRange(s)
-}
-
-// slowMediaRange is nextMediaRange for any member: split, then parse.
-func slowMediaRange(s string) (m mediaRange, rest string, ok bool) {
-	elem, rest := header.NextElement(s)
-	if elem == "" {
-		return mediaRange{}, rest, false
-	}
-	m, ok = parseMediaRange(elem)
-	return m, rest, ok
-}
-
 // parseOffers parses offers once for callers that negotiate repeatedly over
 // the same list (the Renderer and Middleware); invalid offers stay zero.
-func parseOffers(offers []string) []mediaRange {
-	parsed := make([]mediaRange, len(offers))
+func parseOffers(offers []string) []offer {
+	parsed := make([]offer, len(offers))
 	for i, o := range offers {
-		parsed[i], _ = parseOffer(o) // an invalid offer stays zero: typ == ""
+		parsed[i].parse(o) // an invalid offer stays zero: typ == ""
 	}
 	return parsed
 }
@@ -171,55 +134,209 @@ func parseOffers(offers []string) []mediaRange {
 // selectParsed is SelectType over parsed offers, where an offer with an empty
 // type is invalid and never selected. Offers are scored chunk by chunk so the
 // per-offer state stays on the stack.
-func selectParsed(accept []string, offers []mediaRange) int {
+//
+// work counts the operations done: the bytes the scans read (every byte of
+// the field once, by the separator, token and element scans, whose spans
+// never overlap), again the parameter text of members that were parsed, one
+// per offer compared by coverConcrete, and the parameter steps of
+// paramsMatch. It costs a few additions per member and lets tests assert
+// linear cost by counting rather than by timing.
+func selectParsed(accept []string, offers []offer) (best, work int) {
 	best, bestQ := -1, 0
 	for base := 0; base < len(offers); base += chunk {
 		part := offers[base:min(base+chunk, len(offers))]
-		var spec, weight [chunk]int32
-		valid := 0
+		var sc scores
+		valid := uint32(0)
 		for i := range part {
-			spec[i] = -1
-			if part[i].typ != "" {
-				valid++
+			sc.spec[i] = -1
+			if part[i].typ == "" {
+				continue
 			}
+			valid |= 1 << i
+			c := part[i].typ[0]
+			sc.first[c>>6&1] |= 1 << (c & 63)
+			c ^= 0x20 // the other case, if a letter; a harmless extra bit if not
+			sc.first[c>>6&1] |= 1 << (c & 63)
 		}
 		if valid == 0 {
 			continue
 		}
-		members := 0
+		seen := false
 		for _, v := range accept {
-			for rest := v; rest != ""; {
-				var mr mediaRange
-				var ok bool
-				mr, rest, ok = nextMediaRange(rest)
-				if !ok {
-					continue
-				}
-				members++
-				sp := int32(mr.specificity())
-				for i := range part {
-					o := &part[i]
-					if o.typ == "" || sp <= spec[i] || !typeMatches(&mr, o) || !paramsMatch(&mr, o) {
-						continue
-					}
-					spec[i], weight[i] = sp, int32(mr.q)
-				}
-			}
+			var w int
+			seen, w = sc.field(v, part, valid, seen)
+			work += w
 		}
-		if members == 0 {
+		if !seen {
 			// RFC 9110 §12.5.1: without a (valid) Accept field any media type
 			// is acceptable, so the server's first choice wins.
 			for i := range part {
 				if part[i].typ != "" {
-					return base + i
+					return base + i, work
 				}
 			}
 		}
 		for i := range part {
-			if spec[i] >= 0 && int(weight[i]) > bestQ {
-				best, bestQ = base+i, int(weight[i])
+			if sc.spec[i] >= 0 && int(sc.weight[i]) > bestQ {
+				best, bestQ = base+i, int(sc.weight[i])
 			}
 		}
 	}
-	return best
+	return best, work
+}
+
+// scores holds, per offer of one chunk, the specificity of the range that
+// set its weight so far (-1: none) and that weight.
+type scores struct {
+	spec, weight [chunk]int32
+	// first marks the bytes (all below 128, tokens are ASCII) that begin
+	// an offer's type in either case: a member starting with any other
+	// byte, other than "*", covers no offer. Extra bits only cost a closer
+	// look, never a wrong answer.
+	first [2]uint64
+}
+
+// field scores the offers of part against the members of one Accept field
+// line v and reports whether a valid member has been seen (seen carries the
+// answer over from earlier lines).
+//
+// Only a member whose type/subtype covers some offer can change a score, so
+// the type/subtype is read first and compared; a member that covers nothing
+// is skipped to its comma without reading its parameters, once a valid
+// member has been seen (before that its validity decides whether the field
+// counts as absent, so it is parsed in full). Each byte is examined a bounded
+// number of times, whatever the field holds.
+func (sc *scores) field(v string, part []offer, valid uint32, seen bool) (_ bool, work int) {
+	for p := 0; ; {
+		for p < len(v) && listSpace[v[p]] {
+			p++
+		}
+		if p >= len(v) {
+			return seen, work + len(v)
+		}
+		s := v[p:]
+		level, cover, u, known := levelSubtype, uint32(0), 0, false
+		if c := s[0]; seen && c != '*' {
+			if c >= 128 || sc.first[c>>6]&(1<<(c&63)) == 0 {
+				p += elementEnd(s, 0) + 1 // past the comma (or the end)
+				continue
+			}
+			work += len(part) // coverConcrete compares each offer once
+			if cover, u, known = coverConcrete(s, part); known && cover == 0 {
+				p += elementEnd(s, 0) + 1
+				continue
+			}
+		}
+		if !known {
+			t := tokenEnd(s, 0)
+			if t == 0 || t == len(s) || s[t] != '/' {
+				p += elementEnd(s, t) // malformed member (RFC 9110 §5.6.1)
+				continue
+			}
+			u = tokenEnd(s, t+1)
+			typ, sub := s[:t], s[t+1:u]
+			if sub == "" || typ == "*" && sub != "*" {
+				p += elementEnd(s, u)
+				continue
+			}
+			level, cover = rangeCover(typ, sub, part, valid)
+		}
+		end := elementEnd(s, u)
+		p += end + 1
+		if cover == 0 && seen {
+			continue
+		}
+		tail := trimRightOWS(s[u:end])
+		work += len(tail)
+		q, n, ok := parseTail(tail)
+		if !ok {
+			continue
+		}
+		seen = true
+		sp := specificity(level, n)
+		for ; cover != 0; cover &= cover - 1 {
+			i := bits.TrailingZeros32(cover)
+			if sp <= sc.spec[i] {
+				continue
+			}
+			if n > 0 {
+				match, steps := paramsMatch(tail, &part[i])
+				work += steps
+				if !match {
+					continue
+				}
+			}
+			sc.spec[i], sc.weight[i] = sp, int32(q)
+		}
+	}
+}
+
+// listSpace marks what separates list members: commas, and the OWS around
+// them (RFC 9110 §5.6.1, §5.6.3).
+var listSpace = [256]bool{',': true, ' ': true, '\t': true}
+
+// rangeCover returns the specificity level of the range typ/sub and the set
+// of offers of part it covers.
+func rangeCover(typ, sub string, part []offer, valid uint32) (level int, cover uint32) {
+	switch {
+	case typ == "*":
+		return levelAny, valid
+	case sub == "*":
+		for i := range part {
+			if header.EqualFold(typ, part[i].typ) {
+				cover |= 1 << i
+			}
+		}
+		return levelType, cover
+	}
+	for i := range part {
+		o := &part[i]
+		if len(o.typ) == len(typ) && len(o.sub) == len(sub) &&
+			header.EqualFold(typ, o.typ) && header.EqualFold(sub, o.sub) {
+			cover |= 1 << i
+		}
+	}
+	return levelSubtype, cover
+}
+
+// coverConcrete returns the offers of part that the member at the start of s
+// covers as a concrete "type/subtype" range and u, the end of that range.
+// known is false when it cannot tell (a "type/*" member), and the caller
+// then reads the member token by token. It compares s with each offer's
+// type and subtype instead of reading the member's own tokens: equal to a
+// token, they are tokens, so validation is not lost; a member that differs
+// from every offer (cover 0, u 0) only has to be stepped over, since a valid
+// member has already been seen.
+func coverConcrete(s string, part []offer) (cover uint32, u int, known bool) {
+	for i := range part {
+		o := &part[i]
+		n := len(o.typ)
+		if n == 0 || len(s) <= n+1 || s[n] != '/' {
+			continue
+		}
+		// A subtype that differs in its first byte (compared with the
+		// case bit masked, so that equal letters of either case pass)
+		// rejects most members before any string comparison.
+		c := s[n+1]
+		if c == '*' {
+			return 0, 0, false
+		}
+		if c|0x20 != o.sub[0]|0x20 {
+			continue
+		}
+		rest, m := s[n+1:], len(o.sub)
+		if len(rest) >= m && (len(rest) == m || !header.IsTokenChar(rest[m])) &&
+			equalFoldPrefix(rest, o.sub) && equalFoldPrefix(s, o.typ) {
+			cover |= 1 << i
+			u = n + 1 + m
+		}
+	}
+	return cover, u, true
+}
+
+// equalFoldPrefix reports whether s starts with prefix, ASCII case-insensitively;
+// the exact comparison first, since senders almost always use lower case.
+func equalFoldPrefix(s, prefix string) bool {
+	p := s[:len(prefix)]
+	return p == prefix || header.EqualFold(p, prefix)
 }

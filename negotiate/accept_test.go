@@ -75,8 +75,28 @@ func TestSelectType(t *testing.T) {
 		{"multiple lines", []string{"application/json;q=0.1", "application/xml"}, jsonXML, 1},
 		{"ows everywhere", []string{" application/xml \t; \tq=0.5 ,\tapplication/json ; q=0.4 "}, jsonXML, 1},
 		{"empty params", []string{"application/xml;;q=0.5;, application/json;q=0.4"}, jsonXML, 1},
-		// accept-ext after q (RFC 7231) is ignored.
-		{"accept-ext ignored", []string{"application/xml;q=0.5;ext=1, application/json;q=0.4"}, jsonXML, 1},
+		// RFC 9110 §12.4.2: "q" is the weight wherever it appears, and the
+		// parameters after it are media-range parameters (RFC 9110 has no
+		// accept-ext), so they must match too.
+		{"params after q must match", []string{"application/xml;q=0.5;ext=1, application/json;q=0.4"}, jsonXML, 0},
+		{"q before params", []string{"text/html;q=0.5;level=1"}, []string{"text/html", "text/html;level=1"}, 1},
+		{"q before params not plain", []string{"text/html;q=0.5;level=1"}, []string{"text/html"}, -1},
+		{"q in the middle", []string{"text/html;a=1;q=0.2;b=2, */*;q=0.1"}, []string{"text/plain", "text/html;b=2;a=1"}, 1},
+		{"q before params refuses the specific", []string{"text/html;q=0;level=1, text/html"}, []string{"text/html;level=1", "text/html"}, 1},
+		{"two weights invalid", []string{"application/json;q=0.1;q=1, application/xml;q=0.5"}, jsonXML, 1},
+		{"bad weight before params invalid", []string{"application/json;q=2;a=1, application/xml;q=0.5"}, jsonXML, 1},
+		// RFC 8259 §8.1: JSON is UTF-8, so a JSON offer satisfies
+		// charset=utf-8 (in any case) without carrying it; no other charset.
+		{"json charset utf-8", []string{"application/json; charset=utf-8"}, jsonXML, 0},
+		{"json charset case", []string{"application/json;charset=UTF-8"}, jsonXML, 0},
+		{"json charset quoted", []string{`application/json;charset="utf-8"`}, jsonXML, 0},
+		{"json other charset", []string{"application/json;charset=iso-8859-1"}, jsonXML, -1},
+		{"json charset more specific", []string{"application/json;charset=utf-8;q=0.2, application/*;q=0.9"}, jsonXML, 1},
+		{"+json charset", []string{"application/problem+json;charset=utf-8"}, []string{"application/problem+json"}, 0},
+		{"json offer own charset wins", []string{"application/json;charset=utf-8"}, []string{"application/json;charset=utf-16"}, -1},
+		{"json only charset implicit", []string{"application/json;charset=utf-8;v=2"}, jsonXML, -1},
+		{"xml not implicit", []string{"application/xml;charset=utf-8"}, jsonXML, -1},
+		{"offer with q invalid", []string{"*/*"}, []string{"text/html;q=1", "application/json"}, 1},
 		// Invalid offers are never selected.
 		{"invalid offer skipped", nil, []string{"nonsense", "application/json"}, 1},
 		{"wildcard offer skipped", []string{"*/*"}, []string{"text/*", "application/json"}, 1},

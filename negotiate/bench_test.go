@@ -62,9 +62,10 @@ func hostileEncoding(n int) string {
 }
 
 func BenchmarkLanguage(b *testing.B) {
-	m := language.NewMatcher([]language.Tag{language.English, language.German, language.French})
+	l := MustLanguages(language.English, language.German, language.French)
 	for _, bc := range []struct{ name, al string }{
 		{"browser", "de-CH,de;q=0.9,en;q=0.8"},
+		{"refusal", "de;q=0, fr;q=0.5, *;q=0.1"},
 		{"hostile/64KiB", string(hostileEncoding(64 << 10))},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
@@ -73,7 +74,7 @@ func BenchmarkLanguage(b *testing.B) {
 			w := httptest.NewRecorder()
 			b.ReportAllocs()
 			for b.Loop() {
-				_, _ = Language(w, r, m)
+				_, _, _ = Language(w, r, l)
 			}
 		})
 	}

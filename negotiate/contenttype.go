@@ -1,7 +1,9 @@
 package negotiate
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/httpsem/httpsem/httperr"
@@ -25,7 +27,7 @@ func CheckContentType(w http.ResponseWriter, r *http.Request, opts Options) bool
 	if len(opts.Consumes) == 0 || !hasBody(r) {
 		return true
 	}
-	c := newConsumer(opts.Consumes, opts.MatchSuffix)
+	c := newConsumerLenient(opts.Consumes, opts.MatchSuffix)
 	return c.check(w, r, opts.ErrorWriter)
 }
 
@@ -38,19 +40,48 @@ type consumer struct {
 	suffix bool
 }
 
-func newConsumer(types []string, suffix bool) *consumer {
+// newConsumer parses Consumes for [NewMiddleware], rejecting what is not a
+// media type or range, and duplicates.
+func newConsumer(types []string, suffix bool) (*consumer, error) {
 	c := &consumer{suffix: suffix}
-	for _, s := range types {
-		s = header.TrimOWS(s)
-		m, rest, ok := parseType(s)
-		if !ok || (m.typ == "*" && m.sub != "*") || !paramsValid(rest) {
-			continue
+	for i, s := range types {
+		name, m, ok := parseConsumed(s)
+		if !ok {
+			return nil, fmt.Errorf("negotiate: Options.Consumes[%d]: %q is not a media type or range", i, s)
+		}
+		if slices.ContainsFunc(c.names, func(prev string) bool { return header.EqualFold(prev, name) }) {
+			return nil, fmt.Errorf("negotiate: Options.Consumes[%d]: %q listed twice", i, s)
 		}
 		c.types = append(c.types, m)
-		c.names = append(c.names, s[:len(m.typ)+1+len(m.sub)])
+		c.names = append(c.names, name)
+	}
+	c.list = strings.Join(c.names, ", ")
+	return c, nil
+}
+
+// newConsumerLenient is newConsumer for [CheckContentType], which has no
+// error to return: entries NewMiddleware would reject are skipped.
+func newConsumerLenient(types []string, suffix bool) *consumer {
+	c := &consumer{suffix: suffix}
+	for _, s := range types {
+		if name, m, ok := parseConsumed(s); ok {
+			c.types = append(c.types, m)
+			c.names = append(c.names, name)
+		}
 	}
 	c.list = strings.Join(c.names, ", ")
 	return c
+}
+
+// parseConsumed parses one Consumes entry: a type/subtype or range, whose
+// parameters must be well-formed and are then ignored.
+func parseConsumed(s string) (name string, m mediaRange, ok bool) {
+	s = header.TrimOWS(s)
+	m, rest, ok := parseType(s)
+	if !ok || (m.typ == "*" && m.sub != "*") || !paramsValid(rest) {
+		return "", mediaRange{}, false
+	}
+	return s[:len(m.typ)+1+len(m.sub)], m, true
 }
 
 func (c *consumer) check(w http.ResponseWriter, r *http.Request, wr httperr.Writer) bool {

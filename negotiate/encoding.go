@@ -55,6 +55,14 @@ func Encoding(w http.ResponseWriter, r *http.Request, offers ...string) (coding 
 // SelectEncoding allocates nothing, runs in time linear in the length of the
 // field for a fixed set of offers, and is safe for concurrent use.
 func SelectEncoding(acceptEncoding []string, offers []string) int {
+	i, _ := selectEncoding(acceptEncoding, offers)
+	return i
+}
+
+// selectEncoding is SelectEncoding, also counting the work done: the bytes
+// of the field read (once by the list split, once by parseCoding) and one
+// per offer compared with each member, so tests can assert linear cost.
+func selectEncoding(acceptEncoding []string, offers []string) (best, work int) {
 	if acceptEncoding == nil {
 		first := -1
 		for i, o := range offers {
@@ -62,13 +70,13 @@ func SelectEncoding(acceptEncoding []string, offers []string) int {
 				continue
 			}
 			if header.EqualFold(o, Identity) {
-				return i
+				return i, 0
 			}
 			if first < 0 {
 				first = i
 			}
 		}
-		return first
+		return first, 0
 	}
 	best, bestRank := -1, 0
 	for base := 0; base < len(offers); base += chunk {
@@ -87,10 +95,13 @@ func SelectEncoding(acceptEncoding []string, offers []string) int {
 		for _, v := range acceptEncoding {
 			for rest := v; rest != ""; {
 				var elem string
+				before := len(rest)
 				elem, rest = header.NextElement(rest)
+				work += before - len(rest)
 				if elem == "" {
 					continue
 				}
+				work += len(elem)
 				coding, q, ok := parseCoding(elem)
 				if !ok {
 					continue
@@ -102,6 +113,7 @@ func SelectEncoding(acceptEncoding []string, offers []string) int {
 					continue
 				}
 				coding = canonicalCoding(coding)
+				work += n
 				for i := range n {
 					// The first member naming a coding counts.
 					if st[i].ok && st[i].q < 0 && header.EqualFold(coding, st[i].coding) {
@@ -128,7 +140,7 @@ func SelectEncoding(acceptEncoding []string, offers []string) int {
 			}
 		}
 	}
-	return best
+	return best, work
 }
 
 // parseCoding parses one Accept-Encoding member (RFC 9110 §12.5.3):

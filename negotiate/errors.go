@@ -8,8 +8,8 @@ import (
 	"github.com/httpsem/httpsem/httperr"
 )
 
-// Sentinel errors returned by [Renderer.Render] after it has written the
-// corresponding error response.
+// Sentinel errors of [Renderer.Render], returned after it has written the
+// corresponding error response, and of [Encoder.EncodeFunc].
 var (
 	// ErrNotAcceptable means none of the offered media types was acceptable
 	// and 406 Not Acceptable was written.
@@ -17,6 +17,11 @@ var (
 	// ErrEncode means the encoder failed; 500 was written and the encoder's
 	// error is wrapped beside this one.
 	ErrEncode = errors.New("negotiate: encoding failed")
+	// ErrUnsupportedValue is what an [Encoder] returns (wrapped or as is) to
+	// decline a value its format cannot represent, such as a map for XML. A
+	// [Renderer] then moves on to the next acceptable encoder; see
+	// [Renderer.Render].
+	ErrUnsupportedValue = errors.New("negotiate: the encoder cannot represent this value")
 )
 
 // notAcceptable writes 406 with the available media types, so a client can

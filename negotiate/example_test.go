@@ -152,21 +152,35 @@ func ExampleEncoding() {
 }
 
 func ExampleLanguage() {
-	supported := []language.Tag{language.English, language.German, language.French}
-	matcher := language.NewMatcher(supported) // build once
+	langs := negotiate.MustLanguages(language.English, language.German, language.French) // build once
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, i := negotiate.Language(w, r, matcher)
-		w.Header().Set("Content-Language", supported[i].String())
+		_, i, ok := negotiate.Language(w, r, langs)
+		if !ok {
+			// Nothing acceptable: serve the default i (RFC 9110 §12.5.4
+			// allows it) or answer 406; this handler serves it.
+			w.Header().Set("X-Language-Fallback", " (fallback)")
+		}
+		w.Header().Set("Content-Language", langs.Tags()[i].String())
 	})
-	for _, al := range []string{"de-CH, de;q=0.9, en;q=0.8", "fr;q=0.2, ja", "ja"} {
+	for _, al := range []string{"de-CH, de;q=0.9, en;q=0.8", "fr;q=0.2, ja", "en;q=0, *", "de, en;q=0", "ja"} {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.Header.Set("Accept-Language", al)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
-		fmt.Println(al, "->", w.Header().Get("Content-Language"))
+		fmt.Printf("%s -> %s%s\n", al, w.Header().Get("Content-Language"), w.Header().Get("X-Language-Fallback"))
 	}
 	// Output:
 	// de-CH, de;q=0.9, en;q=0.8 -> de
 	// fr;q=0.2, ja -> fr
-	// ja -> en
+	// en;q=0, * -> de
+	// de, en;q=0 -> de
+	// ja -> en (fallback)
+}
+
+func ExampleNewMiddleware() {
+	// Media types read from configuration: NewMiddleware reports a bad one.
+	_, err := negotiate.NewMiddleware(negotiate.Options{Produces: []string{"application/json", "text/*"}})
+	fmt.Println(err)
+	// Output:
+	// negotiate: Options.Produces[1]: "text/*" is not a concrete media type
 }

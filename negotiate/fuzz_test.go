@@ -1,8 +1,7 @@
 package negotiate
 
 import (
-	"net/http"
-	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,13 +10,15 @@ import (
 	"github.com/httpsem/httpsem/internal/header"
 )
 
-var fuzzOffers = []string{"application/json", "text/html;level=1", "text/html", "application/xml;charset=utf-8", "image/png"}
+var fuzzOffers = []string{"application/json", "text/html;level=1", "text/html", "application/xml;charset=utf-8", "image/png", "application/problem+json"}
 
 func acceptSeeds() []string {
 	return []string{
 		"", browserAccept, "*/*", "application/json;q=0", "text/*;q=0.3, text/html;level=1;q=0.7, */*;q=0.5",
 		`text/html;level="1"`, `a/b;x="\"";q=1`, "application/json;q=1.5", "*/json", ";;,,", "text/html;q=0.5;ext=1",
 		`a/b;c="unterminated`, "APPLICATION/JSON;Q=0.001",
+		"application/json; charset=utf-8", "application/json;charset=UTF-8;q=0.5", "application/json;charset=latin1",
+		"text/html;q=0.5;level=1", "text/html;level=1;q=0.5;q=0.7", "applicat/json", "APPLICATION/json", "abcdefgh{/x", "abcdefghij", "*/*;q=0.1;x=1", "application/problem+json;charset=utf-8",
 	}
 }
 
@@ -77,6 +78,7 @@ func refParse(member string, isOffer bool) (refRange, bool) {
 		return refRange{}, false
 	}
 	r := refRange{typ: strings.ToLower(typ), sub: strings.ToLower(sub), q: 1000}
+	weighted := false
 	for _, p := range parts[1:] {
 		p = strings.Trim(p, " \t")
 		if p == "" {
@@ -86,13 +88,24 @@ func refParse(member string, isOffer bool) (refRange, bool) {
 		if !ok || !header.IsToken(name) || !header.IsToken(val) {
 			return refRange{}, false
 		}
-		if !isOffer && strings.EqualFold(name, "q") {
+		if strings.EqualFold(name, "q") {
+			// RFC 9110 §12.4.2: q is the weight wherever it appears; a
+			// second one makes the member invalid.
+			if isOffer || weighted {
+				return refRange{}, false
+			}
 			if r.q, ok = header.ParseQValue(val); !ok {
 				return refRange{}, false
 			}
-			break // what follows the weight is ignored
+			weighted = true
+			continue
 		}
 		r.params = append(r.params, [2]string{strings.ToLower(name), val})
+	}
+	if isOffer && (r.sub == "json" || strings.HasSuffix(r.sub, "+json")) &&
+		!slices.ContainsFunc(r.params, func(p [2]string) bool { return p[0] == "charset" }) {
+		// RFC 8259 §8.1: JSON is UTF-8, an implicit charset=utf-8.
+		r.params = append(r.params, [2]string{"charset", "utf-8"})
 	}
 	return r, true
 }
@@ -152,6 +165,12 @@ func FuzzParseMediaRange(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, accept string) {
+		// The offer splitter's eight-letter shortcut agrees with splitType.
+		a1, b1, c1, ok1 := splitType(accept)
+		a2, b2, c2, ok2 := splitOfferType(accept)
+		if a1 != a2 || b1 != b2 || c1 != c2 || ok1 != ok2 {
+			t.Fatalf("splitOfferType(%q) disagrees with splitType", accept)
+		}
 		header.Elements([]string{accept}, func(elem string) bool {
 			m, ok := parseMediaRange(elem)
 			if !ok {
@@ -160,12 +179,27 @@ func FuzzParseMediaRange(f *testing.F) {
 			if m.q < 0 || m.q > header.MaxQ {
 				t.Fatalf("%q: q=%d", elem, m.q)
 			}
-			s := m.typ + "/" + m.sub + m.params + ";q=" + string(header.AppendQValue(nil, m.q))
+			// Format with the weight last, as RFC 9110 §12.4.2 asks of senders.
+			var params strings.Builder
+			it := paramIter{s: m.params}
+			for {
+				name, value, more := it.next()
+				if !more {
+					break
+				}
+				if !header.EqualFold(name, "q") {
+					params.WriteString(";" + name + "=" + value)
+				}
+			}
+			s := m.typ + "/" + m.sub + params.String() + ";q=" + string(header.AppendQValue(nil, m.q))
 			back, ok := parseMediaRange(s)
 			if !ok || back.typ != m.typ || back.sub != m.sub || back.nparams != m.nparams || back.q != m.q {
 				t.Fatalf("%q -> %q does not round-trip: %+v vs %+v", elem, s, m, back)
 			}
-			if !paramsMatch(&m, &back) || !paramsMatch(&back, &m) {
+			if ok1, _ := paramsMatch(m.params, &offer{params: back.params}); !ok1 {
+				t.Fatalf("%q: parameters differ after round trip %q", elem, s)
+			}
+			if ok2, _ := paramsMatch(back.params, &offer{params: m.params}); !ok2 {
 				t.Fatalf("%q: parameters differ after round trip %q", elem, s)
 			}
 			return true
@@ -201,7 +235,10 @@ func FuzzContentType(f *testing.F) {
 	for _, s := range []string{"application/json", "application/vnd.a+json; charset=utf-8", "text/plain;", "*/*", "a/b c", `a/b;x="`} {
 		f.Add(s)
 	}
-	c := newConsumer([]string{"application/json", "image/*"}, true)
+	c, err := newConsumer([]string{"application/json", "image/*"}, true)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, ct string) {
 		if c.allows(ct) {
 			if _, _, ok := parseType(header.TrimOWS(ct)); !ok {
@@ -211,19 +248,66 @@ func FuzzContentType(f *testing.F) {
 	})
 }
 
-// FuzzLanguage checks Accept-Language handling never panics and returns a
-// supported index.
+// FuzzLanguage checks Accept-Language handling never panics, returns a
+// supported index, and never chooses a language the field refuses with a
+// lone q=0 range of exactly that tag.
 func FuzzLanguage(f *testing.F) {
-	for _, s := range []string{"", "de-CH, de;q=0.9, en;q=0.8", "*", "x_y;q=2", "zh-Hant-TW", "en;q=0"} {
+	for _, s := range []string{"", "de-CH, de;q=0.9, en;q=0.8", "*", "x_y;q=2", "zh-Hant-TW", "en;q=0",
+		"en;q=0, *", "nl;q=0.5, *", "de, en;q=0", "*;q=0, ja", "EN;Q=0"} {
 		f.Add(s)
 	}
-	supported := []language.Tag{language.English, language.German, language.Japanese}
-	m := language.NewMatcher(supported)
+	l := MustLanguages(language.English, language.German, language.Japanese)
 	f.Fuzz(func(t *testing.T, al string) {
-		r := httptest.NewRequest(http.MethodGet, "/", nil)
-		r.Header.Set("Accept-Language", al)
-		if _, i := Language(httptest.NewRecorder(), r, m); i < 0 || i >= len(supported) {
-			t.Fatalf("Language(%q) index %d", al, i)
+		i, ok := l.Select([]string{al})
+		if i < 0 || i >= len(l.Tags()) {
+			t.Fatalf("Select(%q) index %d", al, i)
+		}
+		if ok && strings.EqualFold(strings.TrimSpace(al), l.Tags()[i].String()+";q=0") {
+			t.Fatalf("Select(%q) chose the refused %v", al, l.Tags()[i])
 		}
 	})
+}
+
+// FuzzElementEnd checks the word-at-a-time element scan of the Accept hot
+// path against header.NextElement, which defines where list elements end,
+// from every starting offset that is not inside a quoted string.
+func FuzzElementEnd(f *testing.F) {
+	for _, s := range acceptSeeds() {
+		f.Add(s)
+	}
+	f.Add(`a/b;x="1,2,3,4,5,6,7,8,9",c/d;y="\",",e/f`)
+	f.Fuzz(func(t *testing.T, s string) {
+		for start := 0; start <= len(s); {
+			rest := s[start:]
+			want := elementEndRef(rest)
+			_, after := header.NextElement(rest)
+			if want < len(rest) && after != rest[want+1:] || want == len(rest) && after != "" {
+				t.Fatalf("reference loop and NextElement disagree on %q", rest)
+			}
+			if got := elementEnd(rest, 0); got != want {
+				t.Fatalf("elementEnd(%q) = %d, want %d", rest, got, want)
+			}
+			if want >= len(rest) {
+				break
+			}
+			start += want + 1
+		}
+	})
+}
+
+// elementEndRef is elementEnd as a plain byte loop.
+func elementEndRef(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ',':
+			return i
+		case '"':
+			end := header.QuotedStringEnd(s[i:])
+			if end < 0 {
+				return len(s)
+			}
+			i += end - 1
+		}
+	}
+	return len(s)
 }

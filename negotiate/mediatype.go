@@ -1,17 +1,29 @@
 package negotiate
 
 import (
+	"math/bits"
+
 	"github.com/httpsem/httpsem/internal/header"
 )
 
-// mediaRange is one parsed media type or media range. Every string is a slice
-// of the input, so parsing allocates nothing; params holds the raw parameter
-// text (before any weight) and is re-scanned when parameters are compared.
+// mediaRange is one parsed Accept member. Every string is a slice of the
+// input, so parsing allocates nothing; params holds the raw parameter text,
+// weight included wherever it appears, and is re-scanned when parameters are
+// compared (paramsMatch skips "q").
 type mediaRange struct {
 	typ, sub string
 	params   string
-	nparams  int
+	nparams  int // parameters other than the weight
 	q        int // weight in thousandths (header.ParseQValue); 1000 when absent
+}
+
+// offer is a parsed server offer: a concrete media type whose parameters
+// (params) are sent, plus the parameters it satisfies without sending them
+// (implicit, in the same ";name=value" syntax).
+type offer struct {
+	typ, sub string
+	params   string
+	implicit string
 }
 
 // Specificity levels of RFC 9110 §12.5.1: "*/*" < "type/*" < "type/subtype",
@@ -25,15 +37,8 @@ const (
 	maxParams    = 1<<levelShift - 1
 )
 
-func (m *mediaRange) specificity() int {
-	level := levelSubtype
-	switch {
-	case m.typ == "*":
-		level = levelAny
-	case m.sub == "*":
-		level = levelType
-	}
-	return level<<levelShift | min(m.nparams, maxParams)
+func specificity(level, nparams int) int32 {
+	return int32(level<<levelShift | min(nparams, maxParams))
 }
 
 // parseMediaRange parses one Accept member (RFC 9110 §12.5.1):
@@ -41,39 +46,67 @@ func (m *mediaRange) specificity() int {
 //	media-range = ( "*/*" / ( type "/*" ) / ( type "/" subtype ) ) parameters
 //	Accept      = #( media-range [ weight ] )
 //
-// A "q" parameter is the weight; it ends the media range, and whatever follows
-// it (the accept-ext of RFC 7231, dropped by RFC 9110) is ignored. ok is false
-// for a member that does not match the grammar, which the caller skips
-// (RFC 9110 §5.6.1 lets a recipient ignore invalid list elements).
+// s is the member with its OWS trimmed. ok is false for a member that does
+// not match the grammar, which the caller skips (RFC 9110 §5.6.1 lets a
+// recipient ignore invalid list elements). See parseTail for the weight.
 func parseMediaRange(s string) (m mediaRange, ok bool) {
-	m, rest, ok := parseType(s)
-	if !ok || (m.typ == "*" && m.sub != "*") {
+	typ, sub, rest, ok := splitType(s)
+	if !ok || typ == "*" && sub != "*" {
 		return mediaRange{}, false
 	}
-	m.q = header.MaxQ
-	start := len(rest)
-	it := paramIter{s: rest}
+	q, n, ok := parseTail(rest)
+	if !ok {
+		return mediaRange{}, false
+	}
+	return mediaRange{typ: typ, sub: sub, params: rest, nparams: n, q: q}, true
+}
+
+// parseTail parses what follows "type/subtype" in an Accept member, up to its
+// end (trailing OWS already trimmed): parameters and the weight. RFC 9110
+// §12.4.2 asks senders to put "q" last but recipients to "process any
+// parameter named q as weight, regardless of parameter ordering", so q may
+// appear anywhere and every other parameter, before or after it, is a
+// media-range parameter: "text/html;q=0.5;level=1" is text/html;level=1 at
+// 0.5. (RFC 7231's accept-ext after q no longer exists in RFC 9110.) A second
+// q, or one whose value is not a qvalue, makes the member invalid. n counts
+// the parameters other than q.
+func parseTail(s string) (q, n int, ok bool) {
+	if s == "" {
+		return header.MaxQ, 0, true
+	}
+	// The common tail, a lone weight (";q=0.9"), in one pass.
+	if s[0] == ';' {
+		p := trimLeftOWS(s[1:])
+		if len(p) > 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=' {
+			if q, ok := header.ParseQValue(p[2:]); ok {
+				return q, 0, true
+			}
+		}
+	}
+	q = header.MaxQ
+	weighted := false
+	it := paramIter{s: s}
 	for {
 		name, value, more := it.next()
 		if !more {
 			break
 		}
-		if header.EqualFold(name, "q") {
-			q, ok := header.ParseQValue(value)
-			if after := trimLeftOWS(it.s); !ok || after != "" && after[0] != ';' {
-				return mediaRange{}, false
+		if len(name) == 1 && (name[0] == 'q' || name[0] == 'Q') {
+			if weighted {
+				return 0, 0, false
 			}
-			m.q = q
-			m.params = rest[:start-len(it.s)-len(name)-len(value)-1]
-			return m, true
+			if q, ok = header.ParseQValue(value); !ok {
+				return 0, 0, false
+			}
+			weighted = true
+			continue
 		}
-		m.nparams++
+		n++
 	}
 	if it.bad {
-		return mediaRange{}, false
+		return 0, 0, false
 	}
-	m.params = rest
-	return m, true
+	return q, n, true
 }
 
 // parseType splits "type/subtype" off s; both must be tokens ("*" is a token,
@@ -85,21 +118,116 @@ func parseType(s string) (m mediaRange, rest string, ok bool) {
 
 // splitType is parseType without the struct, for the hot paths.
 func splitType(s string) (typ, sub, rest string, ok bool) {
-	i := 0
-	for i < len(s) && header.IsTokenChar(s[i]) {
-		i++
-	}
+	i := tokenEnd(s, 0)
 	if i == 0 || i == len(s) || s[i] != '/' {
 		return "", "", "", false
 	}
-	j := i + 1
-	for j < len(s) && header.IsTokenChar(s[j]) {
-		j++
-	}
+	j := tokenEnd(s, i+1)
 	if j == i+1 {
 		return "", "", "", false
 	}
 	return s[:i], s[i+1 : j], s[j:], true
+}
+
+// splitOfferType is splitType for offers, whose type is most often
+// "application": eight lower-case letters are checked at once (for bytes
+// below 0x80, b+0x1f sets the high bit exactly when b >= 'a' and b+0x05
+// exactly when b > 'z', without carrying into the next byte).
+func splitOfferType(s string) (typ, sub, rest string, ok bool) {
+	i := 0
+	if len(s) >= 8 {
+		w := s[:8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		if x&msb == 0 && (x+lsb*0x1f)&^(x+lsb*0x05)&msb == msb {
+			i = 8
+		}
+	}
+	i = tokenEnd(s, i)
+	if i == 0 || i == len(s) || s[i] != '/' {
+		return "", "", "", false
+	}
+	j := tokenEnd(s, i+1)
+	if j == i+1 {
+		return "", "", "", false
+	}
+	return s[:i], s[i+1 : j], s[j:], true
+}
+
+// tokenEnd returns the index of the first byte at or after i that is not a
+// tchar (RFC 9110 §5.6.2), or len(s).
+func tokenEnd(s string, i int) int {
+	for i < len(s) && header.IsTokenChar(s[i]) {
+		i++
+	}
+	return i
+}
+
+// elementEnd returns the index in s of the comma that ends the list element
+// containing s[from], or len(s): commas inside quoted strings do not count
+// and an unterminated quoted string runs to the end, exactly as
+// header.NextElement splits (RFC 9110 §5.6.1, §5.6.4).
+//
+// It tests eight bytes at a time: a byte of x equals c exactly where
+// x^(lsb*c) has a zero byte, and (v-lsb)&^v&msb flags the lowest zero byte
+// of v correctly (a borrow can only flag bytes above it). Accept members are
+// short and their commas frequent, so this beats both a byte loop and the
+// call overhead of strings.IndexByte.
+func elementEnd(s string, i int) int {
+	for i < len(s) {
+		if i+16 <= len(s) {
+			// Two words per step: most members end within sixteen bytes.
+			w := s[i : i+16]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			y := uint64(w[8]) | uint64(w[9])<<8 | uint64(w[10])<<16 | uint64(w[11])<<24 |
+				uint64(w[12])<<32 | uint64(w[13])<<40 | uint64(w[14])<<48 | uint64(w[15])<<56
+			mx, my := special(x), special(y)
+			switch {
+			case mx != 0:
+				i += bits.TrailingZeros64(mx) >> 3
+			case my != 0:
+				i += 8 + bits.TrailingZeros64(my)>>3
+			default:
+				i += 16
+				continue
+			}
+		} else if i+8 <= len(s) {
+			w := s[i : i+8]
+			x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+				uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+			m := special(x)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+		} else if c := s[i]; c != ',' && c != '"' {
+			i++
+			continue
+		}
+		if s[i] == ',' {
+			return i
+		}
+		end := header.QuotedStringEnd(s[i:])
+		if end < 0 {
+			return len(s)
+		}
+		i += end
+	}
+	return len(s)
+}
+
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// special flags, in the high bit of each byte, the lowest byte of x that is
+// ',' or '"' (see elementEnd); zero when there is none.
+func special(x uint64) uint64 {
+	c, q := x^(lsb*','), x^(lsb*'"')
+	return ((c-lsb)&^c | (q-lsb)&^q) & msb
 }
 
 // paramIter walks media type parameters (RFC 9110 §5.6.6):
@@ -169,6 +297,13 @@ func trimLeftOWS(s string) string {
 	return s
 }
 
+func trimRightOWS(s string) string {
+	for len(s) > 0 && header.IsOWS(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
 // typeMatches reports whether the range r covers the concrete type o, ignoring
 // parameters. Type and subtype are case-insensitive (RFC 9110 §8.3.1).
 func typeMatches(r, o *mediaRange) bool {
@@ -181,38 +316,49 @@ func typeMatches(r, o *mediaRange) bool {
 	return r.sub == "*" || header.EqualFold(r.sub, o.sub)
 }
 
-// paramsMatch reports whether every parameter of the range r is present in o
-// with an equal value (RFC 9110 §12.5.1: a range with parameters only matches
-// a representation carrying them). Names are case-insensitive; values compare
+// paramsMatch reports whether every parameter of a range (its raw parameter
+// text, weight skipped) is carried by the offer o with an equal value, sent
+// or implicit, and how many parameters it stepped over (RFC 9110 §12.5.1: a range with parameters only matches a
+// representation carrying them). Names are case-insensitive; values compare
 // after removing quoting (§5.6.6: token and quoted-string forms are
 // equivalent), case-insensitively for charset (§8.3.2) and exactly otherwise.
-func paramsMatch(r, o *mediaRange) bool {
-	if r.nparams == 0 {
-		return true
-	}
-	ri := paramIter{s: r.params}
+func paramsMatch(params string, o *offer) (match bool, steps int) {
+	ri := paramIter{s: params}
 	for {
 		name, value, ok := ri.next()
 		if !ok {
-			return true
+			return true, steps
+		}
+		steps++
+		if len(name) == 1 && (name[0] == 'q' || name[0] == 'Q') {
+			continue
 		}
 		fold := header.EqualFold(name, "charset")
-		found := false
-		oi := paramIter{s: o.params}
-		for {
-			oname, ovalue, ok := oi.next()
-			if !ok {
-				break
-			}
-			// A name given twice is an error (RFC 6838 §4.3); accepting
-			// any equal occurrence keeps the comparison reflexive.
-			if header.EqualFold(name, oname) && paramValueEqual(value, ovalue, fold) {
-				found = true
-				break
-			}
+		found, n := hasParamValue(o.params, name, value, fold)
+		steps += n
+		if !found {
+			found, n = hasParamValue(o.implicit, name, value, fold)
+			steps += n
 		}
 		if !found {
-			return false
+			return false, steps
+		}
+	}
+}
+
+// hasParamValue reports whether the parameter text params holds name with a
+// value equal to value. A name given twice is an error (RFC 6838 §4.3);
+// accepting any equal occurrence keeps the comparison reflexive.
+func hasParamValue(params, name, value string, fold bool) (found bool, steps int) {
+	it := paramIter{s: params}
+	for {
+		n, v, ok := it.next()
+		if !ok {
+			return false, steps
+		}
+		steps++
+		if header.EqualFold(name, n) && paramValueEqual(value, v, fold) {
+			return true, steps
 		}
 	}
 }
@@ -271,32 +417,71 @@ func lower(c byte) byte {
 	return c
 }
 
+// utf8Charset is the parameter every JSON offer satisfies implicitly.
+const utf8Charset = ";charset=utf-8"
+
 // parseOffer parses a server offer: a concrete media type (no wildcards), with
-// optional parameters and no weight.
-func parseOffer(s string) (mediaRange, bool) {
-	typ, sub, rest, ok := splitType(header.TrimOWS(s))
+// optional parameters and no weight ("q" is not a media type parameter, RFC
+// 9110 §12.4.2). A JSON offer (application/json, or any type with the +json
+// suffix of RFC 6839 §3.1) that names no charset implicitly satisfies
+// charset=utf-8: JSON text exchanged between systems "MUST be encoded using
+// UTF-8" (RFC 8259 §8.1), so "Accept: application/json; charset=utf-8",
+// which many HTTP clients send, selects it. Other charsets do not.
+func parseOffer(s string) (offer, bool) {
+	var o offer
+	ok := o.parse(s)
+	return o, ok
+}
+
+// parse is parseOffer into o, which it leaves zero when s is invalid; the
+// hot path of SelectType parses straight into its stack buffer.
+func (o *offer) parse(s string) bool {
+	typ, sub, rest, ok := splitOfferType(header.TrimOWS(s))
 	if !ok || typ == "*" || sub == "*" {
-		return mediaRange{}, false
+		return false
 	}
-	nparams := 0
+	charset := false
 	if rest != "" {
 		it := paramIter{s: rest}
 		for {
-			if _, _, more := it.next(); !more {
+			name, _, more := it.next()
+			if !more {
 				break
 			}
-			nparams++
+			if len(name) == 1 && (name[0] == 'q' || name[0] == 'Q') {
+				return false
+			}
+			charset = charset || header.EqualFold(name, "charset")
 		}
 		if it.bad {
-			return mediaRange{}, false
+			return false
 		}
 	}
-	return mediaRange{typ: typ, sub: sub, params: rest, nparams: nparams, q: header.MaxQ}, true
+	o.typ, o.sub, o.params = typ, sub, rest
+	if !charset && isJSON(sub) {
+		o.implicit = utf8Charset
+	}
+	return true
 }
 
-// hasParam reports whether m carries a parameter with the given name.
-func (m *mediaRange) hasParam(name string) bool {
-	it := paramIter{s: m.params}
+// isJSON reports whether a subtype names JSON text: "json" itself or a
+// structured syntax suffix "+json" (RFC 6839 §3.1).
+func isJSON(sub string) bool {
+	// Both forms end in "n"; most subtypes that are not JSON do not.
+	if sub == "" || sub[len(sub)-1]|0x20 != 'n' {
+		return false
+	}
+	return header.EqualFold(sub, "json") || hasSuffixFold(sub, "+json")
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && header.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// hasParam reports whether the parameter text params has a parameter with
+// the given name.
+func hasParam(params, name string) bool {
+	it := paramIter{s: params}
 	for {
 		n, _, ok := it.next()
 		if !ok {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMiddleware(t *testing.T) {
@@ -73,4 +74,63 @@ func TestMiddlewareCopiesOptions(t *testing.T) {
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	assert.Equal(t, http.StatusOK, w.Code)
+}
+
+// NewMiddleware rejects what it cannot honour instead of dropping it, with
+// the field named the way every constructor names it; Middleware panics on
+// the same options, since they are literals in the program.
+func TestNewMiddlewareRejectsInvalidOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		opts   Options
+		prefix string
+	}{
+		{"produces wildcard", Options{Produces: []string{"application/json", "text/*"}}, "negotiate: Options.Produces[1]: "},
+		{"produces star star", Options{Produces: []string{"*/*"}}, "negotiate: Options.Produces[0]: "},
+		{"produces not a type", Options{Produces: []string{"json"}}, "negotiate: Options.Produces[0]: "},
+		{"produces bad params", Options{Produces: []string{"text/html;level"}}, "negotiate: Options.Produces[0]: "},
+		{"produces weight", Options{Produces: []string{"text/html;q=0.5"}}, "negotiate: Options.Produces[0]: "},
+		{"produces duplicate", Options{Produces: []string{"application/json", " Application/JSON"}}, "negotiate: Options.Produces[1]: "},
+		{"consumes not a type", Options{Consumes: []string{"json"}}, "negotiate: Options.Consumes[0]: "},
+		{"consumes star subtype type", Options{Consumes: []string{"*/json"}}, "negotiate: Options.Consumes[0]: "},
+		{"consumes bad params", Options{Consumes: []string{"application/json;charset"}}, "negotiate: Options.Consumes[0]: "},
+		{"consumes duplicate", Options{Consumes: []string{"application/json", "application/json; charset=utf-8"}}, "negotiate: Options.Consumes[1]: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mw, err := NewMiddleware(tt.opts)
+			require.Error(t, err)
+			assert.Nil(t, mw)
+			assert.True(t, strings.HasPrefix(err.Error(), tt.prefix), err.Error())
+			assert.PanicsWithError(t, err.Error(), func() { Middleware(tt.opts) })
+		})
+	}
+	for _, ok := range []Options{
+		{},
+		{Consumes: []string{"image/*", "*/*", "application/json; charset=utf-8"}},
+		{Produces: []string{"application/json", "text/csv;charset=utf-8"}},
+	} {
+		_, err := NewMiddleware(ok)
+		assert.NoError(t, err, "%+v", ok)
+	}
+}
+
+// RFC 8259 §8.1: the JSON clients that send a charset get JSON, not 406.
+func TestMiddlewareJSONCharset(t *testing.T) {
+	t.Parallel()
+	h := Middleware(Options{Produces: []string{"application/json"}})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for accept, want := range map[string]int{
+		"application/json; charset=utf-8":     http.StatusOK,
+		"application/json;charset=UTF-8":      http.StatusOK,
+		"application/json;charset=iso-8859-1": http.StatusNotAcceptable,
+		"text/html;q=0.5;level=1":             http.StatusNotAcceptable, // RFC 9110 §12.4.2
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.Header.Set("Accept", accept)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		assert.Equal(t, want, w.Code, accept)
+	}
 }

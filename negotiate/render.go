@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -32,27 +33,58 @@ type Encoder struct {
 	// "Accept: text/csv;charset=utf-8" selects a "text/csv" encoder.
 	MediaType string
 
-	// EncodeFunc writes v to w in this representation. An error makes the
-	// Renderer answer 500 instead (nothing has been sent yet).
+	// Implicit lists the parameters the representation satisfies without
+	// sending them, in media-type parameter syntax ("charset=utf-8",
+	// "charset=utf-8; profile=x"): an Accept range that names them still
+	// matches (RFC 9110 §12.5.1), though Content-Type does not carry them.
+	// Use it for formats that fix a parameter by definition. A JSON type
+	// (application/json, any +json) implicitly satisfies charset=utf-8
+	// whether or not it is listed (RFC 8259 §8.1: JSON is always UTF-8), so
+	// "Accept: application/json; charset=utf-8" selects it and
+	// "charset=iso-8859-1" does not. Do not repeat a parameter of MediaType
+	// here; "q" is not allowed. Default: "" (only the JSON rule).
+	Implicit string
+
+	// EncodeFunc writes v to w in this representation. To decline a value it
+	// cannot represent (a map for XML, a channel for JSON), it returns an
+	// error matching [ErrUnsupportedValue]; the Renderer then tries the next
+	// acceptable encoder and answers 406 when none is left. Any other error
+	// makes the Renderer answer 500 (nothing has been sent yet).
 	EncodeFunc func(w io.Writer, v any) error
 }
 
 // JSON returns the built-in application/json encoder (encoding/json, one value
-// followed by a newline).
+// followed by a newline). It declares charset=utf-8 implicit (RFC 8259 §8.1)
+// and declines, with [ErrUnsupportedValue], values encoding/json cannot
+// represent: channels, functions, complex numbers, NaN and infinities, cycles.
 func JSON() Encoder {
-	return Encoder{MediaType: "application/json", EncodeFunc: func(w io.Writer, v any) error {
-		return json.NewEncoder(w).Encode(v)
+	return Encoder{MediaType: "application/json", Implicit: "charset=utf-8", EncodeFunc: func(w io.Writer, v any) error {
+		err := json.NewEncoder(w).Encode(v)
+		var typeErr *json.UnsupportedTypeError
+		var valueErr *json.UnsupportedValueError
+		if errors.As(err, &typeErr) || errors.As(err, &valueErr) {
+			return fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
+		}
+		return err
 	}}
 }
 
 // XML returns the built-in application/xml encoder (encoding/xml, preceded by
-// the XML declaration). encoding/xml cannot encode maps; render structs.
+// the XML declaration). encoding/xml cannot encode maps (nor channels and
+// functions); XML declines such values with [ErrUnsupportedValue], so a
+// [Renderer] serves them in another acceptable representation or answers
+// 406, never 500.
 func XML() Encoder {
 	return Encoder{MediaType: "application/xml", EncodeFunc: func(w io.Writer, v any) error {
 		if _, err := io.WriteString(w, xml.Header); err != nil {
 			return err
 		}
-		return xml.NewEncoder(w).Encode(v)
+		err := xml.NewEncoder(w).Encode(v)
+		var typeErr *xml.UnsupportedTypeError
+		if errors.As(err, &typeErr) {
+			return fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
+		}
+		return err
 	}}
 }
 
@@ -62,7 +94,7 @@ func XML() Encoder {
 type Renderer struct {
 	encoders     []Encoder
 	offers       []string // media types, in order
-	parsed       []mediaRange
+	parsed       []offer
 	contentTypes []string // Content-Type values, charset added where it applies
 	// ctValues holds each Content-Type as a ready header value. The slices
 	// are shared by every response and have capacity 1, so a later
@@ -74,62 +106,80 @@ type Renderer struct {
 }
 
 // NewRenderer builds a Renderer from opts.Encoders (JSON then XML when nil),
-// opts.ServeDefault and opts.ErrorWriter. It reports an error for an encoder
-// without EncodeFunc, a media type that is not a concrete type/subtype, or a
-// media type listed twice.
+// opts.ServeDefault and opts.ErrorWriter; it reads no other field. It reports
+// an error, "negotiate: Options.Encoders: ...", for an empty non-nil list, an
+// encoder without EncodeFunc, a media type that is not a concrete
+// type/subtype, a media type listed twice, or an Implicit that is not a
+// parameter list.
 func NewRenderer(opts Options) (*Renderer, error) {
 	encs := opts.Encoders
 	if encs == nil {
 		encs = []Encoder{JSON(), XML()}
 	}
 	if len(encs) == 0 {
-		return nil, errors.New("negotiate: no encoders")
+		return nil, errors.New("negotiate: Options.Encoders: empty list")
 	}
 	rn := &Renderer{
-		encoders:     append([]Encoder(nil), encs...),
+		encoders:     slices.Clone(encs),
 		serveDefault: opts.ServeDefault,
 		errorWriter:  opts.ErrorWriter,
 	}
-	for _, e := range rn.encoders {
+	for i, e := range rn.encoders {
 		mt := header.TrimOWS(e.MediaType)
-		m, ok := parseOffer(mt)
+		o, ok := parseOffer(mt)
 		if !ok {
-			return nil, fmt.Errorf("negotiate: invalid encoder media type %q", e.MediaType)
+			return nil, fmt.Errorf("negotiate: Options.Encoders[%d]: invalid media type %q", i, e.MediaType)
 		}
 		if e.EncodeFunc == nil {
-			return nil, fmt.Errorf("negotiate: encoder for %q has no EncodeFunc", e.MediaType)
+			return nil, fmt.Errorf("negotiate: Options.Encoders[%d]: %q has no EncodeFunc", i, e.MediaType)
 		}
-		for _, prev := range rn.offers {
-			if header.EqualFold(prev, mt) {
-				return nil, fmt.Errorf("negotiate: media type %q registered twice", e.MediaType)
-			}
+		if slices.ContainsFunc(rn.offers, func(prev string) bool { return header.EqualFold(prev, mt) }) {
+			return nil, fmt.Errorf("negotiate: Options.Encoders[%d]: media type %q listed twice", i, e.MediaType)
+		}
+		ct := contentType(mt, &o)
+		// Negotiate on what is sent: "text/csv" goes out with charset=utf-8,
+		// so it must match "Accept: text/csv;charset=utf-8" too.
+		sent, _ := parseOffer(ct)
+		if sent.implicit, ok = implicitParams(e.Implicit, sent); !ok {
+			return nil, fmt.Errorf("negotiate: Options.Encoders[%d]: invalid Implicit %q", i, e.Implicit)
 		}
 		rn.offers = append(rn.offers, mt)
-		rn.contentTypes = append(rn.contentTypes, contentType(mt, &m))
-	}
-	// Negotiate on what is sent: "text/csv" goes out with charset=utf-8, so
-	// it must match "Accept: text/csv;charset=utf-8" too.
-	rn.parsed = parseOffers(rn.contentTypes)
-	for _, ct := range rn.contentTypes {
+		rn.contentTypes = append(rn.contentTypes, ct)
+		rn.parsed = append(rn.parsed, sent)
 		rn.ctValues = append(rn.ctValues, []string{ct}) // a literal of one has capacity 1
 	}
 	rn.pool.New = func() any { return new(bytes.Buffer) }
 	return rn, nil
 }
 
+// implicitParams turns an Encoder's Implicit into parameter text (";a=b"),
+// keeping the JSON rule parseOffer applied unless it names a charset itself.
+func implicitParams(declared string, o offer) (string, bool) {
+	declared = header.TrimOWS(declared)
+	if declared == "" {
+		return o.implicit, true
+	}
+	if declared[0] != ';' {
+		declared = ";" + declared
+	}
+	if _, n, ok := parseTail(declared); !ok || n == 0 || hasParam(declared, "q") {
+		return "", false
+	}
+	if o.implicit != "" && !hasParam(declared, "charset") {
+		declared += o.implicit
+	}
+	return declared, true
+}
+
 // contentType adds charset=utf-8 to types whose charset parameter matters and
 // is missing: text/* (RFC 9110 §8.3.2 would otherwise leave the charset to
 // guessing) and XML (RFC 7303 §3).
-func contentType(mt string, m *mediaRange) string {
-	xmlType := header.EqualFold(m.sub, "xml") || hasSuffixFold(m.sub, "+xml")
-	if (header.EqualFold(m.typ, "text") || xmlType) && !m.hasParam("charset") {
+func contentType(mt string, o *offer) string {
+	xmlType := header.EqualFold(o.sub, "xml") || hasSuffixFold(o.sub, "+xml")
+	if (header.EqualFold(o.typ, "text") || xmlType) && !hasParam(o.params, "charset") {
 		return mt + "; charset=utf-8"
 	}
 	return mt
-}
-
-func hasSuffixFold(s, suffix string) bool {
-	return len(s) >= len(suffix) && header.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 // MediaTypes returns the renderer's media types in order of preference.
@@ -138,22 +188,29 @@ func (rn *Renderer) MediaTypes() []string { return append([]string(nil), rn.offe
 // Render negotiates the representation of v (RFC 9110 §12.5.1), adds "Accept"
 // to Vary, encodes v with the chosen encoder and writes it with status,
 // Content-Type and Content-Length. v is encoded into a buffer first, so an
-// encoder error becomes a clean 500 rather than a truncated body; a HEAD
-// response gets the headers a GET would have; statuses that carry no content
-// (1xx, 204, 304) are written without encoding.
+// encoder error becomes a clean error response rather than a truncated body;
+// a HEAD response gets the headers a GET would have; statuses that carry no
+// content (1xx, 204, 304) are written without encoding.
 //
 // When no encoder is acceptable Render writes 406 Not Acceptable, listing the
 // available types in the envelope's "available" member, and returns
 // [ErrNotAcceptable] (with [Options.ServeDefault] it serves the first encoder
-// instead). When encoding fails it writes 500 and returns an error matching
-// [ErrEncode] and the encoder's error.
+// instead). An encoder that declines v ([ErrUnsupportedValue]) hands it to
+// the next acceptable encoder in the client's order of preference; when every
+// acceptable one declines, Render answers 406 listing the types that did not
+// decline (or, with ServeDefault, serves the first of them) and returns an
+// error matching both ErrNotAcceptable and ErrUnsupportedValue: a value the
+// client's formats cannot carry is never a 500. Any other encoder error
+// writes 500 and returns an error matching [ErrEncode] and the encoder's
+// error.
 func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v any) error {
 	header.AddVary(w.Header(), "Accept")
 	if !response.BodyAllowed(http.MethodGet, status) {
 		w.WriteHeader(status)
 		return nil
 	}
-	i := selectParsed(r.Header["Accept"], rn.parsed) // net/http canonicalises request keys
+	accept := r.Header["Accept"] // net/http canonicalises request keys
+	i, _ := selectParsed(accept, rn.parsed)
 	if i < 0 {
 		if !rn.serveDefault {
 			notAcceptable(w, r, rn.errorWriter, rn.offers)
@@ -164,11 +221,57 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v
 	buf := rn.pool.Get().(*bytes.Buffer)
 	defer rn.put(buf)
 	buf.Reset()
-	if err := rn.encoders[i].EncodeFunc(buf, v); err != nil {
-		httperr.Write(w, r, rn.errorWriter, httperr.New(http.StatusInternalServerError,
-			httperr.CodeInternal, "the response could not be encoded"))
-		return fmt.Errorf("%w as %s: %w", ErrEncode, rn.offers[i], err)
+	err := rn.encoders[i].EncodeFunc(buf, v)
+	if err != nil && errors.Is(err, ErrUnsupportedValue) {
+		return rn.renderDeclined(w, r, status, v, buf, accept, i, err)
 	}
+	if err != nil {
+		return rn.encodeFailed(w, r, i, err)
+	}
+	return rn.write(w, r, status, i, buf)
+}
+
+// renderDeclined is the slow path of Render after encoder first declined v:
+// the remaining encoders are negotiated again without the ones that
+// declined, until one encodes v or none is acceptable.
+func (rn *Renderer) renderDeclined(w http.ResponseWriter, r *http.Request, status int, v any,
+	buf *bytes.Buffer, accept []string, first int, declineErr error) error {
+	remaining := slices.Clone(rn.parsed)
+	remaining[first] = offer{} // an empty type is never selected
+	for {
+		i, _ := selectParsed(accept, remaining)
+		if i < 0 && rn.serveDefault {
+			i = slices.IndexFunc(remaining, func(o offer) bool { return o.typ != "" })
+		}
+		if i < 0 {
+			var available []string
+			for j, o := range remaining {
+				if o.typ != "" {
+					available = append(available, rn.offers[j])
+				}
+			}
+			notAcceptable(w, r, rn.errorWriter, available)
+			return fmt.Errorf("%w: %w", ErrNotAcceptable, declineErr)
+		}
+		buf.Reset()
+		err := rn.encoders[i].EncodeFunc(buf, v)
+		switch {
+		case err == nil:
+			return rn.write(w, r, status, i, buf)
+		case !errors.Is(err, ErrUnsupportedValue):
+			return rn.encodeFailed(w, r, i, err)
+		}
+		remaining[i], declineErr = offer{}, err
+	}
+}
+
+func (rn *Renderer) encodeFailed(w http.ResponseWriter, r *http.Request, i int, err error) error {
+	httperr.Write(w, r, rn.errorWriter, httperr.New(http.StatusInternalServerError,
+		httperr.CodeInternal, "the response could not be encoded"))
+	return fmt.Errorf("%w as %s: %w", ErrEncode, rn.offers[i], err)
+}
+
+func (rn *Renderer) write(w http.ResponseWriter, r *http.Request, status, i int, buf *bytes.Buffer) error {
 	h := w.Header()
 	h["Content-Type"] = rn.ctValues[i]
 	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}

@@ -2,9 +2,11 @@ package negotiate
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -24,7 +26,7 @@ func csvEncoder() Encoder {
 	return Encoder{MediaType: "text/csv", EncodeFunc: func(w io.Writer, v any) error {
 		u, ok := v.(user)
 		if !ok {
-			return fmt.Errorf("csv: cannot encode %T", v)
+			return fmt.Errorf("csv: cannot encode %T: %w", v, ErrUnsupportedValue)
 		}
 		cw := csv.NewWriter(w)
 		_ = cw.Write([]string{"name"})
@@ -122,14 +124,149 @@ func TestRenderEncodeError(t *testing.T) {
 	assert.NotContains(t, w.Body.String(), "half", "no partial body")
 	assert.NotContains(t, w.Body.String(), "boom", "no internal error text")
 
-	// XML cannot encode maps: a clean 500 rather than a broken body.
+}
+
+// An encoder declines a value it cannot represent; the Renderer then serves
+// the next acceptable representation or answers 406, never 500.
+func TestRenderDecline(t *testing.T) {
+	t.Parallel()
 	def, err := NewRenderer(Options{})
 	require.NoError(t, err)
+	lenient, err := NewRenderer(Options{ServeDefault: true})
+	require.NoError(t, err)
+	m := map[string]any{"a": 1}
+	tests := []struct {
+		name      string
+		rn        *Renderer
+		accept    string
+		v         any
+		status    int
+		ctype     string
+		available []string
+	}{
+		// RFC 9110 §15.5.7: only XML acceptable, XML cannot carry a map: 406
+		// listing what can.
+		{"map as xml only", def, "application/xml", m, 406, "application/json", []string{"application/json"}},
+		{"map falls to next acceptable", def, "application/xml, application/json;q=0.5", m, 200, "application/json", nil},
+		{"map with browser accept", def, browserAccept, m, 200, "application/json", nil},
+		{"map served by default", lenient, "application/xml", m, 200, "application/json", nil},
+		{"map no accept", def, "", m, 200, "application/json", nil},
+		{"channel by nobody", def, "*/*", make(chan int), 406, "application/json", []string{}},
+		{"channel by nobody, lenient", lenient, "image/png", make(chan int), 406, "application/json", []string{}},
+		{"NaN not json", def, "application/json, application/xml;q=0.1", math.NaN(), 200, "application/xml; charset=utf-8", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			if tt.accept != "" {
+				r.Header.Set("Accept", tt.accept)
+			}
+			w := httptest.NewRecorder()
+			err := tt.rn.Render(w, r, http.StatusOK, tt.v)
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, tt.ctype, w.Header().Get("Content-Type"))
+			assert.Equal(t, "Accept", w.Header().Get("Vary"))
+			if tt.status == 200 {
+				assert.NoError(t, err)
+				if tt.ctype == "application/json" {
+					assert.True(t, json.Valid(w.Body.Bytes()), "no trace of the declined encoding: %q", w.Body.String())
+				} else {
+					assert.Equal(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<float64>NaN</float64>", w.Body.String())
+				}
+				return
+			}
+			assert.ErrorIs(t, err, ErrNotAcceptable)
+			assert.ErrorIs(t, err, ErrUnsupportedValue)
+			assert.NotErrorIs(t, err, ErrEncode)
+			var body struct {
+				Error struct {
+					Code      string   `json:"code"`
+					Available []string `json:"available"`
+				} `json:"error"`
+			}
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
+			assert.Equal(t, "NOT_ACCEPTABLE", body.Error.Code)
+			assert.ElementsMatch(t, tt.available, body.Error.Available)
+		})
+	}
+}
+
+// The built-in encoders decline exactly the values their format cannot
+// represent, and fail otherwise as before.
+func TestBuiltinEncodersDecline(t *testing.T) {
+	t.Parallel()
+	assert.ErrorIs(t, XML().EncodeFunc(io.Discard, map[string]int{}), ErrUnsupportedValue)
+	assert.ErrorIs(t, XML().EncodeFunc(io.Discard, struct{ M map[string]int }{}), ErrUnsupportedValue)
+	assert.NoError(t, XML().EncodeFunc(io.Discard, user{Name: "Ann"}))
+	assert.ErrorIs(t, JSON().EncodeFunc(io.Discard, make(chan int)), ErrUnsupportedValue)
+	assert.ErrorIs(t, JSON().EncodeFunc(io.Discard, math.Inf(1)), ErrUnsupportedValue)
+	assert.NoError(t, JSON().EncodeFunc(io.Discard, map[string]int{"a": 1}))
+	// A failing MarshalJSON is the application's error, not a decline.
+	err := JSON().EncodeFunc(io.Discard, failingMarshaler{})
+	assert.Error(t, err)
+	assert.NotErrorIs(t, err, ErrUnsupportedValue)
+}
+
+type failingMarshaler struct{}
+
+func (failingMarshaler) MarshalJSON() ([]byte, error) { return nil, errors.New("boom") }
+
+// A custom encoder declines by wrapping ErrUnsupportedValue.
+func TestRenderCustomDecline(t *testing.T) {
+	t.Parallel()
+	rn, err := NewRenderer(Options{Encoders: []Encoder{csvEncoder(), JSON()}})
+	require.NoError(t, err)
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
-	r.Header.Set("Accept", "application/xml")
+	r.Header.Set("Accept", "text/csv, */*;q=0.1")
+	w := httptest.NewRecorder()
+	require.NoError(t, rn.Render(w, r, http.StatusOK, user{Name: "Ann"}))
+	assert.Equal(t, "text/csv; charset=utf-8", w.Header().Get("Content-Type"))
 	w = httptest.NewRecorder()
-	assert.ErrorIs(t, def.Render(w, r, http.StatusOK, map[string]int{"a": 1}), ErrEncode)
-	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	require.NoError(t, rn.Render(w, r, http.StatusOK, []int{1}))
+	assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+	assert.Equal(t, "[1]\n", w.Body.String())
+}
+
+// RFC 8259 §8.1 and Encoder.Implicit: parameters satisfied without being sent.
+func TestRenderImplicitParams(t *testing.T) {
+	t.Parallel()
+	def, err := NewRenderer(Options{})
+	require.NoError(t, err)
+	csvHeader, err := NewRenderer(Options{Encoders: []Encoder{
+		{MediaType: "text/csv", Implicit: "header=present", EncodeFunc: csvEncoder().EncodeFunc},
+		{MediaType: "application/vnd.acme+json", EncodeFunc: JSON().EncodeFunc},
+		{MediaType: "application/x-ndjson", Implicit: " charset=utf-8 ", EncodeFunc: JSON().EncodeFunc},
+	}})
+	require.NoError(t, err)
+	tests := []struct {
+		name   string
+		rn     *Renderer
+		accept string
+		status int
+		ctype  string
+	}{
+		{"json charset utf-8", def, "application/json; charset=utf-8", 200, "application/json"},
+		{"json charset upper", def, "application/json;charset=UTF-8", 200, "application/json"},
+		{"json other charset", def, "application/json;charset=iso-8859-1", 406, "application/json"},
+		{"xml charset sent", def, "application/xml; charset=utf-8", 200, "application/xml; charset=utf-8"},
+		{"declared implicit", csvHeader, "text/csv;header=present", 200, "text/csv; charset=utf-8"},
+		{"declared implicit and sent charset", csvHeader, "text/csv;header=present;charset=utf-8", 200, "text/csv; charset=utf-8"},
+		{"declared implicit other value", csvHeader, "text/csv;header=absent", 406, "application/json"},
+		{"+json implicit without declaring", csvHeader, "application/vnd.acme+json;charset=utf-8", 200, "application/vnd.acme+json"},
+		{"declared on a non-JSON type", csvHeader, "application/x-ndjson;charset=utf-8", 200, "application/x-ndjson"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Accept", tt.accept)
+			w := httptest.NewRecorder()
+			_ = tt.rn.Render(w, r, http.StatusOK, user{Name: "Ann"})
+			assert.Equal(t, tt.status, w.Code)
+			assert.Equal(t, tt.ctype, w.Header().Get("Content-Type"))
+		})
+	}
 }
 
 // HEAD gets the headers of GET and no body; checked on the wire because the
@@ -173,12 +310,17 @@ func TestNewRendererErrors(t *testing.T) {
 		{"malformed", []Encoder{{MediaType: "json", EncodeFunc: enc}}},
 		{"no func", []Encoder{{MediaType: "text/csv"}}},
 		{"duplicate", []Encoder{JSON(), {MediaType: "Application/JSON", EncodeFunc: enc}}},
+		{"weight in media type", []Encoder{{MediaType: "text/csv;q=1", EncodeFunc: enc}}},
+		{"implicit not params", []Encoder{{MediaType: "text/csv", Implicit: "header", EncodeFunc: enc}}},
+		{"implicit weight", []Encoder{{MediaType: "text/csv", Implicit: "q=0.5", EncodeFunc: enc}}},
+		{"implicit empty params", []Encoder{{MediaType: "text/csv", Implicit: ";", EncodeFunc: enc}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rn, err := NewRenderer(Options{Encoders: tt.encs})
-			assert.Error(t, err)
+			require.Error(t, err)
+			assert.True(t, strings.HasPrefix(err.Error(), "negotiate: Options.Encoders"), err.Error())
 			assert.Nil(t, rn)
 		})
 	}
