@@ -13,7 +13,6 @@ import (
 	"github.com/httpsem/httpsem/asyncjob/wsfeed"
 	"github.com/httpsem/httpsem/negotiate"
 	"github.com/redis/go-redis/v9"
-	"golang.org/x/text/language"
 )
 
 // Defaults of the command-line flags.
@@ -106,8 +105,8 @@ type server struct {
 	// §12.5.1 lets a server ignore it rather than answer 406).
 	render     *negotiate.Renderer
 	renderJSON *negotiate.Renderer
-	// summaryMatcher matches Accept-Language against summaryLanguages.
-	summaryMatcher language.Matcher
+	// summaryLanguages matches Accept-Language against summaryLanguages.
+	summaryLanguages *negotiate.Languages
 }
 
 // newServer builds the service with seeded data and starts its job workers.
@@ -163,7 +162,7 @@ func newServer(cfg config) (*server, error) {
 		render:     render,
 		renderJSON: renderJSON,
 
-		summaryMatcher: language.NewMatcher(summaryLanguages),
+		summaryLanguages: negotiate.MustLanguages(summaryLanguages...),
 	}
 	if err := s.openRedis(); err != nil {
 		return nil, err

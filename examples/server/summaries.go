@@ -56,7 +56,10 @@ func (s *server) getEventSummary(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, notFound("Event"))
 		return
 	}
-	_, i := negotiate.Language(w, r, s.summaryMatcher)
+	// When the client accepts none of the three, the summary is served in
+	// the default language the client did not refuse rather than as a 406:
+	// RFC 9110 §12.5.4 allows either, and a summary in English beats none.
+	_, i, _ := negotiate.Language(w, r, s.summaryLanguages)
 	lang := summaryLanguages[i].String()
 	w.Header().Set("Content-Language", lang)
 	_ = s.renderJSON.Render(w, r, http.StatusOK, eventSummary{EventID: e.ID, Language: lang, Summary: summarize(e, lang)})

@@ -31,6 +31,12 @@ func TestEventSummary(t *testing.T) {
 		// RFC 9110 §12.5.4: a server may disregard the field rather than
 		// answer 406.
 		{"unsupported", "ja", "en", "March"},
+		// RFC 9110 §12.4.2, §12.5.4: q=0 refuses a language, and * gives
+		// its weight to every language no range names.
+		{"refused, wildcard", "en;q=0, *", "fr", "mars"},
+		{"wildcard outranks", "de;q=0.5, *", "en", "March"},
+		// Nothing acceptable: the default the client did not refuse.
+		{"all named refused but one", "en;q=0, fr;q=0", "de", "März"},
 	}
 	tags := map[string]string{}
 	for _, tc := range tests {
