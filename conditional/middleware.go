@@ -4,8 +4,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/httpsem/httpsem/httperr"
+	"github.com/httpsem/httpsem/etag"
 	"github.com/httpsem/httpsem/internal/header"
+	"github.com/httpsem/httpsem/internal/precond"
 	"github.com/httpsem/httpsem/internal/response"
 )
 
@@ -78,16 +79,17 @@ func commit(c *response.Commit, opts *Options) (handled bool) {
 	}
 	v := Validators{Exists: true}
 	if et := c.Header["Etag"]; len(et) == 1 {
-		if t, ok := parseTag(header.TrimOWS(et[0])); ok {
+		s := header.TrimOWS(et[0])
+		if t, n, ok := etag.Scan(s); ok && n == len(s) {
 			v.ETag = t
 		}
 	}
 	if lm := c.Header["Last-Modified"]; len(lm) == 1 {
 		now := opts.now()
-		if sec, ok := parseHTTPDate(header.TrimOWS(lm[0]), now); ok {
+		if sec, ok := precond.ParseHTTPDate(header.TrimOWS(lm[0]), now); ok {
 			if n := now.Unix(); sec > n {
 				sec = n
-				c.Header["Last-Modified"] = []string{formatHTTPDate(sec)}
+				c.Header["Last-Modified"] = []string{precond.FormatHTTPDate(sec)}
 			}
 			v.LastModified = time.Unix(sec, 0)
 		}
@@ -97,7 +99,7 @@ func commit(c *response.Commit, opts *Options) (handled bool) {
 		// The Writer strips the header (response.Strip304) and drops the body.
 		c.Status = http.StatusNotModified
 	case PreconditionFailed:
-		httperr.Write(c.W, c.Request, opts.ErrorWriter, conflictError(v))
+		writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
 		return true
 	}
 	return false

@@ -102,7 +102,7 @@ func Each(values []string, fn func(t Tag, star bool) bool) {
 			if c == '*' {
 				star, n, ok = true, 1, true
 			} else {
-				t, n, ok = scan(s)
+				t, n, ok = Scan(s)
 			}
 			if ok {
 				// A member must be followed by OWS then a comma or the end.

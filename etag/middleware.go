@@ -10,6 +10,7 @@ import (
 
 	"github.com/httpsem/httpsem/httperr"
 	"github.com/httpsem/httpsem/internal/header"
+	"github.com/httpsem/httpsem/internal/precond"
 	"github.com/httpsem/httpsem/internal/response"
 )
 
@@ -194,20 +195,7 @@ func streaming(h http.Header) bool {
 	if ct := h["Content-Type"]; len(ct) > 0 && isEventStream(ct[0]) {
 		return true
 	}
-	noStore := false
-	header.Elements(h["Cache-Control"], func(d string) bool {
-		// A directive is a token, optionally "=value" (RFC 9111 §5.2).
-		name := d
-		for i := 0; i < len(d); i++ {
-			if d[i] == '=' {
-				name = header.TrimOWS(d[:i])
-				break
-			}
-		}
-		noStore = header.EqualFold(name, "no-store")
-		return !noStore
-	})
-	return noStore
+	return header.HasDirective(h["Cache-Control"], "no-store")
 }
 
 func isEventStream(ct string) bool {
@@ -250,6 +238,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 	if tag.IsZero() {
 		return false
 	}
+	current := tag
 	variant := m.variant(c.Request, tag)
 	if !variant.IsZero() {
 		tag = variant
@@ -257,22 +246,36 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		// caches pick the stored response to update by this tag (RFC 9111
 		// §4.3.4).
 	}
-	switch evaluate(c.Request.Header, tag) {
-	case notModified:
+	switch precond.Evaluate(m.input(c.Request, tag)) {
+	case precond.NotModified:
 		c.Status = http.StatusNotModified
 		if !variant.IsZero() {
 			delete(c.Header, "ETag")
 			c.Header.Set("Etag", variant.String())
 		}
-	case preconditionFailed:
-		cur, _ := handlerTag(c.Header)
-		e := httperr.New(http.StatusPreconditionFailed, httperr.CodeConflict, msgConflict).
-			With("current_etag", cur[0])
-		delete(c.Header, "ETag") // httperr.Write removes only the canonical key
-		httperr.Write(c.W, c.Request, m.errw, e)
+	case precond.Failed, precond.NoneMatchFailed:
+		var buf [64]byte
+		delete(c.Header, "ETag") // httperr removes only the canonical key
+		precond.WriteConflict(c.W, c.Request, m.errw, current.Append(buf[:0]))
 		return true
 	}
 	return false
+}
+
+// input is what the one precondition evaluator needs for a GET or HEAD
+// request of an existing resource whose only validator is tag: with no
+// Last-Modified, If-Unmodified-Since and If-Modified-Since are ignored
+// (§13.1.4, §13.1.3), which leaves them to conditional.Middleware; If-Range
+// only matters to a 206, which is never tagged.
+func (m *middleware) input(r *http.Request, tag Tag) *precond.Input {
+	h := r.Header
+	return &precond.Input{
+		Method:      r.Method,
+		Header:      h,
+		IfMatch:     precond.Match(Match(h["If-Match"], tag, false)),
+		IfNoneMatch: precond.Match(Match(h["If-None-Match"], tag, true)),
+		Exists:      true,
+	}
 }
 
 // tagFor returns the tag of body, reusing the header value of a recently

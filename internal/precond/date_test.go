@@ -1,4 +1,4 @@
-package conditional
+package precond
 
 import (
 	"net/http"
@@ -64,13 +64,13 @@ func TestParseHTTPDate(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := parseHTTPDate(tc.in, clock)
+			got, ok := ParseHTTPDate(tc.in, clock)
 			assert.Equal(t, tc.ok, ok)
 			assert.Equal(t, tc.want, got)
 			if ok {
 				// Everything accepted in IMF-fixdate form must also be
 				// what net/http reads.
-				std, err := http.ParseTime(formatHTTPDate(got))
+				std, err := http.ParseTime(FormatHTTPDate(got))
 				if assert.NoError(t, err) {
 					assert.Equal(t, got, std.Unix())
 				}
@@ -84,14 +84,14 @@ func TestParseRFC850Century(t *testing.T) {
 	// Late in a century, a small two-digit year lands in the next century
 	// when it is at most 50 years ahead.
 	clock := time.Date(2090, time.June, 1, 0, 0, 0, 0, time.UTC)
-	got, ok := parseHTTPDate("Friday, 01-Jan-10 00:00:00 GMT", clock)
+	got, ok := ParseHTTPDate("Friday, 01-Jan-10 00:00:00 GMT", clock)
 	assert.True(t, ok)
 	assert.Equal(t, time.Date(2110, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), got)
 	// 2140 is not more than 50 years ahead of 2090, so "40" is 2140.
-	got, ok = parseHTTPDate("Sunday, 01-Jan-40 00:00:00 GMT", clock)
+	got, ok = ParseHTTPDate("Sunday, 01-Jan-40 00:00:00 GMT", clock)
 	assert.True(t, ok)
 	assert.Equal(t, time.Date(2140, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), got)
-	got, ok = parseHTTPDate("Sunday, 01-Jan-41 00:00:00 GMT", clock)
+	got, ok = ParseHTTPDate("Sunday, 01-Jan-41 00:00:00 GMT", clock)
 	assert.True(t, ok)
 	assert.Equal(t, time.Date(2041, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), got)
 }

@@ -1,4 +1,4 @@
-package conditional
+package precond
 
 import (
 	"net/http"
@@ -20,13 +20,13 @@ var longDayNames = [...]string{"Monday", "Tuesday", "Wednesday", "Thursday", "Fr
 
 var monthNames = [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 
-// parseHTTPDate parses one HTTP-date and returns it as Unix seconds. now is
+// ParseHTTPDate parses one HTTP-date and returns it as Unix seconds. now is
 // only used to place a two-digit rfc850 year. The weekday is checked against
 // the grammar but not against the date, as most recipients do. Anything else
 // (surrounding text, a list of dates, a bad calendar date) fails, and the
 // caller then ignores the field (RFC 9110 §13.1.3, §13.1.4). It does not
 // allocate.
-func parseHTTPDate(s string, now time.Time) (int64, bool) {
+func ParseHTTPDate(s string, now time.Time) (int64, bool) {
 	switch {
 	case len(s) == 29 && s[3] == ',':
 		return parseIMFFixdate(s)
@@ -186,8 +186,14 @@ func digits4(s string) (int, bool) {
 	return a*100 + b, ok1 && ok2
 }
 
-// formatHTTPDate returns sec as an IMF-fixdate, the only format a sender may
+// FormatHTTPDate returns sec as an IMF-fixdate, the only format a sender may
 // generate (RFC 9110 §5.6.7).
-func formatHTTPDate(sec int64) string {
+func FormatHTTPDate(sec int64) string {
 	return time.Unix(sec, 0).UTC().Format(http.TimeFormat)
+}
+
+// AppendHTTPDate appends sec as an IMF-fixdate to b, so that a caller can
+// build several header values in one allocation.
+func AppendHTTPDate(b []byte, sec int64) []byte {
+	return time.Unix(sec, 0).UTC().AppendFormat(b, http.TimeFormat)
 }
