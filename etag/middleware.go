@@ -30,11 +30,13 @@ const tagCacheSize = 64
 //     body and an exact Content-Length, unless the handler set an ETag of its
 //     own, which is kept as it is (then nothing is buffered).
 //   - The request's entity-tag preconditions are evaluated against the tag
-//     in the order of RFC 9110 §13.2.2: a failing If-Match is answered 412
-//     through [Options.ErrorWriter], then a matching If-None-Match (weak
-//     comparison) is answered 304 with no body and only the header fields
-//     RFC 9110 §15.4.5 allows. Date preconditions are left to
-//     conditional.Middleware, which knows the Last-Modified time.
+//     in the order of RFC 9110 §13.2.2, by the evaluator conditional.Check
+//     uses: a failing If-Match (also one that nothing can match, §13.1.1)
+//     is answered 412 through [Options.ErrorWriter], with the current tag in
+//     "current_etag", then a matching If-None-Match (weak comparison) is
+//     answered 304 with no body and only the header fields RFC 9110 §15.4.5
+//     allows. An unparsable If-None-Match is ignored. Date preconditions are
+//     left to conditional.Middleware, which knows the Last-Modified time.
 //   - A body longer than MaxBuffer streams as it is written, with no ETag and
 //     no computed Content-Length, holding at most MaxBuffer bytes.
 //   - A handler that flushes (http.Flusher or http.ResponseController) opts
