@@ -52,7 +52,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 		resp := new(errorResponse)
 		b := appendJSONHead(resp.body[:0], code, message)
 		if key != "" && key != "code" && key != "message" {
-			b = appendStringMember(b, key, value)
+			b = appendBytesMember(b, key, value)
 		}
 		b = append(b, "}}\n"...)
 		resp.send(w, r, statusOf(status), "application/json", b)
@@ -63,7 +63,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 			status = statusOf(status)
 			b := appendProblemHead(resp.body[:0], "about:blank", status, code, message)
 			if key != "" && !isProblemMember(key) {
-				b = appendStringMember(b, key, value)
+				b = appendBytesMember(b, key, value)
 			}
 			b = append(b, "}\n"...)
 			resp.send(w, r, status, "application/problem+json", b)
@@ -79,9 +79,27 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 
 // stripRepresentation removes the headers that described the success body.
 func stripRepresentation(h http.Header) {
+	if len(h) <= len(representationHeaders)/2 {
+		// A handful of fields: one pass over them costs less than hashing
+		// every name of the list (deleting while ranging is allowed).
+		for k := range h {
+			if isRepresentationHeader(k) {
+				delete(h, k)
+			}
+		}
+		return
+	}
 	for _, k := range representationHeaders {
 		delete(h, k) // the names are canonical, as Header.Del would make them
 	}
+}
+
+func isRepresentationHeader(k string) bool {
+	switch k {
+	case "Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Content-Range", "Content-Type", "Content-Language", "Content-Location":
+		return true
+	}
+	return false
 }
 
 // statusOf is [Error.StatusCode] for a bare status.
@@ -226,38 +244,93 @@ func appendMember(b []byte, key string, value any) []byte {
 }
 
 // appendStringMember appends `,"key":"value"`.
-func appendStringMember[S string | []byte](b []byte, key string, value S) []byte {
+func appendStringMember(b []byte, key string, value string) []byte {
 	b = append(b, ',')
 	b = appendString(b, key)
 	b = append(b, ':')
 	return appendString(b, value)
 }
 
+// appendBytesMember appends `,"key":"value"`.
+func appendBytesMember(b []byte, key string, value []byte) []byte {
+	b = append(b, ',')
+	b = appendString(b, key)
+	b = append(b, ':')
+	return appendBytes(b, value)
+}
+
+// jsonClass sorts bytes for appendString: 0 is copied as it is, 1 is
+// escaped with a backslash ('"' and '\\'), 2 sends the whole string through
+// json.Marshal (controls, non-ASCII, and the HTML characters encoding/json
+// escapes).
+var jsonClass = [256]uint8{
+	0x00: 2, 0x01: 2, 0x02: 2, 0x03: 2, 0x04: 2, 0x05: 2, 0x06: 2, 0x07: 2,
+	0x08: 2, 0x09: 2, 0x0a: 2, 0x0b: 2, 0x0c: 2, 0x0d: 2, 0x0e: 2, 0x0f: 2,
+	0x10: 2, 0x11: 2, 0x12: 2, 0x13: 2, 0x14: 2, 0x15: 2, 0x16: 2, 0x17: 2,
+	0x18: 2, 0x19: 2, 0x1a: 2, 0x1b: 2, 0x1c: 2, 0x1d: 2, 0x1e: 2, 0x1f: 2,
+	'"': 1, '\\': 1, '<': 2, '>': 2, '&': 2, 0x7f: 2,
+	0x80: 2, 0x81: 2, 0x82: 2, 0x83: 2, 0x84: 2, 0x85: 2, 0x86: 2, 0x87: 2,
+	0x88: 2, 0x89: 2, 0x8a: 2, 0x8b: 2, 0x8c: 2, 0x8d: 2, 0x8e: 2, 0x8f: 2,
+	0x90: 2, 0x91: 2, 0x92: 2, 0x93: 2, 0x94: 2, 0x95: 2, 0x96: 2, 0x97: 2,
+	0x98: 2, 0x99: 2, 0x9a: 2, 0x9b: 2, 0x9c: 2, 0x9d: 2, 0x9e: 2, 0x9f: 2,
+	0xa0: 2, 0xa1: 2, 0xa2: 2, 0xa3: 2, 0xa4: 2, 0xa5: 2, 0xa6: 2, 0xa7: 2,
+	0xa8: 2, 0xa9: 2, 0xaa: 2, 0xab: 2, 0xac: 2, 0xad: 2, 0xae: 2, 0xaf: 2,
+	0xb0: 2, 0xb1: 2, 0xb2: 2, 0xb3: 2, 0xb4: 2, 0xb5: 2, 0xb6: 2, 0xb7: 2,
+	0xb8: 2, 0xb9: 2, 0xba: 2, 0xbb: 2, 0xbc: 2, 0xbd: 2, 0xbe: 2, 0xbf: 2,
+	0xc0: 2, 0xc1: 2, 0xc2: 2, 0xc3: 2, 0xc4: 2, 0xc5: 2, 0xc6: 2, 0xc7: 2,
+	0xc8: 2, 0xc9: 2, 0xca: 2, 0xcb: 2, 0xcc: 2, 0xcd: 2, 0xce: 2, 0xcf: 2,
+	0xd0: 2, 0xd1: 2, 0xd2: 2, 0xd3: 2, 0xd4: 2, 0xd5: 2, 0xd6: 2, 0xd7: 2,
+	0xd8: 2, 0xd9: 2, 0xda: 2, 0xdb: 2, 0xdc: 2, 0xdd: 2, 0xde: 2, 0xdf: 2,
+	0xe0: 2, 0xe1: 2, 0xe2: 2, 0xe3: 2, 0xe4: 2, 0xe5: 2, 0xe6: 2, 0xe7: 2,
+	0xe8: 2, 0xe9: 2, 0xea: 2, 0xeb: 2, 0xec: 2, 0xed: 2, 0xee: 2, 0xef: 2,
+	0xf0: 2, 0xf1: 2, 0xf2: 2, 0xf3: 2, 0xf4: 2, 0xf5: 2, 0xf6: 2, 0xf7: 2,
+	0xf8: 2, 0xf9: 2, 0xfa: 2, 0xfb: 2, 0xfc: 2, 0xfd: 2, 0xfe: 2, 0xff: 2,
+}
+
 // appendString appends s as a JSON string, byte for byte what encoding/json
 // writes (with its HTML escaping). Codes, messages and tags are printable
 // ASCII, copied between quotes with '"' and '\\' escaped; anything else goes
 // through json.Marshal.
-func appendString[S string | []byte](b []byte, s S) []byte {
-	escapes := false
+func appendString(b []byte, s string) []byte {
+	var class uint8
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&':
-			v, _ := json.Marshal(string(s)) // strings always encode
-			return append(b, v...)
-		case c == '"' || c == '\\':
-			escapes = true
-		}
+		class |= jsonClass[s[i]]
+	}
+	if class >= 2 {
+		v, _ := json.Marshal(s) // strings always encode
+		return append(b, v...)
 	}
 	b = append(b, '"')
-	if !escapes {
+	if class == 0 {
 		b = append(b, s...)
 		return append(b, '"')
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '"' || c == '\\' {
+		if jsonClass[s[i]] == 1 {
 			b = append(b, '\\')
 		}
 		b = append(b, s[i])
+	}
+	return append(b, '"')
+}
+
+// appendBytes is appendString for the short values (entity-tags) that
+// WriteWith takes as bytes, so that they may live on the caller's stack.
+func appendBytes(b []byte, s []byte) []byte {
+	var class uint8
+	for _, c := range s {
+		class |= jsonClass[c]
+	}
+	if class >= 2 {
+		v, _ := json.Marshal(string(s)) // strings always encode
+		return append(b, v...)
+	}
+	b = append(b, '"')
+	for _, c := range s {
+		if jsonClass[c] == 1 {
+			b = append(b, '\\')
+		}
+		b = append(b, c)
 	}
 	return append(b, '"')
 }

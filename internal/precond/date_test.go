@@ -95,3 +95,17 @@ func TestParseRFC850Century(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, time.Date(2041, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), got)
 }
+
+// TestDaysSinceEpoch checks the calendar arithmetic against package time over
+// every day from year 1 to 9999, the range an HTTP-date can state.
+func TestDaysSinceEpoch(t *testing.T) {
+	t.Parallel()
+	first := time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	last := time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC).Unix() / 86400
+	for day := first; day <= last; day++ {
+		y, m, d := time.Unix(day*86400, 0).UTC().Date()
+		if got := daysSinceEpoch(int64(y), int64(m), int64(d)); got != day {
+			t.Fatalf("%04d-%02d-%02d: %d, want %d", y, m, d, got, day)
+		}
+	}
+}
