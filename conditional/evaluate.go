@@ -53,11 +53,12 @@ func Evaluate(r *http.Request, v Validators, opts Options) Outcome {
 		return Proceed
 	}
 	h := r.Header
+	im, inm := h["If-Match"], h["If-None-Match"]
 	in := precond.Input{
 		Method:              r.Method,
 		Header:              h,
-		IfMatch:             precond.Match(etag.Match(h["If-Match"], v.ETag, false)),
-		IfNoneMatch:         precond.Match(etag.Match(h["If-None-Match"], v.ETag, true)),
+		IfMatch:             precond.Field(im, precond.Match(etag.Match(im, v.ETag, false))),
+		IfNoneMatch:         precond.Field(inm, precond.Match(etag.Match(inm, v.ETag, true))),
 		LastModified:        v.LastModified,
 		Exists:              v.exists(),
 		Now:                 opts.Now,

@@ -84,23 +84,49 @@ func commit(c *response.Commit, opts *Options) (handled bool) {
 			v.ETag = t
 		}
 	}
-	if lm := c.Header["Last-Modified"]; len(lm) == 1 {
-		now := opts.now()
-		if sec, ok := precond.ParseHTTPDate(header.TrimOWS(lm[0]), now); ok {
-			if n := now.Unix(); sec > n {
-				sec = n
-				c.Header["Last-Modified"] = []string{precond.FormatHTTPDate(sec)}
-			}
-			v.LastModified = time.Unix(sec, 0)
+	h := c.Request.Header
+	if len(h["If-Modified-Since"]) == 0 && len(h["If-Unmodified-Since"]) == 0 {
+		// No date precondition: Last-Modified cannot change the outcome, so
+		// a 412 (whose error body carries no Last-Modified) need not parse it.
+		out := Evaluate(c.Request, v, *opts)
+		if out == PreconditionFailed {
+			writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
+			return true
 		}
+		clampLastModified(c.Header, opts)
+		if out == NotModified {
+			// The Writer strips the header (response.Strip304) and drops the body.
+			c.Status = http.StatusNotModified
+		}
+		return false
 	}
+	v.LastModified = clampLastModified(c.Header, opts)
 	switch Evaluate(c.Request, v, *opts) {
 	case NotModified:
-		// The Writer strips the header (response.Strip304) and drops the body.
 		c.Status = http.StatusNotModified
 	case PreconditionFailed:
 		writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
 		return true
 	}
 	return false
+}
+
+// clampLastModified returns the handler's Last-Modified (zero when absent or
+// malformed), rewriting on the response one later than now to now (RFC 9110
+// §8.8.2.1).
+func clampLastModified(rh http.Header, opts *Options) time.Time {
+	lm := rh["Last-Modified"]
+	if len(lm) != 1 {
+		return time.Time{}
+	}
+	now := opts.now()
+	sec, ok := precond.ParseHTTPDate(header.TrimOWS(lm[0]), now)
+	if !ok {
+		return time.Time{}
+	}
+	if n := now.Unix(); sec > n {
+		sec = n
+		rh["Last-Modified"] = []string{precond.FormatHTTPDate(sec)}
+	}
+	return time.Unix(sec, 0)
 }

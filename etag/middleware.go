@@ -271,11 +271,12 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 // only matters to a 206, which is never tagged.
 func (m *middleware) input(r *http.Request, tag Tag) *precond.Input {
 	h := r.Header
+	im, inm := h["If-Match"], h["If-None-Match"]
 	return &precond.Input{
 		Method:      r.Method,
 		Header:      h,
-		IfMatch:     precond.Match(Match(h["If-Match"], tag, false)),
-		IfNoneMatch: precond.Match(Match(h["If-None-Match"], tag, true)),
+		IfMatch:     precond.Field(im, precond.Match(Match(im, tag, false))),
+		IfNoneMatch: precond.Field(inm, precond.Match(Match(inm, tag, true))),
 		Exists:      true,
 	}
 }

@@ -292,10 +292,7 @@ var jsonClass = [256]uint8{
 // ASCII, copied between quotes with '"' and '\\' escaped; anything else goes
 // through json.Marshal.
 func appendString(b []byte, s string) []byte {
-	var class uint8
-	for i := 0; i < len(s); i++ {
-		class |= jsonClass[s[i]]
-	}
+	class := stringClass(s)
 	if class >= 2 {
 		v, _ := json.Marshal(s) // strings always encode
 		return append(b, v...)
@@ -305,12 +302,15 @@ func appendString(b []byte, s string) []byte {
 		b = append(b, s...)
 		return append(b, '"')
 	}
+	start := 0
 	for i := 0; i < len(s); i++ {
 		if jsonClass[s[i]] == 1 {
+			b = append(b, s[start:i]...)
 			b = append(b, '\\')
+			start = i
 		}
-		b = append(b, s[i])
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 
@@ -326,11 +326,33 @@ func appendBytes(b []byte, s []byte) []byte {
 		return append(b, v...)
 	}
 	b = append(b, '"')
-	for _, c := range s {
-		if jsonClass[c] == 1 {
-			b = append(b, '\\')
-		}
-		b = append(b, c)
+	if class == 0 {
+		b = append(b, s...)
+		return append(b, '"')
 	}
+	start := 0
+	for i, c := range s {
+		if jsonClass[c] == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\')
+			start = i
+		}
+	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// stringClass returns the largest jsonClass of the bytes of s, four bytes a
+// step: codes and messages are long runs of plain ASCII.
+func stringClass(s string) uint8 {
+	var class uint8
+	for len(s) >= 4 {
+		w := s[:4] // one bounds check for the four bytes
+		class |= jsonClass[w[0]] | jsonClass[w[1]] | jsonClass[w[2]] | jsonClass[w[3]]
+		s = s[4:]
+	}
+	for i := 0; i < len(s); i++ {
+		class |= jsonClass[s[i]]
+	}
+	return class
 }

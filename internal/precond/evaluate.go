@@ -8,12 +8,12 @@ import (
 )
 
 // Match is what comparing the current entity-tag with the members of an
-// If-Match or If-None-Match field found. The values are those of
-// etag.ListMatch, so that a caller converts with Match(m).
+// If-Match or If-None-Match field found. The first four values are those of
+// etag.ListMatch, so that a caller converts with [Field].
 type Match int
 
 const (
-	// NoMember: the field has no valid member (or is missing).
+	// NoMember: the field is present and has no valid member.
 	NoMember Match = iota
 	// Any: the field holds "*".
 	Any
@@ -21,7 +21,20 @@ const (
 	Matched
 	// NotMatched: the field has valid members and none matches.
 	NotMatched
+	// Absent: the field is not in the request.
+	Absent
 )
+
+// Field returns the Match of a field from its field lines and what
+// etag.Match reported for them (converted, Match(m)): [Absent] when there is
+// no line, whatever the comparison said. A field line with an empty value is
+// present (an empty list, RFC 9110 §5.6.1).
+func Field(values []string, m Match) Match {
+	if len(values) == 0 {
+		return Absent
+	}
+	return m
+}
 
 // Outcome is the result of [Evaluate].
 type Outcome int
@@ -49,8 +62,8 @@ type Input struct {
 	Header http.Header
 	// IfMatch and IfNoneMatch are the comparisons of the current tag with
 	// the If-Match field (strong comparison) and the If-None-Match field
-	// (weak comparison), as etag.Match reports them. They are only read when
-	// the field is present.
+	// (weak comparison), from [Field]. Only the date fields are read from
+	// Header.
 	IfMatch, IfNoneMatch Match
 	// LastModified is the current Last-Modified; zero means none.
 	LastModified time.Time
@@ -96,7 +109,7 @@ func Evaluate(in *Input) Outcome {
 	// in it can match (§13.1.1: "the condition is false"), so step 2 runs
 	// only when the field is absent.
 	var pre cond
-	if len(h["If-Match"]) > 0 {
+	if in.IfMatch != Absent {
 		pre = ifMatch(in.IfMatch, in.Exists)
 	} else {
 		pre = clk.ifUnmodifiedSince(h["If-Unmodified-Since"], in)
@@ -110,7 +123,7 @@ func Evaluate(in *Input) Outcome {
 	// (§13.1.3: a recipient MUST ignore If-Modified-Since if the request
 	// contains an If-None-Match header field).
 	star := false
-	if len(h["If-None-Match"]) > 0 {
+	if in.IfNoneMatch != Absent {
 		star = in.IfNoneMatch == Any
 		if ifNoneMatch(in.IfNoneMatch, in.Exists, getOrHead) == condFalse {
 			if getOrHead {

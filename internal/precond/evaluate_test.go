@@ -70,18 +70,26 @@ func TestEvaluateDecisions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			in := Input{Method: tc.method, Header: tc.h, IfMatch: tc.im, IfNoneMatch: tc.inm,
+			in := Input{Method: tc.method, Header: tc.h, IfMatch: Field(tc.h["If-Match"], tc.im), IfNoneMatch: Field(tc.h["If-None-Match"], tc.inm),
 				LastModified: lm, Exists: tc.exists, Now: now, RequirePrecondition: tc.required}
 			assert.Equal(t, tc.want, Evaluate(&in))
 		})
 	}
 }
 
+func TestField(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, Absent, Field(nil, NotMatched), "no line: absent whatever the comparison said")
+	assert.Equal(t, Absent, Field([]string{}, Matched))
+	assert.Equal(t, NoMember, Field([]string{""}, NoMember), "an empty line is present (RFC 9110 §5.6.1)")
+	assert.Equal(t, Matched, Field([]string{`"a"`}, Matched))
+}
+
 func TestEvaluateReadsClockOnce(t *testing.T) {
 	t.Parallel()
 	calls := 0
 	lm := time.Date(2024, time.May, 1, 12, 0, 0, 0, time.UTC)
-	in := Input{Method: "GET", LastModified: lm, Exists: true, Now: func() time.Time { calls++; return lm.Add(time.Hour) },
+	in := Input{Method: "GET", IfMatch: Absent, IfNoneMatch: Absent, LastModified: lm, Exists: true, Now: func() time.Time { calls++; return lm.Add(time.Hour) },
 		Header: http.Header{"If-Unmodified-Since": {lm.Format(http.TimeFormat)}, "If-Modified-Since": {lm.Format(http.TimeFormat)}}}
 	assert.Equal(t, NotModified, Evaluate(&in))
 	assert.Equal(t, 1, calls)
