@@ -249,7 +249,8 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		// caches pick the stored response to update by this tag (RFC 9111
 		// §4.3.4).
 	}
-	switch precond.Evaluate(m.input(c.Request, tag)) {
+	in := input(c.Request, tag)
+	switch precond.Evaluate(&in) {
 	case precond.NotModified:
 		c.Status = http.StatusNotModified
 		if !variant.IsZero() {
@@ -270,10 +271,10 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 // Last-Modified, If-Unmodified-Since and If-Modified-Since are ignored
 // (§13.1.4, §13.1.3), which leaves them to conditional.Middleware; If-Range
 // only matters to a 206, which is never tagged.
-func (m *middleware) input(r *http.Request, tag Tag) *precond.Input {
+func input(r *http.Request, tag Tag) precond.Input {
 	h := r.Header
 	im, inm := h["If-Match"], h["If-None-Match"]
-	return &precond.Input{
+	return precond.Input{
 		Method:      r.Method,
 		Header:      h,
 		IfMatch:     precond.Field(im, precond.Match(Match(im, tag, false))),
