@@ -2,6 +2,7 @@ package conditional
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/httpsem/httpsem/etag"
 	"github.com/httpsem/httpsem/httperr"
@@ -161,25 +162,37 @@ func setValidators(h http.Header, v Validators, opts *Options, withTag, withDate
 // tagValue returns the ETag field value for t. A client that revalidates
 // usually sends back the tag exactly as it got it, so the value is looked
 // for in its If-None-Match first: reusing that string spares formatting
-// the tag (strings are immutable, so sharing is safe).
+// the tag (strings are immutable, so sharing is safe). Whatever is found is
+// checked to be exactly t's header form, so list boundaries do not matter.
 func tagValue(inm []string, t etag.Tag) []string {
-	for _, line := range inm {
-		if s := header.TrimOWS(line); isTagForm(s, t) {
-			return []string{s}
+	if t.Opaque != "" {
+		for _, line := range inm {
+			if s, ok := findTagForm(line, t); ok {
+				return []string{s}
+			}
 		}
 	}
-	found := ""
-	header.Elements(inm, func(e string) bool {
-		if isTagForm(e, t) {
-			found = e
-			return false
-		}
-		return true
-	})
-	if found == "" {
-		found = t.String()
+	return []string{t.String()}
+}
+
+// findTagForm returns the first occurrence of t's header form in line.
+func findTagForm(line string, t etag.Tag) (string, bool) {
+	prefix := 1 // the opening DQUOTE
+	if t.Weak {
+		prefix = 3 // W/"
 	}
-	return []string{found}
+	for off := 0; off < len(line); {
+		i := strings.Index(line[off:], t.Opaque)
+		if i < 0 {
+			return "", false
+		}
+		start, end := off+i-prefix, off+i+len(t.Opaque)+1
+		if start >= 0 && end <= len(line) && isTagForm(line[start:end], t) {
+			return line[start:end], true
+		}
+		off += i + 1
+	}
+	return "", false
 }
 
 // isTagForm reports whether s is t as written in a header field

@@ -321,7 +321,9 @@ func TestCheckNotModifiedTagValue(t *testing.T) {
 		{"in a list", []string{`"x", "a"`}, tagA, `"a"`, 1},
 		{"second line", []string{`"x"`, `"y", W/"a"`}, weakTagA, `W/"a"`, 1},
 		// RFC 9110 §8.8.3.2: weak comparison; the 304 names the current tag.
-		{"weak member, strong current", []string{`W/"a"`}, tagA, `"a"`, 2},
+		{"weak member, strong current", []string{`W/"a"`}, tagA, `"a"`, 1}, // the form is inside the member
+		{"opaque elsewhere first", []string{`"ab", "a"`}, tagA, `"a"`, 1},
+		{"opaque only inside other tags", []string{`"xa", "ab", *`}, tagA, `"a"`, 2},
 		{"strong member, weak current", []string{`"a"`}, weakTagA, `W/"a"`, 2},
 		{"star", []string{`*`}, tagA, `"a"`, 2},
 	}

@@ -2,6 +2,7 @@ package conditional
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,14 @@ func FuzzEvaluate(f *testing.F) {
 		if ignored := method == http.MethodConnect || method == http.MethodOptions || method == http.MethodTrace; !ignored && h["If-Match"] != nil {
 			if tags, star := etag.ParseList(h["If-Match"]); len(tags) == 0 && !star && out != PreconditionFailed {
 				t.Fatalf("If-Match %q without a valid member gave %v", h["If-Match"], out)
+			}
+		}
+		// Check's 304 names the current tag exactly, however it found it.
+		if out == NotModified && !v.ETag.IsZero() {
+			w := httptest.NewRecorder()
+			Check(w, r, v, opts)
+			if got := w.Header()["Etag"]; len(got) != 1 || got[0] != v.ETag.String() {
+				t.Fatalf("304 ETag %q, want %q", got, v.ETag.String())
 			}
 		}
 		if out == PreconditionFailed && h["If-Match"] == nil && h["If-Unmodified-Since"] == nil && h["If-None-Match"] == nil {

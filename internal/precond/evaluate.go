@@ -101,7 +101,6 @@ func Evaluate(in *Input) Outcome {
 		// §13.2.1: these methods select no representation.
 		return Proceed
 	}
-	h := in.Header
 	getOrHead := in.Method == http.MethodGet || in.Method == http.MethodHead
 	var clk clock
 
@@ -112,7 +111,7 @@ func Evaluate(in *Input) Outcome {
 	if in.IfMatch != Absent {
 		pre = ifMatch(in.IfMatch, in.Exists)
 	} else {
-		pre = clk.ifUnmodifiedSince(h["If-Unmodified-Since"], in)
+		pre = clk.ifUnmodifiedSince(in)
 	}
 	if pre == condFalse {
 		return Failed
@@ -131,7 +130,7 @@ func Evaluate(in *Input) Outcome {
 			}
 			return NoneMatchFailed
 		}
-	} else if getOrHead && clk.ifModifiedSince(h["If-Modified-Since"], in) == condFalse {
+	} else if getOrHead && clk.ifModifiedSince(in) == condFalse {
 		return NotModified
 	}
 
@@ -200,8 +199,8 @@ func (c *clock) get(in *Input) time.Time {
 
 // ifUnmodifiedSince evaluates If-Unmodified-Since (RFC 9110 §13.1.4): true
 // when the last modification is at or before the date.
-func (c *clock) ifUnmodifiedSince(values []string, in *Input) cond {
-	date, lm, ok := c.dates(values, in)
+func (c *clock) ifUnmodifiedSince(in *Input) cond {
+	date, lm, ok := c.dates(in, "If-Unmodified-Since")
 	if !ok {
 		return condNone
 	}
@@ -210,8 +209,8 @@ func (c *clock) ifUnmodifiedSince(values []string, in *Input) cond {
 
 // ifModifiedSince evaluates If-Modified-Since (RFC 9110 §13.1.3): false
 // (not modified) when the last modification is at or before the date.
-func (c *clock) ifModifiedSince(values []string, in *Input) cond {
-	date, lm, ok := c.dates(values, in)
+func (c *clock) ifModifiedSince(in *Input) cond {
+	date, lm, ok := c.dates(in, "If-Modified-Since")
 	if !ok {
 		return condNone
 	}
@@ -223,8 +222,12 @@ func (c *clock) ifModifiedSince(values []string, in *Input) cond {
 // ignored: absent, not exactly one field line (several lines are a list of
 // dates), not a valid HTTP-date, or no Last-Modified to compare with
 // (§13.1.3, §13.1.4).
-func (c *clock) dates(values []string, in *Input) (date, lm int64, ok bool) {
-	if len(values) != 1 || in.LastModified.IsZero() {
+func (c *clock) dates(in *Input, field string) (date, lm int64, ok bool) {
+	if in.LastModified.IsZero() {
+		return 0, 0, false // nothing to compare with: no need to look
+	}
+	values := in.Header[field]
+	if len(values) != 1 {
 		return 0, 0, false
 	}
 	now := c.get(in)
