@@ -40,8 +40,13 @@ func newCondResource() *condResource {
 }
 
 // condOptions pins the clock, so the Last-Modified clamp (RFC 9110
-// §8.8.2.1) never reads the wall clock during a row.
-var condOptions = conditional.Options{Now: func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }}
+// §8.8.2.1) never reads the wall clock during a row. The check handler sets
+// its pre-formatted validators itself, so Check need not set them when the
+// request proceeds.
+var condOptions = conditional.Options{
+	Now:                   func() time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) },
+	OmitProceedValidators: true,
+}
 
 // check serves the resource the way package conditional is meant to be used
 // on a read: evaluate with Check before producing the body.

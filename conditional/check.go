@@ -2,15 +2,19 @@ package conditional
 
 import (
 	"net/http"
+	"strings"
 
+	"github.com/httpsem/httpsem/etag"
 	"github.com/httpsem/httpsem/httperr"
+	"github.com/httpsem/httpsem/internal/header"
+	"github.com/httpsem/httpsem/internal/precond"
 	"github.com/httpsem/httpsem/internal/response"
 )
 
-// Messages of the error responses, fixed so that clients can rely on them.
+// Messages of the 428 responses, fixed so that clients can rely on them.
+// The 412 message is the one every httpsem layer writes
+// ("The resource was modified by another client. Please re-fetch and retry.").
 const (
-	msgConflict = "The resource was modified by another client. Please re-fetch and retry."
-
 	msgRequireETag    = "This request must be conditional: send If-Match with the entity-tag (ETag) of the representation you last saw."
 	msgRequireDate    = "This request must be conditional: send If-Unmodified-Since with the Last-Modified date of the representation you last saw."
 	msgRequireMissing = "This request must be conditional: send If-None-Match: * to create the resource only if it does not exist yet."
@@ -40,8 +44,26 @@ const (
 //   - 204 No Content with the current validators for [AlreadyApplied].
 //
 // When Check returns true nothing has been written and the handler performs
-// the method. Check sets no header in that case: after a write the
-// validators change, and the handler sets the new ones.
+// the method. For GET and HEAD, Check has then set ETag and Last-Modified
+// (clamped to now, §8.8.2.1) from v, since the representation the handler
+// is about to send is the one they describe; [Options.OmitProceedValidators]
+// turns that off. For other methods it sets neither: the write changes the
+// validators, and the handler sets the new ones.
+//
+// On every outcome, Check adds the field names of v.Vary to the response's
+// Vary, so that a 304 carries the Vary the 200 would have carried
+// (§15.4.5) even when the handler only learns it while rendering.
+//
+// The validator-first order for a negotiated GET is: select the
+// representation (negotiate.Type adds "Accept" to Vary), derive its tag
+// ([etag.Variant.Tag]), call Check, then render:
+//
+//	typ, ok := negotiate.Type(w, r, "application/json", "application/xml")
+//	v := conditional.Validators{ETag: etag.Variant{MediaType: typ}.Tag(etag.FromVersion(rev)), Exists: true}
+//	if ok && !conditional.Check(w, r, v, opts) {
+//		return // 304: Vary, ETag and Cache-Control as the 200 has them
+//	}
+//	renderer.Render(w, r, http.StatusOK, doc)
 //
 // To make check-and-write atomic — the only way preconditions prevent lost
 // updates — call Check while holding the lock (or inside the transaction)
@@ -53,52 +75,146 @@ const (
 //		return
 //	}
 //	write()
+//
+// A 412 allocates twice and a 304 at most twice (once when the client sent
+// the current tag back as it got it); letting a GET proceed costs two
+// allocations for the validators, none with OmitProceedValidators.
 func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (proceed bool) {
-	switch Evaluate(r, v, opts) {
+	out := Evaluate(r, v, opts)
+	h := w.Header()
+	if v.Vary != "" {
+		addVary(h, v.Vary)
+	}
+	switch out {
 	case NotModified:
 		// Last-Modified guides a cache only when there is no ETag (§15.4.5).
-		setValidators(w.Header(), v, &opts, v.ETag.IsZero())
-		response.Strip304(w.Header())
+		if !v.ETag.IsZero() {
+			h["Etag"] = tagValue(r.Header["If-None-Match"], v.ETag)
+		} else {
+			setValidators(h, v, &opts, false, true)
+		}
+		response.Strip304(h)
 		w.WriteHeader(http.StatusNotModified)
 	case PreconditionFailed:
-		httperr.Write(w, r, opts.ErrorWriter, conflictError(v))
+		writeConflict(w, r, opts.ErrorWriter, v.ETag)
 	case PreconditionRequired:
 		httperr.Write(w, r, opts.ErrorWriter, requiredError(v))
 	case AlreadyApplied:
-		h := w.Header()
 		for _, k := range [...]string{"Content-Type", "Content-Length", "Content-Encoding", "Content-Range"} {
 			delete(h, k)
 		}
-		setValidators(h, v, &opts, true)
+		setValidators(h, v, &opts, true, true)
 		w.WriteHeader(http.StatusNoContent)
 	default:
+		if !opts.OmitProceedValidators && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			setValidators(h, v, &opts, true, true)
+		}
 		return true
 	}
 	return false
 }
 
-// setValidators writes the current validators into h: the ETag, and the
-// Last-Modified when withDate is set, clamped to now (RFC 9110 §8.8.2.1).
-func setValidators(h http.Header, v Validators, opts *Options, withDate bool) {
-	if !v.ETag.IsZero() {
-		h["Etag"] = []string{v.ETag.String()}
-	}
-	if !withDate {
-		return
-	}
-	if lm, ok := v.lastModified(opts.now().Unix()); ok {
-		h["Last-Modified"] = []string{formatHTTPDate(lm)}
+// addVary adds the field names of the list vary to h's Vary.
+func addVary(h http.Header, vary string) {
+	for rest := vary; rest != ""; {
+		var name string
+		name, rest = header.NextElement(rest)
+		if name != "" {
+			header.AddVary(h, name)
+		}
 	}
 }
 
-// conflictError is the 412 body: the current tag lets the client see what
-// it must re-fetch.
-func conflictError(v Validators) *httperr.Error {
-	e := httperr.New(http.StatusPreconditionFailed, httperr.CodeConflict, msgConflict)
-	if !v.ETag.IsZero() {
-		e = e.With("current_etag", v.ETag.String())
+// setValidators writes the current validators into h: the ETag when withTag
+// is set, the Last-Modified (clamped to now, RFC 9110 §8.8.2.1) when withDate
+// is set. Both values share one string, and both slices one array, so that
+// the two fields cost two allocations.
+func setValidators(h http.Header, v Validators, opts *Options, withTag, withDate bool) {
+	withTag = withTag && !v.ETag.IsZero()
+	var lm int64
+	if withDate {
+		lm, withDate = precond.LastModified(v.LastModified, opts.now().Unix())
 	}
-	return e
+	if !withTag && !withDate {
+		return
+	}
+	var buf [96]byte
+	b := buf[:0]
+	if withTag {
+		b = v.ETag.Append(b)
+	}
+	n := len(b)
+	if withDate {
+		b = header.AppendHTTPDate(b, lm)
+	}
+	s := string(b)
+	vals := new([2]string)
+	if withTag {
+		vals[0] = s[:n]
+		h["Etag"] = vals[0:1:1]
+	}
+	if withDate {
+		vals[1] = s[n:]
+		h["Last-Modified"] = vals[1:2:2]
+	}
+}
+
+// tagValue returns the ETag field value for t. A client that revalidates
+// usually sends back the tag exactly as it got it, so the value is looked
+// for in its If-None-Match first: reusing that string spares formatting
+// the tag (strings are immutable, so sharing is safe). Whatever is found is
+// checked to be exactly t's header form, so list boundaries do not matter.
+func tagValue(inm []string, t etag.Tag) []string {
+	if t.Opaque != "" {
+		for _, line := range inm {
+			if s, ok := findTagForm(line, t); ok {
+				return []string{s}
+			}
+		}
+	}
+	return []string{t.String()}
+}
+
+// findTagForm returns the first occurrence of t's header form in line.
+func findTagForm(line string, t etag.Tag) (string, bool) {
+	prefix := 1 // the opening DQUOTE
+	if t.Weak {
+		prefix = 3 // W/"
+	}
+	for off := 0; off < len(line); {
+		i := strings.Index(line[off:], t.Opaque)
+		if i < 0 {
+			return "", false
+		}
+		start, end := off+i-prefix, off+i+len(t.Opaque)+1
+		if start >= 0 && end <= len(line) && isTagForm(line[start:end], t) {
+			return line[start:end], true
+		}
+		off += i + 1
+	}
+	return "", false
+}
+
+// isTagForm reports whether s is t as written in a header field
+// (s == t.String()), without allocating.
+func isTagForm(s string, t etag.Tag) bool {
+	if t.Weak {
+		if len(s) < 2 || s[0] != 'W' || s[1] != '/' {
+			return false
+		}
+		s = s[2:]
+	}
+	return len(s) == len(t.Opaque)+2 && s[0] == '"' && s[len(s)-1] == '"' && s[1:len(s)-1] == t.Opaque
+}
+
+// writeConflict answers 412 with the current tag, formatted on the stack.
+func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t etag.Tag) {
+	var cur []byte
+	if !t.IsZero() {
+		var buf [64]byte
+		cur = t.Append(buf[:0])
+	}
+	precond.WriteConflict(w, r, wr, cur)
 }
 
 func requiredError(v Validators) *httperr.Error {

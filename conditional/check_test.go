@@ -220,3 +220,189 @@ func TestCheckOnTheWire(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckProceedSetsValidators: a GET or HEAD that proceeds gets the
+// validators of the representation it is about to receive (issue 14), an
+// unsafe method none (its write changes them), and the opt-out none.
+func TestCheckProceedSetsValidators(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		method   string
+		v        Validators
+		opts     Options
+		wantTag  string
+		wantDate string
+	}{
+		// RFC 9110 §8.8.1: send both validators when both are known.
+		{"GET both", "GET", Validators{ETag: tagA, LastModified: lm}, Options{Now: fixedNow}, `"a"`, httpDate(lm)},
+		{"HEAD both", "HEAD", Validators{ETag: weakTagA, LastModified: lm}, Options{Now: fixedNow}, `W/"a"`, httpDate(lm)},
+		{"GET tag only", "GET", Validators{ETag: tagA}, Options{Now: fixedNow}, `"a"`, ""},
+		{"GET date only", "GET", Validators{LastModified: lm}, Options{Now: fixedNow}, "", httpDate(lm)},
+		// RFC 9110 §8.8.2.1: never a Last-Modified later than now.
+		{"GET future date clamped", "GET", Validators{LastModified: now.Add(time.Hour)}, Options{Now: fixedNow}, "", httpDate(now)},
+		{"GET no validators", "GET", Validators{Exists: true}, Options{Now: fixedNow}, "", ""},
+		{"GET opt-out", "GET", Validators{ETag: tagA, LastModified: lm}, Options{Now: fixedNow, OmitProceedValidators: true}, "", ""},
+		{"PUT sets none", "PUT", Validators{ETag: tagA, LastModified: lm}, Options{Now: fixedNow}, "", ""},
+		{"DELETE sets none", "DELETE", Validators{ETag: tagA, LastModified: lm}, Options{Now: fixedNow}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := httptest.NewRecorder()
+			require.True(t, Check(w, newRequest(tc.method, hdr("If-None-Match", `"other"`)), tc.v, tc.opts))
+			assert.Equal(t, tc.wantTag, w.Header().Get("Etag"))
+			assert.Equal(t, tc.wantDate, w.Header().Get("Last-Modified"))
+			assert.Len(t, w.Header().Values("Etag"), min(1, len(tc.wantTag)))
+			assert.False(t, w.Flushed)
+			assert.Zero(t, w.Body.Len())
+		})
+	}
+}
+
+// TestCheckVaryOnEveryOutcome: Validators.Vary reaches the response whatever
+// Check answers, merged with what the handler set (RFC 9110 §12.5.5,
+// §15.4.5).
+func TestCheckVaryOnEveryOutcome(t *testing.T) {
+	t.Parallel()
+	both := Validators{ETag: tagA, LastModified: lm, Vary: "Accept, accept-language"}
+	applied := func(*http.Request, Validators) bool { return true }
+	tests := []struct {
+		name   string
+		method string
+		h      http.Header
+		opts   Options
+		status int
+	}{
+		{"proceed", "GET", hdr(), Options{}, 0},
+		{"304", "GET", hdr("If-None-Match", `"a"`), Options{}, http.StatusNotModified},
+		{"412", "PUT", hdr("If-Match", `"b"`), Options{}, http.StatusPreconditionFailed},
+		{"428", "PUT", hdr(), Options{RequirePrecondition: true}, http.StatusPreconditionRequired},
+		{"204 already applied", "PUT", hdr("If-Match", `"b"`), Options{AlreadyAppliedFunc: applied}, http.StatusNoContent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w := httptest.NewRecorder()
+			w.Header().Set("Vary", "Accept-Encoding")
+			tc.opts.Now = fixedNow
+			proceed := Check(w, newRequest(tc.method, tc.h), both, tc.opts)
+			assert.Equal(t, tc.status == 0, proceed)
+			if tc.status != 0 {
+				assert.Equal(t, tc.status, w.Code)
+			}
+			assert.Equal(t, []string{"Accept-Encoding, Accept, Accept-Language"}, w.Header().Values("Vary"))
+		})
+	}
+	t.Run("no Vary given keeps the handler's", func(t *testing.T) {
+		t.Parallel()
+		w := httptest.NewRecorder()
+		w.Header().Set("Vary", "Accept")
+		Check(w, newRequest("GET", hdr("If-None-Match", `"a"`)), Validators{ETag: tagA}, Options{})
+		assert.Equal(t, []string{"Accept"}, w.Header().Values("Vary"))
+	})
+}
+
+// TestCheckNotModifiedTagValue: the 304's ETag is the current tag in header
+// form, taken from the client's If-None-Match when it sent it back as is
+// (no formatting), formatted otherwise (a weak match of a different form).
+//
+// Not parallel: the rows count allocations.
+func TestCheckNotModifiedTagValue(t *testing.T) {
+	tests := []struct {
+		name   string
+		inm    []string
+		cur    etag.Tag
+		want   string
+		allocs float64
+	}{
+		{"echoed", []string{`"a"`}, tagA, `"a"`, 1},
+		{"echoed with OWS", []string{` "a" `}, tagA, `"a"`, 1},
+		{"in a list", []string{`"x", "a"`}, tagA, `"a"`, 1},
+		{"second line", []string{`"x"`, `"y", W/"a"`}, weakTagA, `W/"a"`, 1},
+		// RFC 9110 §8.8.3.2: weak comparison; the 304 names the current tag.
+		{"weak member, strong current", []string{`W/"a"`}, tagA, `"a"`, 1}, // the form is inside the member
+		{"opaque elsewhere first", []string{`"ab", "a"`}, tagA, `"a"`, 1},
+		{"opaque only inside other tags", []string{`"xa", "ab", *`}, tagA, `"a"`, 2},
+		{"strong member, weak current", []string{`"a"`}, weakTagA, `W/"a"`, 2},
+		{"star", []string{`*`}, tagA, `"a"`, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRequest("GET", http.Header{"If-None-Match": tc.inm})
+			w := &nopWriter{h: http.Header{}}
+			require.False(t, Check(w, r, Validators{ETag: tc.cur}, Options{}))
+			assert.Equal(t, []string{tc.want}, w.h["Etag"])
+			if !raceEnabled {
+				assert.Equal(t, tc.allocs, testing.AllocsPerRun(50, func() {
+					clear(w.h)
+					Check(w, r, Validators{ETag: tc.cur}, Options{})
+				}))
+			}
+		})
+	}
+}
+
+// TestPreconditionFailedAllocations pins issue 16's budget: a 412 with the
+// full envelope and current_etag in at most two allocations, from Check
+// and from the middleware.
+func TestPreconditionFailedAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under -race; the counts hold without it")
+	}
+	r := newRequest("GET", hdr("If-Match", `"b"`))
+	v := Validators{ETag: tagA, LastModified: lm}
+	w := &nopWriter{h: http.Header{}}
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() {
+		clear(w.h)
+		Check(w, r, v, Options{Now: fixedNow})
+	}), 2.0, "Check")
+
+	tagValue, body := []string{`"a"`}, []byte("hello")
+	mw := Middleware(Options{Now: fixedNow})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Etag"] = tagValue
+		_, _ = w.Write(body)
+	}))
+	assert.LessOrEqual(t, testing.AllocsPerRun(100, func() {
+		clear(w.h)
+		mw.ServeHTTP(w, r)
+	}), 2.0, "Middleware")
+}
+
+// TestCheckVaryOnTheWire: a handler that only adds Vary while rendering
+// (after Check) still sends it on the 304, over HTTP/1.1 and HTTP/2, when it
+// names it in Validators.Vary (RFC 9110 §15.4.5).
+func TestCheckVaryOnTheWire(t *testing.T) {
+	t.Parallel()
+	v := Validators{ETag: etag.Variant{MediaType: "application/json"}.Tag(etag.FromVersion(7)), LastModified: lm, Vary: "Accept"}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		if !Check(w, r, v, Options{}) {
+			return
+		}
+		// What a renderer does: Vary and Content-Type while writing.
+		header := w.Header()
+		header.Set("Vary", "Accept")
+		header.Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"v":7}`))
+	})
+	for _, p := range protocols {
+		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, h, p.h2)
+			ok := do(t, srv, "GET", nil, nil)
+			require.Equal(t, http.StatusOK, ok.Status)
+			assert.Equal(t, v.ETag.String(), ok.Header.Get("Etag"), "Check set the validators of the 200")
+			assert.Equal(t, httpDate(lm), ok.Header.Get("Last-Modified"))
+			assert.Equal(t, []string{"Accept"}, ok.Header.Values("Vary"))
+			for _, method := range []string{"GET", "HEAD"} {
+				got := do(t, srv, method, hdr("If-None-Match", ok.Header.Get("Etag")), nil)
+				require.Equal(t, http.StatusNotModified, got.Status, method)
+				assert.Equal(t, ok.Header.Values("Vary"), got.Header.Values("Vary"), method)
+				assert.Equal(t, ok.Header.Get("Etag"), got.Header.Get("Etag"), method)
+				assert.Equal(t, "max-age=60", got.Header.Get("Cache-Control"), method)
+				assert.Empty(t, got.Body)
+			}
+		})
+	}
+}

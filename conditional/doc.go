@@ -16,9 +16,30 @@
 //  5. If-Range, only for GET with Range: [RangeApplies] tells whether to send
 //     206 Partial Content or ignore the Range and send 200.
 //
-// Several field lines of a list field form one list; malformed list members
-// are skipped and a field without a valid member counts as absent. A date
-// field that is not one valid HTTP-date is ignored (§13.1.3, §13.1.4).
+// Several field lines of a list field form one list, and malformed members
+// beside valid ones are skipped (§5.6.1).
+//
+// # Fail closed
+//
+// A precondition field that is present is a condition, whatever it holds:
+//
+//   - An If-Match with no member that can match ("abc", "'7'", an
+//     unterminated "\"7", "W/7", an empty value) is false: 412 for every
+//     method (§13.1.1), so a misspelled guard never turns a write into a
+//     blind one. net/http's ServeContent answers 412 too.
+//   - An If-None-Match with no valid member is true for GET and HEAD: the
+//     full representation is always a correct answer, a 304 the client
+//     cannot match would not be (ServeContent does the same). For every
+//     other method it is false (412): the client meant to guard its write,
+//     most often with "If-None-Match: *" (create only), and a guard the
+//     server cannot read must not let the write through.
+//   - A present If-None-Match makes If-Modified-Since ignored, and a present
+//     If-Match makes If-Unmodified-Since ignored, parsable or not (§13.1.3,
+//     §13.1.4, §13.2.2).
+//
+// A date field that is not one valid HTTP-date is ignored (§13.1.3,
+// §13.1.4). etag.Middleware evaluates with the same evaluator, so both
+// packages answer a request alike.
 // Last-Modified compares at one-second resolution and is clamped to the
 // current time (§8.8.2.1). Preconditions are ignored for CONNECT, OPTIONS
 // and TRACE (§13.2.1).
@@ -47,6 +68,29 @@
 // without buffering the body. A handler that knows its validators before
 // producing the body can call [Check] instead and skip the work.
 //
+// # The validator-first path
+//
+// A handler that calls Check before rendering gets a correct 304 in this
+// order: select the representation (negotiate.Type adds Vary: Accept), derive
+// its strong tag from the resource's version ([etag.Variant.Tag], so that the
+// JSON and the XML of one version never share a tag), call Check, render:
+//
+//	typ, ok := negotiate.Type(w, r, "application/json", "application/xml")
+//	v := conditional.Validators{
+//		ETag:         etag.Variant{MediaType: typ}.Tag(etag.FromVersion(doc.Rev)),
+//		LastModified: doc.Updated,
+//	}
+//	if ok && !conditional.Check(w, r, v, opts) {
+//		return // 304 with ETag, Vary and Cache-Control, or 412
+//	}
+//	renderer.Render(w, r, http.StatusOK, doc)
+//
+// When a proceeding GET or HEAD reaches the renderer, Check has already set
+// ETag and Last-Modified ([Options.OmitProceedValidators] opts out). A
+// handler whose Vary is only added while rendering names it in
+// [Validators.Vary], and Check adds it on every outcome, the 304 included
+// (§15.4.5).
+//
 // # Atomicity
 //
 // A precondition prevents a lost update only if nothing can change the
@@ -67,6 +111,16 @@
 //   - "Already applied" (§13.2.2 steps 1 and 2) is opt-in through
 //     [Options.AlreadyAppliedFunc]; [Check] answers it with 204 No Content.
 //   - 412 bodies carry "current_etag" only when the resource has an ETag.
+//   - An unparsable If-None-Match is true on GET and HEAD and false on other
+//     methods (see Fail closed); RFC 9110 does not say what it means.
+//
+// # Options
+//
+// [Options] holds no numeric limit; its zero value is the safe default
+// (preconditions evaluated, not required; validators set on a proceeding
+// GET; the JSON envelope; time.Now). The project-wide rule for numeric
+// options — zero means the exported default, negative means none — has no
+// field to apply to here.
 //
 // # References
 //

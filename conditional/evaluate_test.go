@@ -48,7 +48,24 @@ func TestEvaluate(t *testing.T) {
 		{"step1 If-Match fails on GET too", "GET", hdr("If-Match", `"b"`), both, PreconditionFailed},
 		{"step1 If-Match fails on DELETE", "DELETE", hdr("If-Match", `"b"`), both, PreconditionFailed},
 		{"step1 If-Match malformed member skipped", "PUT", hdr("If-Match", `bogus, "a"`), both, Proceed},
-		{"step1 If-Match without valid member is absent", "PUT", hdr("If-Match", `bogus`), both, Proceed},
+		// RFC 9110 §13.1.1: a present If-Match is a condition; with no member
+		// that can match it is false, for every method (issue 12 reversed
+		// the old "no valid member counts as absent").
+		{"step1 If-Match without valid member is false", "PUT", hdr("If-Match", `bogus`), both, PreconditionFailed},
+		{"step1 If-Match unquoted is false", "PUT", hdr("If-Match", `abc`), both, PreconditionFailed},
+		{"step1 If-Match single-quoted is false", "PUT", hdr("If-Match", `'a'`), both, PreconditionFailed},
+		{"step1 If-Match unterminated is false", "PUT", hdr("If-Match", `"a`), both, PreconditionFailed},
+		{"step1 If-Match unquoted weak is false", "PUT", hdr("If-Match", `W/a`), both, PreconditionFailed},
+		{"step1 If-Match empty is false", "PUT", hdr("If-Match", ``), both, PreconditionFailed},
+		{"step1 If-Match only commas is false", "PUT", hdr("If-Match", ` , ,`), both, PreconditionFailed},
+		{"step1 If-Match malformed is false on GET", "GET", hdr("If-Match", `abc`), both, PreconditionFailed},
+		{"step1 If-Match malformed is false on HEAD", "HEAD", hdr("If-Match", `abc`), both, PreconditionFailed},
+		{"step1 If-Match malformed is false on DELETE", "DELETE", hdr("If-Match", `'a'`), both, PreconditionFailed},
+		{"step1 If-Match malformed is false on PATCH", "PATCH", hdr("If-Match", `"a`), both, PreconditionFailed},
+		{"step1 If-Match malformed is false on POST", "POST", hdr("If-Match", `W/a`), both, PreconditionFailed},
+		{"step1 If-Match malformed is false without representation", "PUT", hdr("If-Match", `abc`), missing, PreconditionFailed},
+		{"step1 If-Match malformed line beside a matching one", "PUT", hdr("If-Match", `abc`, "If-Match", `"a"`), both, Proceed},
+		{"step1 If-Match malformed beats matching If-None-Match on GET", "GET", hdr("If-Match", `abc`, "If-None-Match", `"a"`), both, PreconditionFailed},
 		{"step1 If-Match true, If-Unmodified-Since not evaluated", "PUT", hdr("If-Match", `"a"`, "If-Unmodified-Since", before), both, Proceed},
 		{"step1 If-Match false beats true If-Unmodified-Since", "PUT", hdr("If-Match", `"b"`, "If-Unmodified-Since", after), both, PreconditionFailed},
 		{"step1 If-Match true, step3 If-None-Match false on PUT", "PUT", hdr("If-Match", `"a"`, "If-None-Match", `"a"`), both, PreconditionFailed},
@@ -65,7 +82,11 @@ func TestEvaluate(t *testing.T) {
 		{"step2 list of dates ignored (§13.1.4)", "PUT", hdr("If-Unmodified-Since", before+", "+before), both, Proceed},
 		{"step2 several field lines ignored (§13.1.4)", "PUT", hdr("If-Unmodified-Since", before, "If-Unmodified-Since", before), both, Proceed},
 		{"step2 ignored without Last-Modified (§13.1.4)", "PUT", hdr("If-Unmodified-Since", before), onlyTag, Proceed},
-		{"step2 absent If-Match (no valid member) lets If-Unmodified-Since decide", "PUT", hdr("If-Match", "bogus", "If-Unmodified-Since", before), both, PreconditionFailed},
+		// RFC 9110 §13.1.4, §13.2.2 step 2: a present If-Match, parsable or
+		// not, makes If-Unmodified-Since ignored.
+		{"step2 ignored when If-Match present but unparsable", "PUT", hdr("If-Match", "bogus", "If-Unmodified-Since", after), both, PreconditionFailed},
+		{"step2 ignored when If-Match present and true", "PUT", hdr("If-Match", `*`, "If-Unmodified-Since", before), both, Proceed},
+		{"step2 ignored when If-Match empty", "DELETE", hdr("If-Match", ``, "If-Unmodified-Since", after), both, PreconditionFailed},
 		{"step2 future Last-Modified clamped to now (§8.8.2.1)", "PUT", hdr("If-Unmodified-Since", httpDate(now)), future, Proceed},
 
 		// RFC 9110 §13.2.2 step 3: If-None-Match, weak comparison (§13.1.2).
@@ -85,7 +106,21 @@ func TestEvaluate(t *testing.T) {
 		{"step3 If-None-Match * without representation on GET", "GET", hdr("If-None-Match", `*`), missing, Proceed},
 		{"step3 If-None-Match, resource has no ETag", "GET", hdr("If-None-Match", `"a"`), onlyDate, Proceed},
 		{"step3 If-None-Match present, If-Modified-Since not evaluated", "GET", hdr("If-None-Match", `"b"`, "If-Modified-Since", same), both, Proceed},
-		{"step3 If-None-Match without valid member is absent", "GET", hdr("If-None-Match", `bogus`, "If-Modified-Since", same), both, NotModified},
+		// RFC 9110 §13.1.3: a present If-None-Match, parsable or not, makes
+		// If-Modified-Since ignored (issue 12 reversed the old 304 here).
+		{"step3 If-None-Match without valid member, If-Modified-Since ignored", "GET", hdr("If-None-Match", `bogus`, "If-Modified-Since", same), both, Proceed},
+		{"step3 If-None-Match empty, If-Modified-Since ignored", "GET", hdr("If-None-Match", ``, "If-Modified-Since", same), both, Proceed},
+		{"step3 If-None-Match unterminated, If-Modified-Since ignored on HEAD", "HEAD", hdr("If-None-Match", `"a`, "If-Modified-Since", same), both, Proceed},
+		// Unparsable If-None-Match: true for GET/HEAD (send the full
+		// representation, as net/http does), false for other methods (a
+		// guard that cannot be read refuses the write).
+		{"step3 If-None-Match unparsable on GET is true", "GET", hdr("If-None-Match", `abc`), both, Proceed},
+		{"step3 If-None-Match unparsable on PUT is false", "PUT", hdr("If-None-Match", `abc`), both, PreconditionFailed},
+		{"step3 If-None-Match mangled * on PUT to create is false", "PUT", hdr("If-None-Match", `"*"x`), missing, PreconditionFailed},
+		{"step3 If-None-Match empty on DELETE is false", "DELETE", hdr("If-None-Match", ``), both, PreconditionFailed},
+		{"step3 If-None-Match unparsable on POST is false", "POST", hdr("If-None-Match", `W/a`), missing, PreconditionFailed},
+		{"step3 If-None-Match malformed member skipped beside a valid one", "GET", hdr("If-None-Match", `bogus, "a"`), both, NotModified},
+		{"step3 If-None-Match malformed member skipped on PUT", "PUT", hdr("If-None-Match", `bogus, "b"`), both, Proceed},
 		{"step3 after passing If-Unmodified-Since", "GET", hdr("If-Unmodified-Since", after, "If-None-Match", `"a"`), both, NotModified},
 
 		// RFC 9110 §13.2.2 step 4: If-Modified-Since, GET/HEAD, If-None-Match absent (§13.1.3).
@@ -141,7 +176,9 @@ func TestEvaluateRequirePrecondition(t *testing.T) {
 		{"PUT with valid If-Unmodified-Since", "PUT", hdr("If-Unmodified-Since", httpDate(lm)), both, Proceed},
 		{"PUT with If-None-Match * to create", "PUT", hdr("If-None-Match", `*`), Validators{}, Proceed},
 		{"PUT with If-None-Match tag is not a guard", "PUT", hdr("If-None-Match", `"b"`), both, PreconditionRequired},
-		{"If-Match without valid member is absent", "PUT", hdr("If-Match", `bogus`), both, PreconditionRequired},
+		// RFC 9110 §13.1.1: an unparsable If-Match is a false condition: 412, not 428.
+		{"If-Match without valid member is 412", "PUT", hdr("If-Match", `bogus`), both, PreconditionFailed},
+		{"unparsable If-None-Match is 412", "PUT", hdr("If-None-Match", `bogus`), Validators{}, PreconditionFailed},
 		{"invalid If-Unmodified-Since is absent", "PUT", hdr("If-Unmodified-Since", "soon"), both, PreconditionRequired},
 		{"If-Unmodified-Since ignored without Last-Modified", "PUT", hdr("If-Unmodified-Since", httpDate(lm)), Validators{ETag: tagA}, PreconditionRequired},
 		{"If-Modified-Since is no guard", "PUT", hdr("If-Modified-Since", httpDate(lm)), both, PreconditionRequired},

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/httpsem/httpsem/httperr"
+	"github.com/httpsem/httpsem/etag"
 	"github.com/httpsem/httpsem/internal/header"
 	"github.com/httpsem/httpsem/internal/response"
 )
@@ -78,27 +78,54 @@ func commit(c *response.Commit, opts *Options) (handled bool) {
 	}
 	v := Validators{Exists: true}
 	if et := c.Header["Etag"]; len(et) == 1 {
-		if t, ok := parseTag(header.TrimOWS(et[0])); ok {
+		s := header.TrimOWS(et[0])
+		if t, n, ok := etag.Scan(s); ok && n == len(s) {
 			v.ETag = t
 		}
 	}
-	if lm := c.Header["Last-Modified"]; len(lm) == 1 {
-		now := opts.now()
-		if sec, ok := parseHTTPDate(header.TrimOWS(lm[0]), now); ok {
-			if n := now.Unix(); sec > n {
-				sec = n
-				c.Header["Last-Modified"] = []string{formatHTTPDate(sec)}
-			}
-			v.LastModified = time.Unix(sec, 0)
+	h := c.Request.Header
+	if len(h["If-Modified-Since"]) == 0 && len(h["If-Unmodified-Since"]) == 0 {
+		// No date precondition: Last-Modified cannot change the outcome, so
+		// a 412 (whose error body carries no Last-Modified) need not parse it.
+		out := Evaluate(c.Request, v, *opts)
+		if out == PreconditionFailed {
+			writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
+			return true
 		}
+		clampLastModified(c.Header, opts)
+		if out == NotModified {
+			// The Writer strips the header (response.Strip304) and drops the body.
+			c.Status = http.StatusNotModified
+		}
+		return false
 	}
+	v.LastModified = clampLastModified(c.Header, opts)
 	switch Evaluate(c.Request, v, *opts) {
 	case NotModified:
-		// The Writer strips the header (response.Strip304) and drops the body.
 		c.Status = http.StatusNotModified
 	case PreconditionFailed:
-		httperr.Write(c.W, c.Request, opts.ErrorWriter, conflictError(v))
+		writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
 		return true
 	}
 	return false
+}
+
+// clampLastModified returns the handler's Last-Modified (zero when absent or
+// malformed), rewriting on the response one later than now to now (RFC 9110
+// §8.8.2.1).
+func clampLastModified(rh http.Header, opts *Options) time.Time {
+	lm := rh["Last-Modified"]
+	if len(lm) != 1 {
+		return time.Time{}
+	}
+	now := opts.now()
+	sec, ok := header.ParseHTTPDate(header.TrimOWS(lm[0]), now)
+	if !ok {
+		return time.Time{}
+	}
+	if n := now.Unix(); sec > n {
+		sec = n
+		rh["Last-Modified"] = []string{header.FormatHTTPDate(sec)}
+	}
+	return time.Unix(sec, 0)
 }

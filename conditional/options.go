@@ -32,6 +32,13 @@ type Options struct {
 	// the caller's business. Default nil: never.
 	AlreadyAppliedFunc func(r *http.Request, v Validators) bool
 
+	// OmitProceedValidators stops [Check] from setting ETag and
+	// Last-Modified when it lets a GET or HEAD proceed, for a handler that
+	// sets them itself (from pre-formatted values, say, to allocate nothing).
+	// It does not change 304, 412, 428 or 204 answers. Default false: Check
+	// sets them.
+	OmitProceedValidators bool
+
 	// ErrorWriter renders the 412 and 428 responses. Default nil:
 	// [httperr.JSON].
 	ErrorWriter httperr.Writer

@@ -34,11 +34,18 @@ import (
 //     handling for GET only, so we answer 200. Oracle's 206 on HEAD is read
 //     as 200.
 //   - EXCLUDED: an If-Match / If-None-Match list whose malformed member comes
-//     before a valid one, or that has no valid member. ServeContent stops at
-//     the first malformed member (what follows never matches, and a field of
-//     only malformed members is present and false); RFC 9110 §5.6.1 lets a
-//     recipient skip what it cannot parse, and this package treats a field
-//     without a valid member as absent (see etag.Match).
+//     before a valid one. ServeContent stops at the first malformed member,
+//     so what follows never matches; RFC 9110 §5.6.1 lets a recipient skip
+//     what it cannot parse, and the valid members decide here.
+//   - EXCLUDED: an empty If-Match / If-None-Match field value. ServeContent
+//     reads it as absent; it is a present field whose list has no member
+//     (RFC 9110 §5.6.1 allows the empty list), so here If-Match is false and
+//     If-None-Match makes If-Modified-Since ignored (§13.1.1, §13.1.3).
+//
+// A field with no valid member at all ("bogus", "'v1'", an unterminated
+// "\"v1", "W/v1") is compared, not excluded: both sides treat it as a
+// present field, false for If-Match, true for If-None-Match on GET and HEAD
+// with If-Modified-Since ignored (§13.1.1, §13.1.3).
 //
 // Not generated because the two sides differ by design and the unit tests
 // cover them: If-Range with a date equal to a Last-Modified of the current
@@ -64,27 +71,27 @@ func (l listCase) lines() []string {
 }
 
 func listCases() []listCase {
-	valid := func(m string) bool { return m == "*" || strings.HasPrefix(m, `"`) || strings.HasPrefix(m, `W/"`) }
+	valid := func(m string) bool {
+		return m == "*" || len(m) > 1 && strings.Count(m, `"`) == 2 && (m[0] == '"' || strings.HasPrefix(m, `W/"`))
+	}
 	lists := [][]string{
 		nil,
 		{`"v1"`}, {`W/"v1"`}, {`"v2"`}, {`*`},
 		{`"v2"`, `"v1"`}, {`"v2"`, `W/"v1"`}, {`W/"v2"`, `"v3"`},
-		{`bogus`}, {`W/v1`},
+		{`bogus`}, {`W/v1`}, {`'v1'`}, {`"v1`}, {`bogus`, `'v2'`},
 		{`"v2"`, `bogus`}, {`"v1"`, `bogus`},
 		{`bogus`, `"v1"`}, {`bogus`, `"v2"`},
+		{``},
 	}
 	var out []listCase
 	for _, members := range lists {
-		skip := members != nil
+		skip := len(members) == 1 && members[0] == ""
 		seenBad := false
 		for _, m := range members {
 			if !valid(m) {
 				seenBad = true
 			} else if seenBad {
 				skip = true
-				break
-			} else {
-				skip = false
 			}
 		}
 		out = append(out, listCase{members: members, skip: skip})

@@ -23,25 +23,17 @@ type Validators struct {
 	// Exists reports whether the resource has a current representation, which
 	// decides how "*" in If-Match and If-None-Match evaluates.
 	Exists bool
+	// Vary names the request header fields that selected this
+	// representation, as a Vary field value ("Accept", "Accept,
+	// Accept-Language"). [Check] adds them to the response's Vary on every
+	// outcome, so that a 304 carries the Vary a 200 would carry (RFC 9110
+	// §15.4.5) when the handler's Vary is only set while rendering, after
+	// Check. Default "": Check adds nothing (a Vary the handler already set,
+	// e.g. through negotiate.Type, is kept as it is).
+	Vary string
 }
 
 // exists reports whether the resource has a current representation.
 func (v Validators) exists() bool {
 	return v.Exists || !v.ETag.IsZero() || !v.LastModified.IsZero()
-}
-
-// lastModified returns the Last-Modified time in whole Unix seconds, clamped
-// to now, and whether there is one. Clamping follows RFC 9110 §8.8.2.1: an
-// origin server must not send a Last-Modified later than the message's
-// origination date, so a future value is replaced by that date, and every
-// comparison uses the value the client can have seen.
-func (v Validators) lastModified(now int64) (int64, bool) {
-	if v.LastModified.IsZero() {
-		return 0, false
-	}
-	lm := v.LastModified.Unix()
-	if lm > now {
-		lm = now
-	}
-	return lm, true
 }

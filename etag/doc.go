@@ -14,8 +14,10 @@
 // If-None-Match (§13.1.1, §13.1.2), including "*", across all field lines of
 // the field (§5.3), in linear time and without allocating. A comma is a legal
 // etagc character and does not split a tag. Malformed members are skipped, and
-// a field with no valid member is reported as [ListAbsent], so that a
-// recipient ignores what it cannot parse instead of failing the request.
+// a field with no valid member is reported as [ListAbsent]; an evaluator must
+// still treat such a field as present, since a present If-Match that nothing
+// can match is false (§13.1.1). [Scan] reads one tag without allocating, also
+// on failure, for other parsers of untrusted input.
 // [StrongMatch] and [WeakMatch] are the two comparison functions of §8.8.3.2:
 //
 //	W/"1" W/"1"  strong: no   weak: yes
@@ -30,7 +32,10 @@
 // generate.go gives the reason for the hash, the benchmarks README the figures.
 // [FromVersion] and [FromString] turn an application's version counter or
 // revision string into a tag, escaping whatever is not safe so that distinct
-// revisions keep distinct tags. [Weak] marks a tag weak.
+// revisions keep distinct tags. [Variant.Tag] derives from such a version tag
+// one strong tag per representation (media type, content coding, language),
+// so that the JSON and the XML of one version never share a strong tag.
+// [Weak] marks a tag weak.
 //
 // # Middleware
 //
@@ -59,9 +64,11 @@
 // responses would share one strong tag.
 //
 // The middleware evaluates only the entity-tag preconditions (If-Match, then
-// If-None-Match, in the order of §13.2.2); package conditional handles
-// Last-Modified and the write-side checks. It does not call package
-// conditional, which imports this package.
+// If-None-Match, in the order of §13.2.2), with the evaluator package
+// conditional uses, so both answer every request alike: a present If-Match
+// that nothing can match is 412, an unparsable If-None-Match is ignored on
+// GET and HEAD. Package conditional handles Last-Modified and the write-side
+// checks.
 //
 // # Deviations
 //

@@ -99,3 +99,16 @@ func ExampleMatch() {
 	// any
 	// absent
 }
+
+// Each representation of one version gets its own strong tag: the JSON and
+// the XML are different bytes (RFC 9110 §8.8.3).
+func ExampleVariant_Tag() {
+	version := etag.FromVersion(42)
+	fmt.Println(etag.Variant{MediaType: "application/json"}.Tag(version))
+	fmt.Println(etag.Variant{MediaType: "application/xml"}.Tag(version))
+	fmt.Println(etag.Variant{MediaType: "application/json", Encoding: "gzip", Language: "en"}.Tag(version))
+	// Output:
+	// "42:t=application/json"
+	// "42:t=application/xml"
+	// "42:t=application/json:e=gzip:l=en"
+}

@@ -78,9 +78,8 @@ func (h *Hasher) Tag() Tag { return fromSum(h.d.Sum64()) }
 // FromVersion(v) equals FromString(strconv.FormatUint(v, 10)).
 //
 // The number must change whenever the bytes of the representation change;
-// serve different representations (encodings, media types) of one version
-// with distinct tags, for example by mixing the variant into a [FromString]
-// revision.
+// serve different representations (encodings, media types, languages) of one
+// version with distinct tags: [Variant.Tag] derives them.
 func FromVersion(v uint64) Tag {
 	var b [20]byte
 	return Tag{Opaque: string(strconv.AppendUint(b[:0], v, 10))}

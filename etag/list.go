@@ -5,8 +5,10 @@ package etag
 type ListMatch int
 
 const (
-	// ListAbsent: the field is missing or has no valid member; RFC 9110 treats
-	// such a field as absent.
+	// ListAbsent: the field is missing or has no valid member. Match cannot
+	// tell the two apart; an evaluator must, because a present field is a
+	// condition (RFC 9110 §13.1.1: an If-Match that nothing can match is
+	// false).
 	ListAbsent ListMatch = iota
 	// ListAny: the field holds "*".
 	ListAny
@@ -64,8 +66,8 @@ func Match(values []string, current Tag, weak bool) ListMatch {
 
 // ParseList returns the valid members of an If-Match / If-None-Match field and
 // whether it holds "*". Malformed members are skipped (RFC 9110 §5.6.1 lets a
-// recipient ignore what it cannot parse; a field with no valid member is
-// treated as absent, so both results are then zero).
+// recipient ignore what it cannot parse); for a field with no valid member
+// both results are zero.
 func ParseList(values []string) (tags []Tag, star bool) {
 	Each(values, func(t Tag, isStar bool) bool {
 		if isStar {
@@ -102,7 +104,7 @@ func Each(values []string, fn func(t Tag, star bool) bool) {
 			if c == '*' {
 				star, n, ok = true, 1, true
 			} else {
-				t, n, ok = scan(s)
+				t, n, ok = Scan(s)
 			}
 			if ok {
 				// A member must be followed by OWS then a comma or the end.

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/httpsem/httpsem/internal/precond"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -146,4 +148,14 @@ func TestHostileListsLinear(t *testing.T) {
 	perPass := res.NsPerOp()
 	t.Logf("all hostile lists: %d ns per pass (%d KiB)", perPass, len(lists)*64)
 	assert.Less(t, perPass, int64(1e9/16), "Match is not linear on hostile input")
+}
+
+// TestListMatchIsPrecondMatch pins the conversion the one evaluator relies
+// on: precond.Match(m) names the same result as m.
+func TestListMatchIsPrecondMatch(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, precond.NoMember, precond.Match(ListAbsent))
+	assert.Equal(t, precond.Any, precond.Match(ListAny))
+	assert.Equal(t, precond.Matched, precond.Match(ListMatched))
+	assert.Equal(t, precond.NotMatched, precond.Match(ListNotMatched))
 }

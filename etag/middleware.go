@@ -10,6 +10,7 @@ import (
 
 	"github.com/httpsem/httpsem/httperr"
 	"github.com/httpsem/httpsem/internal/header"
+	"github.com/httpsem/httpsem/internal/precond"
 	"github.com/httpsem/httpsem/internal/response"
 )
 
@@ -29,11 +30,13 @@ const tagCacheSize = 64
 //     body and an exact Content-Length, unless the handler set an ETag of its
 //     own, which is kept as it is (then nothing is buffered).
 //   - The request's entity-tag preconditions are evaluated against the tag
-//     in the order of RFC 9110 §13.2.2: a failing If-Match is answered 412
-//     through [Options.ErrorWriter], then a matching If-None-Match (weak
-//     comparison) is answered 304 with no body and only the header fields
-//     RFC 9110 §15.4.5 allows. Date preconditions are left to
-//     conditional.Middleware, which knows the Last-Modified time.
+//     in the order of RFC 9110 §13.2.2, by the evaluator conditional.Check
+//     uses: a failing If-Match (also one that nothing can match, §13.1.1)
+//     is answered 412 through [Options.ErrorWriter], with the current tag in
+//     "current_etag", then a matching If-None-Match (weak comparison) is
+//     answered 304 with no body and only the header fields RFC 9110 §15.4.5
+//     allows. An unparsable If-None-Match is ignored. Date preconditions are
+//     left to conditional.Middleware, which knows the Last-Modified time.
 //   - A body longer than MaxBuffer streams as it is written, with no ETag and
 //     no computed Content-Length, holding at most MaxBuffer bytes.
 //   - A handler that flushes (http.Flusher or http.ResponseController) opts
@@ -185,7 +188,7 @@ func handlerTag(h http.Header) ([]string, bool) {
 	if v, ok := h["Etag"]; ok {
 		return v, true
 	}
-	//lint:ignore SA1008 the non-canonical key is the point: see above
+	//lint:ignore SA1008 the non-canonical key is the point: a handler that assigns h["ETag"] directly gets it sent as is
 	v, ok := h["ETag"]
 	return v, ok
 }
@@ -196,20 +199,7 @@ func streaming(h http.Header) bool {
 	if ct := h["Content-Type"]; len(ct) > 0 && isEventStream(ct[0]) {
 		return true
 	}
-	noStore := false
-	header.Elements(h["Cache-Control"], func(d string) bool {
-		// A directive is a token, optionally "=value" (RFC 9111 §5.2).
-		name := d
-		for i := 0; i < len(d); i++ {
-			if d[i] == '=' {
-				name = header.TrimOWS(d[:i])
-				break
-			}
-		}
-		noStore = header.EqualFold(name, "no-store")
-		return !noStore
-	})
-	return noStore
+	return header.HasDirective(h["Cache-Control"], "no-store")
 }
 
 func isEventStream(ct string) bool {
@@ -252,6 +242,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 	if tag.IsZero() {
 		return false
 	}
+	current := tag
 	variant := m.variant(c.Request, tag)
 	if !variant.IsZero() {
 		tag = variant
@@ -259,22 +250,38 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		// caches pick the stored response to update by this tag (RFC 9111
 		// §4.3.4).
 	}
-	switch evaluate(c.Request.Header, tag) {
-	case notModified:
+	in := input(c.Request, tag)
+	switch precond.Evaluate(&in) {
+	case precond.NotModified:
 		c.Status = http.StatusNotModified
 		if !variant.IsZero() {
 			delete(c.Header, "ETag")
 			c.Header.Set("Etag", variant.String())
 		}
-	case preconditionFailed:
-		cur, _ := handlerTag(c.Header)
-		e := httperr.New(http.StatusPreconditionFailed, httperr.CodeConflict, msgConflict).
-			With("current_etag", cur[0])
-		delete(c.Header, "ETag") // httperr.Write removes only the canonical key
-		httperr.Write(c.W, c.Request, m.errw, e)
+	case precond.Failed, precond.NoneMatchFailed:
+		var buf [64]byte
+		delete(c.Header, "ETag") // httperr removes only the canonical key
+		precond.WriteConflict(c.W, c.Request, m.errw, current.Append(buf[:0]))
 		return true
 	}
 	return false
+}
+
+// input is what the one precondition evaluator needs for a GET or HEAD
+// request of an existing resource whose only validator is tag: with no
+// Last-Modified, If-Unmodified-Since and If-Modified-Since are ignored
+// (§13.1.4, §13.1.3), which leaves them to conditional.Middleware; If-Range
+// only matters to a 206, which is never tagged.
+func input(r *http.Request, tag Tag) precond.Input {
+	h := r.Header
+	im, inm := h["If-Match"], h["If-None-Match"]
+	return precond.Input{
+		Method:      r.Method,
+		Header:      h,
+		IfMatch:     precond.Field(im, precond.Match(Match(im, tag, false))),
+		IfNoneMatch: precond.Field(inm, precond.Match(Match(inm, tag, true))),
+		Exists:      true,
+	}
 }
 
 // tagFor returns the tag of body, reusing the header value of a recently

@@ -164,6 +164,14 @@ func TestMiddlewareWire(t *testing.T) {
 				{"GET If-Match match", "GET", []string{"If-Match", tag}, 200, true},
 				{"GET If-Match weak never matches", "GET", []string{"If-Match", weakTag, "If-None-Match", tag}, 412, true},
 				{"GET If-Match star", "GET", []string{"If-Match", "*", "If-None-Match", tag}, 304, false},
+				// RFC 9110 §13.1.1: a present If-Match with no member that can
+				// match is false, not absent.
+				{"GET If-Match malformed", "GET", []string{"If-Match", `abc`}, 412, true},
+				{"GET If-Match unterminated", "GET", []string{"If-Match", `"` + tag[1:len(tag)-1]}, 412, true},
+				{"GET If-Match unquoted weak", "GET", []string{"If-Match", `W/` + tag[1:len(tag)-1]}, 412, true},
+				{"GET INM malformed, IMS ignored", "GET", []string{"If-None-Match", `xyz`, "If-Modified-Since", time.Now().UTC().Format(http.TimeFormat)}, 200, true},
+				{"GET If-Match empty", "GET", []string{"If-Match", ``}, 412, true},
+				{"GET If-Match malformed beats INM match", "GET", []string{"If-Match", `'x'`, "If-None-Match", tag}, 412, true},
 				// Date preconditions need Last-Modified: not this middleware's job.
 				{"GET IMS ignored", "GET", []string{"If-Modified-Since", time.Now().UTC().Format(http.TimeFormat)}, 200, true},
 			}

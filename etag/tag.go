@@ -53,7 +53,7 @@ func isEtagc(c byte) bool { return c == 0x21 || c >= 0x23 && c != 0x7f }
 // surrounding whitespace, a case-sensitive `W/` prefix, and only etagc
 // characters inside the quotes. It does not allocate.
 func Parse(s string) (Tag, error) {
-	t, n, ok := scan(s)
+	t, n, ok := Scan(s)
 	if !ok {
 		return Tag{}, parseErr(s, "want W/\"...\" or \"...\" with etagc characters")
 	}
@@ -63,9 +63,12 @@ func Parse(s string) (Tag, error) {
 	return t, nil
 }
 
-// scan reads one entity-tag at the start of s and returns it with the number
-// of bytes consumed.
-func scan(s string) (t Tag, n int, ok bool) {
+// Scan reads one entity-tag at the start of s, by the same grammar as
+// [Parse], and returns it with the number of bytes it took; ok is false when
+// s does not start with one. Unlike Parse it never allocates, also on
+// failure, so it suits untrusted input on hot paths: s is one whole tag when
+// ok && n == len(s). The tag's Opaque shares memory with s.
+func Scan(s string) (t Tag, n int, ok bool) {
 	i := 0
 	if len(s) >= 2 && s[0] == 'W' && s[1] == '/' {
 		t.Weak = true

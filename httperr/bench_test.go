@@ -37,3 +37,23 @@ func BenchmarkWrite(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWriteWith is the 412 of package conditional: the fast path that
+// builds no Error.
+func BenchmarkWriteWith(b *testing.B) {
+	r := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: "/"}}
+	tag := []byte(`"70bbN1HY6Zk"`)
+	for _, bc := range []struct {
+		name string
+		wr   Writer
+	}{{"json/412", JSON{}}, {"problem/412", Problem{}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			w := &discard{h: http.Header{}}
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				WriteWith(w, r, bc.wr, http.StatusPreconditionFailed, CodeConflict, "The resource was modified by another client. Please re-fetch and retry.", "current_etag", tag)
+			}
+		})
+	}
+}

@@ -19,5 +19,8 @@ func FuzzAppendString(f *testing.F) {
 		if got := appendString([]byte("x"), s); string(got) != "x"+string(want) {
 			t.Fatalf("appendString(%q) = %s, encoding/json says %s", s, got[1:], want)
 		}
+		if got := appendBytes([]byte("x"), []byte(s)); string(got) != "x"+string(want) {
+			t.Fatalf("appendBytes(%q) = %s, encoding/json says %s", s, got[1:], want)
+		}
 	})
 }

@@ -93,3 +93,78 @@ func TestStatusAndCustomWriter(t *testing.T) {
 	Write(rec, nil, nil, New(400, CodeBadRequest, "x").With("bad", make(chan int)))
 	assert.JSONEq(t, `{"error":{"code":"BAD_REQUEST","message":"x"}}`, rec.Body.String(), "unencodable extras are dropped")
 }
+
+// TestWriteWithMatchesWrite pins WriteWith to Write: the same status,
+// header and body for every writer, whether it takes the fast path or not.
+func TestWriteWithMatchesWrite(t *testing.T) {
+	t.Parallel()
+	custom := WriterFunc(func(w http.ResponseWriter, r *http.Request, e *Error) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(e.StatusCode())
+		_, _ = w.Write([]byte(e.Code + " " + e.Message + " " + e.Extra["current_etag"].(string)))
+	})
+	writers := []struct {
+		name string
+		wr   Writer
+	}{
+		{"nil", nil}, {"JSON", JSON{}}, {"Problem", Problem{}},
+		{"Problem with TypeBase", Problem{TypeBase: "https://example.com/problems/"}},
+		{"custom", custom},
+	}
+	members := []struct {
+		name, key, value string
+	}{
+		{"tag", "current_etag", `"v2"`},
+		{"weak tag", "current_etag", `W/"a\b<c>"`},
+		{"non-ASCII", "current_etag", "\"é\xff\""},
+		{"reserved key", "code", "x"},
+		{"no member", "", ""},
+	}
+	for _, wc := range writers {
+		for _, m := range members {
+			if wc.name == "custom" && m.key != "current_etag" {
+				continue // the custom writer reads current_etag
+			}
+			for _, method := range []string{"PUT", "HEAD"} {
+				t.Run(wc.name+"/"+m.name+"/"+method, func(t *testing.T) {
+					t.Parallel()
+					e := New(http.StatusPreconditionFailed, CodeConflict, "Stale.")
+					if m.key != "" {
+						e = e.With(m.key, m.value)
+					}
+					want := httptest.NewRecorder()
+					want.Header().Set("Etag", `"old"`)
+					Write(want, httptest.NewRequest(method, "/", nil), wc.wr, e)
+					got := httptest.NewRecorder()
+					got.Header().Set("Etag", `"old"`)
+					WriteWith(got, httptest.NewRequest(method, "/", nil), wc.wr, http.StatusPreconditionFailed, CodeConflict, "Stale.", m.key, []byte(m.value))
+					assert.Equal(t, want.Code, got.Code)
+					assert.Equal(t, want.Header(), got.Header())
+					assert.Equal(t, want.Body.String(), got.Body.String())
+				})
+			}
+		}
+	}
+}
+
+func TestWriteWithStatusOutOfRange(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	WriteWith(rec, nil, nil, 200, CodeInternal, "Oops.", "", nil)
+	assert.Equal(t, http.StatusInternalServerError, rec.Code, "an error status is 4xx or 5xx, as Error.StatusCode says")
+}
+
+// TestWriteWithAllocations pins the hot-path cost: the response (header
+// values and body in one) and its Content-Length value.
+func TestWriteWithAllocations(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPut, "/", nil)
+	w := &discard{h: http.Header{}}
+	tag := []byte(`"70bbN1HY6Zk"`)
+	for _, wr := range []Writer{nil, JSON{}, Problem{}} {
+		allocs := testing.AllocsPerRun(100, func() {
+			clear(w.h)
+			WriteWith(w, r, wr, http.StatusPreconditionFailed, CodeConflict, "The resource was modified by another client. Please re-fetch and retry.", "current_etag", tag)
+		})
+		assert.LessOrEqual(t, allocs, 2.0, "%T", wr)
+	}
+}

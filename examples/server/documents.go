@@ -74,9 +74,15 @@ func (rec *docRecord) validators() conditional.Validators {
 		return conditional.Validators{}
 	}
 	// The revision comes from a store-wide counter, so a document deleted
-	// and created again at the same id never reuses an old ETag.
-	return conditional.Validators{ETag: etag.FromVersion(rec.rev), LastModified: rec.doc.UpdatedAt, Exists: true}
+	// and created again at the same id never reuses an old ETag. A document
+	// exists only as JSON; its tag still names the representation, so that
+	// another one (XML, gzip) added later gets a tag of its own
+	// (RFC 9110 §8.8.3).
+	return conditional.Validators{ETag: docVariant.Tag(etag.FromVersion(rec.rev)), LastModified: rec.doc.UpdatedAt, Exists: true}
 }
+
+// docVariant is the one representation of a document.
+var docVariant = etag.Variant{MediaType: jsonType}
 
 // documentStore holds the documents. Its mutex covers the precondition check
 // and the write of every request, so that eight clients doing
@@ -185,7 +191,11 @@ func (s *server) getDocument(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, notFound("Document"))
 		return
 	}
-	if !conditional.Check(w, r, d.validators(), conditional.Options{Now: s.cfg.Now}) {
+	v := d.validators()
+	// renderJSON adds Vary: Accept while rendering, after Check: name it
+	// here so that the 304 carries it too (RFC 9110 §15.4.5).
+	v.Vary = "Accept"
+	if !conditional.Check(w, r, v, conditional.Options{Now: s.cfg.Now}) {
 		return
 	}
 	s.writeDocument(w, r, &d, http.StatusOK)

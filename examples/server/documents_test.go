@@ -347,3 +347,44 @@ func TestDocumentsMergePatchNull(t *testing.T) {
 	require.Equal(t, 200, put.StatusCode, "body: %s", put.body)
 	assert.NotContains(t, put.json(t), "content")
 }
+
+// TestDocumentsVaryOn304: the 304 that conditional.Check answers before the
+// body is rendered carries the Vary of the 200 (RFC 9110 §15.4.5), and the
+// tag names the JSON representation (issue 14), on the wire.
+func TestDocumentsVaryOn304(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, config{Now: newTestClock().Now})
+	created := ts.do(t, "POST", "/documents", `{"title":"Plan","content":"v1"}`, "Content-Type", "application/json")
+	require.Equal(t, 201, created.StatusCode, "body: %s", created.body)
+	loc := created.Header.Get("Location")
+
+	ok := ts.do(t, "GET", loc, "")
+	require.Equal(t, 200, ok.StatusCode)
+	tag := ok.Header.Get("ETag")
+	assert.Regexp(t, `^"[0-9]+:t=application/json"$`, tag, "a strong tag per representation")
+	assert.Equal(t, created.Header.Get("ETag"), tag)
+	assert.Equal(t, []string{"Accept"}, ok.Header.Values("Vary"))
+
+	for _, tc := range []struct {
+		name    string
+		method  string
+		headers []string
+	}{
+		{"If-None-Match", "GET", []string{"If-None-Match", tag}},             // RFC 9110 §13.1.2
+		{"If-None-Match weak", "GET", []string{"If-None-Match", "W/" + tag}}, // §8.8.3.2
+		{"If-Modified-Since", "GET", []string{"If-Modified-Since", ok.Header.Get("Last-Modified")}},
+		{"HEAD", "HEAD", []string{"If-None-Match", tag}},
+		{"XML asked, JSON served", "GET", []string{"If-None-Match", tag, "Accept", "application/xml"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := ts.do(t, tc.method, loc, "", tc.headers...)
+			require.Equal(t, 304, res.StatusCode)
+			assert.Equal(t, ok.Header.Values("Vary"), res.Header.Values("Vary"))
+			assert.Equal(t, tag, res.Header.Get("ETag"))
+			assert.Equal(t, ok.Header.Get("Cache-Control"), res.Header.Get("Cache-Control"))
+			assert.Empty(t, res.Header.Get("Content-Type"))
+			assert.Empty(t, res.body)
+		})
+	}
+}

@@ -2,9 +2,14 @@ package main
 
 import (
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/httpsem/httpsem/conditional"
+	"github.com/httpsem/httpsem/etag"
+	"github.com/httpsem/httpsem/negotiate"
 )
 
 // event is a public event: the same for every client, so shared caches may keep
@@ -31,6 +36,12 @@ type eventStore struct {
 	mu     sync.RWMutex
 	byID   map[string]event
 	sorted []string // ids in listing order
+	// version changes whenever an event does; every representation's tag
+	// is derived from it, so a request is answered 304 before any event is
+	// encoded. The seed is fixed, so its version is the tag of its content:
+	// a release that changes the seed changes every tag. A store that is
+	// written would bump a counter on each write instead.
+	version etag.Tag
 }
 
 func newEventStore() *eventStore {
@@ -43,6 +54,7 @@ func newEventStore() *eventStore {
 		s.byID[e.ID] = e
 		s.sorted = append(s.sorted, e.ID)
 	}
+	s.version = etag.FromBytes(fmt.Appendf(nil, "%v", s.list()))
 	return s
 }
 
@@ -63,10 +75,18 @@ func (s *eventStore) list() []event {
 	return out
 }
 
+// eventTypes are the representations of events, in order of preference.
+var eventTypes = []string{jsonType, xmlType}
+
 // listEvents serves GET/HEAD /events. The route's middleware adds
-// Cache-Control (cache), a strong ETag from the bytes and the 304 (etag); the
-// renderer negotiates JSON or XML, adds Vary: Accept and answers 406.
+// Cache-Control (cache); the handler negotiates JSON or XML (adding Vary:
+// Accept), derives the strong tag of that representation from the store's
+// version, and answers 304 before encoding anything; the renderer answers
+// 406.
 func (s *server) listEvents(w http.ResponseWriter, r *http.Request) {
+	if !s.checkEvents(w, r, "") {
+		return
+	}
 	_ = s.render.Render(w, r, http.StatusOK, eventList{Events: s.events.list()})
 }
 
@@ -77,5 +97,27 @@ func (s *server) getEvent(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, notFound("Event"))
 		return
 	}
+	if !s.checkEvents(w, r, e.ID) {
+		return
+	}
 	_ = s.render.Render(w, r, http.StatusOK, e)
+}
+
+// checkEvents selects the representation first, so that Vary: Accept is set
+// before Check answers a 304 (RFC 9110 §15.4.5), and then evaluates the
+// preconditions against that representation's tag. It reports whether the
+// handler renders; a request that accepts no representation goes on to the
+// renderer's 406.
+func (s *server) checkEvents(w http.ResponseWriter, r *http.Request, id string) bool {
+	typ, acceptable := negotiate.Type(w, r, eventTypes...)
+	if !acceptable {
+		return true
+	}
+	version := s.events.version
+	if id != "" {
+		// One event's representation differs from the list's: its own tag.
+		version = etag.FromString(version.Opaque + "." + id)
+	}
+	v := conditional.Validators{ETag: etag.Variant{MediaType: typ}.Tag(version), Exists: true}
+	return conditional.Check(w, r, v, conditional.Options{Now: s.cfg.Now})
 }

@@ -101,3 +101,40 @@ func TestEvents(t *testing.T) {
 		assert.Len(t, l.Events, 3)
 	})
 }
+
+// TestEventsVariantTags: each representation of an event (and of the list)
+// has its own strong tag derived from the store's version, the same in
+// every server instance, and its 304 (answered before rendering) carries
+// Vary: Accept (RFC 9110 §8.8.3, §15.4.5), on the wire.
+func TestEventsVariantTags(t *testing.T) {
+	t.Parallel()
+	a, b := startServer(t, config{}), startServer(t, config{})
+	tags := map[string]string{}
+	for _, path := range []string{"/events", "/events/1", "/events/2"} {
+		for _, accept := range []string{"application/json", "application/xml"} {
+			ra := a.do(t, "GET", path, "", "Accept", accept)
+			require.Equal(t, http.StatusOK, ra.StatusCode)
+			tag := ra.Header.Get("ETag")
+			require.True(t, strings.HasPrefix(tag, `"`), "strong tag, got %q", tag)
+			assert.Contains(t, tag, ":t="+accept, "the tag names the representation")
+			assert.Equal(t, tag, b.do(t, "GET", path, "", "Accept", accept).Header.Get("ETag"), "stable across instances")
+			for other, seen := range tags {
+				assert.NotEqual(t, seen, tag, "%s %s shares a tag with %s", path, accept, other)
+			}
+			tags[path+" "+accept] = tag
+
+			nm := a.do(t, "GET", path, "", "Accept", accept, "If-None-Match", tag)
+			require.Equal(t, http.StatusNotModified, nm.StatusCode)
+			assert.Equal(t, []string{"Accept"}, nm.Header.Values("Vary"))
+			assert.Equal(t, tag, nm.Header.Get("ETag"))
+			assert.Equal(t, "public, max-age=60", nm.Header.Get("Cache-Control"))
+			assert.Empty(t, nm.body)
+
+			// The other representation's tag does not revalidate this one.
+			if accept == "application/json" {
+				x := a.do(t, "GET", path, "", "Accept", "application/xml", "If-None-Match", tag)
+				assert.Equal(t, http.StatusOK, x.StatusCode)
+			}
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package conditional
+
+const raceEnabled = false
