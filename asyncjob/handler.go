@@ -44,12 +44,7 @@ func (m *Manager) JobHandler(ws http.Handler) http.Handler {
 }
 
 func isWebSocket(r *http.Request) bool {
-	up := false
-	header.Elements(r.Header.Values("Upgrade"), func(e string) bool {
-		up = header.EqualFold(e, "websocket")
-		return !up
-	})
-	return up
+	return header.HasToken(r.Header.Values("Upgrade"), "websocket")
 }
 
 // acceptsEventStream reports whether Accept names text/event-stream with a

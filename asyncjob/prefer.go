@@ -2,7 +2,6 @@ package asyncjob
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/httpsem/httpsem/internal/header"
 )
@@ -22,35 +21,21 @@ type Preferences struct {
 const maxWaitSeconds = header.MaxDeltaSeconds
 
 // ParsePrefer returns the respond-async and wait preferences of the Prefer
-// fields of h. Per RFC 7240 §2, preference names are case-insensitive, only
-// the first instance of a preference counts, parameters after ";" are
-// ignored here, and preferences that are unknown or malformed (a wait that
-// is not delta-seconds) are ignored rather than rejected.
+// fields of h, read by header.Preference: per RFC 7240 §2, preference names
+// are case-insensitive, only the first instance of a preference counts,
+// parameters after ";" are ignored here, and preferences that are unknown or
+// malformed (a wait that is not delta-seconds) are ignored rather than
+// rejected.
 func ParsePrefer(h http.Header) Preferences {
 	var p Preferences
-	seenAsync, seenWait := false, false
-	header.Elements(h.Values("Prefer"), func(elem string) bool {
-		pref, _, _ := strings.Cut(elem, ";")
-		name, value, hasValue := strings.Cut(pref, "=")
-		name, value = header.TrimOWS(name), header.TrimOWS(value)
-		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-			value = value[1 : len(value)-1]
+	values := h.Values("Prefer")
+	if v, hasValue, ok := header.Preference(values, "respond-async"); ok {
+		p.RespondAsync = !hasValue || v == ""
+	}
+	if v, _, ok := header.Preference(values, "wait"); ok {
+		if n, ok := header.ParseDeltaSeconds(v); ok {
+			p.Wait, p.HasWait = n, true
 		}
-		switch {
-		case header.EqualFold(name, "respond-async"):
-			if !seenAsync {
-				seenAsync = true
-				p.RespondAsync = !hasValue || value == ""
-			}
-		case header.EqualFold(name, "wait"):
-			if !seenWait {
-				seenWait = true
-				if n, ok := header.ParseDeltaSeconds(value); ok {
-					p.Wait, p.HasWait = n, true
-				}
-			}
-		}
-		return !(seenAsync && seenWait)
-	})
+	}
 	return p
 }

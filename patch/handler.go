@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/httpsem/httpsem/conditional"
 	"github.com/httpsem/httpsem/httperr"
@@ -314,27 +313,20 @@ func encoded(values []string) bool {
 	return enc
 }
 
-// preferReturn reads the "return" preference (RFC 7240 §4.2); the first
-// valid one counts and unknown values are ignored (RFC 7240 §2).
+// preferReturn reads the "return" preference (RFC 7240 §4.2) with
+// header.Preference: only its first instance counts, and a value other than
+// minimal or representation is ignored (RFC 7240 §2).
 func preferReturn(values []string) (minimal, stated bool) {
-	header.Elements(values, func(elem string) bool {
-		pref, _, _ := strings.Cut(elem, ";")
-		name, val, ok := strings.Cut(pref, "=")
-		if !ok || !header.EqualFold(header.TrimOWS(name), "return") {
-			return true
-		}
-		val = strings.Trim(header.TrimOWS(val), `"`)
-		switch {
-		case header.EqualFold(val, "minimal"):
-			minimal, stated = true, true
-			return false
-		case header.EqualFold(val, "representation"):
-			minimal, stated = false, true
-			return false
-		}
-		return true
-	})
-	return minimal, stated
+	v, _, ok := header.Preference(values, "return")
+	switch {
+	case !ok:
+		return false, false
+	case header.EqualFold(v, "minimal"):
+		return true, true
+	case header.EqualFold(v, "representation"):
+		return false, true
+	}
+	return false, false
 }
 
 // Middleware advertises the accepted patch formats with Accept-Patch

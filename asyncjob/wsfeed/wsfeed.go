@@ -112,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusMethodNotAllowed, httperr.CodeMethodNotAllowed, "method not allowed")
 		return
 	}
-	if !tokenListHas(r.Header, "Connection", "upgrade") || !tokenListHas(r.Header, "Upgrade", "websocket") {
+	if !header.HasToken(r.Header.Values("Connection"), "upgrade") || !header.HasToken(r.Header.Values("Upgrade"), "websocket") {
 		// RFC 9110 §15.5.22: 426 names the protocol to switch to.
 		w.Header().Set("Upgrade", "websocket")
 		w.Header().Set("Connection", "Upgrade")
@@ -244,13 +244,4 @@ func (h *Handler) originAllowed(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-func tokenListHas(h http.Header, name, token string) bool {
-	found := false
-	header.Elements(h.Values(name), func(e string) bool {
-		found = header.EqualFold(e, token)
-		return !found
-	})
-	return found
 }

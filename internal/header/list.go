@@ -63,3 +63,16 @@ func Elements(values []string, fn func(elem string) bool) {
 		}
 	}
 }
+
+// HasToken reports whether the list formed by values holds token as a whole
+// element, compared case-insensitively: the reading of token lists such as
+// Upgrade (RFC 9110 §7.8) and Connection (§7.6.1), whose members are tokens
+// without parameters. It does not allocate.
+func HasToken(values []string, token string) bool {
+	found := false
+	Elements(values, func(e string) bool {
+		found = EqualFold(e, token)
+		return !found
+	})
+	return found
+}
