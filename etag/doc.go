@@ -47,6 +47,10 @@
 // response streams untagged. HEAD runs the handler as GET so that HEAD and
 // GET carry the same ETag and Content-Length (§9.3.2).
 //
+// Options follow the project's rule: a zero field is the default, and a
+// negative MaxBuffer means none (nothing is buffered or hashed; a handler's
+// own ETag is still evaluated).
+//
 //	mux := http.NewServeMux()
 //	mux.Handle("/report", report)
 //	http.ListenAndServe(":8080", etag.Middleware(etag.Options{})(mux))

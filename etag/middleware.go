@@ -76,8 +76,11 @@ const tagCacheSize = 64
 // them in place. The returned middleware is safe for concurrent use.
 func Middleware(opts Options) func(http.Handler) http.Handler {
 	maxBuffer := opts.MaxBuffer
-	if maxBuffer <= 0 {
+	switch {
+	case maxBuffer == 0:
 		maxBuffer = DefaultMaxBuffer
+	case maxBuffer < 0:
+		maxBuffer = 0 // none: nothing is held back, so nothing is hashed
 	}
 	var suffixes []string
 	for _, s := range opts.VariantSuffixes {

@@ -463,14 +463,30 @@ func TestMiddlewareTagCache(t *testing.T) {
 
 func TestMiddlewareOptions(t *testing.T) {
 	t.Parallel()
-	// Negative MaxBuffer means the default, not "no limit".
-	srv := newServer(t, Options{MaxBuffer: -1, VariantSuffixes: []string{""}}, &page{body: body(DefaultMaxBuffer + 1)})
+	// The Options rule: zero MaxBuffer is the default limit.
+	srv := newServer(t, Options{VariantSuffixes: []string{""}}, &page{body: body(DefaultMaxBuffer + 1)})
 	res := do(t, srv, "GET", "/")
 	assert.Empty(t, res.header.Get("Etag"))
 	assert.Len(t, res.body, DefaultMaxBuffer+1)
-	srv = newServer(t, Options{MaxBuffer: -1}, &page{body: body(DefaultMaxBuffer)})
+	srv = newServer(t, Options{}, &page{body: body(DefaultMaxBuffer)})
 	res = do(t, srv, "GET", "/")
 	assert.NotEmpty(t, res.header.Get("Etag"))
+
+	// Negative is none: nothing is buffered, so even a small body streams
+	// untagged, whole.
+	srv = newServer(t, Options{MaxBuffer: -1}, &page{body: "small"})
+	res = do(t, srv, "GET", "/")
+	assert.Empty(t, res.header.Get("Etag"))
+	assert.Equal(t, "small", res.body)
+
+	// A tag the handler sets itself is still evaluated (RFC 9110 §13.1.2).
+	srv = newServer(t, Options{MaxBuffer: -1}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("ETag", `"v1"`)
+		_, _ = w.Write([]byte("small"))
+	}))
+	res = do(t, srv, "GET", "/", "If-None-Match", `"v1"`)
+	assert.Equal(t, http.StatusNotModified, res.status)
+	assert.Empty(t, res.body)
 }
 
 // TestMiddlewareHeadLikeGet: RFC 9110 §9.3.2 says HEAD gets the header fields

@@ -17,7 +17,10 @@ type Options struct {
 	// MaxBuffer is the largest body, in bytes, that is held in memory to be
 	// tagged. A longer body streams to the client as the handler writes it,
 	// without an ETag or a computed Content-Length, and without holding more
-	// than MaxBuffer bytes. Zero or negative means [DefaultMaxBuffer].
+	// than MaxBuffer bytes. Default (zero) [DefaultMaxBuffer]. Negative
+	// means no buffer: every body streams untagged, and only an ETag the
+	// handler sets itself is evaluated (the project's Options rule: zero is
+	// the default, negative is none).
 	MaxBuffer int
 
 	// SkipFunc, when it reports true, passes the request to the handler
