@@ -65,6 +65,16 @@ func TestLifecycleCompleted(t *testing.T) {
 	assert.Equal(t, http.StatusNotModified, resp.StatusCode)
 	resp, _ = l.do("HEAD", "/jobs/"+doc.JobID, nil, "")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	// RFC 9110 §13.1.1: the status goes through the one precondition
+	// evaluator, so an If-Match that does not match is a 412 with the
+	// envelope and the current tag, and a malformed one fails closed.
+	for _, im := range []string{`"stale"`, "abc"} {
+		resp, body = l.do("GET", "/jobs/"+doc.JobID, map[string]string{"If-Match": im}, "")
+		assert.Equal(t, http.StatusPreconditionFailed, resp.StatusCode, "If-Match: %s", im)
+		assert.Contains(t, string(body), `"current_etag"`)
+	}
+	resp, _ = l.do("GET", "/jobs/"+doc.JobID, map[string]string{"If-Match": tag}, "")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
 
 	close(s.release)
 	resp, doc = l.waitState(doc.JobID, nil, "completed")

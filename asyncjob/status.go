@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/httpsem/httpsem/conditional"
 	"github.com/httpsem/httpsem/etag"
 )
 
@@ -66,10 +67,11 @@ func (m *Manager) writeStatus(w http.ResponseWriter, r *http.Request, j *Job, ok
 			h.Set("Retry-After", seconds(m.opts.PollInterval))
 		}
 		if code == http.StatusOK && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-			// RFC 9110 §13.1.2: weak comparison; "*" matches any current
-			// representation.
-			if mt := etag.Match(r.Header.Values("If-None-Match"), tag, true); mt == etag.ListMatched || mt == etag.ListAny {
-				w.WriteHeader(http.StatusNotModified)
+			// The one evaluator of RFC 9110 §13.2.2: a matching
+			// If-None-Match costs a 304 that keeps ETag, Cache-Control and
+			// Retry-After; a failed If-Match is a 412.
+			v := conditional.Validators{ETag: tag, Exists: true}
+			if !conditional.Check(w, r, v, conditional.Options{ErrorWriter: m.opts.ErrorWriter, OmitProceedValidators: true}) {
 				return
 			}
 		}
