@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/xml"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -102,14 +101,11 @@ const (
 )
 
 // userTag is the strong ETag of revision rev in representation typ; it
-// differs per representation because a strong tag promises identical bytes.
-// PATCH
-// preconditions are checked against the JSON tag: patches are JSON documents.
+// differs per representation because a strong tag promises identical bytes
+// (etag.Variant). PATCH preconditions are checked against the JSON tag:
+// patches are JSON documents.
 func userTag(rev uint64, typ string) etag.Tag {
-	if typ == xmlType {
-		return etag.FromString(strconv.FormatUint(rev, 10) + "-xml")
-	}
-	return etag.FromVersion(rev)
+	return etag.Variant{MediaType: typ}.Tag(etag.FromVersion(rev))
 }
 
 func (rec *userRecord) validators(typ string) conditional.Validators {
