@@ -121,6 +121,28 @@ func (m *Manager) run(worker string, j *Job) {
 	m.finish(worker, j, &res, nil)
 }
 
+// record is mutate for a job's outcome, retried on system errors (a store
+// that is briefly unreachable, a pool that is briefly exhausted) with a
+// doubling backoff until ctx ends: an outcome that is not recorded is
+// only found again when the lease expires, and the job then runs twice.
+func (m *Manager) record(ctx context.Context, id string, fn func(j *Job) error) (*Job, error) {
+	wait := 10 * time.Millisecond
+	for {
+		rec, err := m.mutate(ctx, id, fn)
+		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
+			return rec, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return rec, err
+		case <-t.C:
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
 // handBack gives a job that Shutdown interrupted to whoever can finish it:
 // on a shared store it releases the lease, so another instance takes the
 // job over at once; in the Manager's own store, which dies with it, it
@@ -260,7 +282,7 @@ func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
 	defer cancel()
 	now := m.opts.Now()
-	rec, err := m.mutate(ctx, j.ID, func(c *Job) error {
+	rec, err := m.record(ctx, j.ID, func(c *Job) error {
 		if c.State != StateProcessing || c.LeaseOwner != worker {
 			return ErrLeaseLost
 		}

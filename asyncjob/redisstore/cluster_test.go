@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -244,13 +245,22 @@ func TestTenThousandJobs(t *testing.T) {
 		require.Equal(t, 1, k.completions("j"+strconv.Itoa(i)), "job %d", i)
 	}
 	// The final writes may trail the job functions' returns.
-	require.Eventually(t, func() bool {
+	var pending atomic.Pointer[string] // the condition may run after Eventually gives up
+	done := assert.Eventually(t, func() bool {
 		for _, id := range ids {
 			j, err := ins[0].store.Get(context.Background(), id)
 			if err != nil || j.State != asyncjob.StateCompleted {
+				msg := fmt.Sprintf("job %s: %v", id, err)
+				if j != nil {
+					msg += fmt.Sprintf(" state %s attempt %d version %d", j.State, j.Attempt, j.Version)
+				}
+				pending.Store(&msg)
 				return false
 			}
 		}
 		return true
 	}, 30*time.Second, 50*time.Millisecond)
+	if !done {
+		require.Fail(t, "jobs left unfinished", "first: %s", *pending.Load())
+	}
 }
