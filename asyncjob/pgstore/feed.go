@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // The change feed is one LISTEN/NOTIFY channel per store, "<schema>.jobs".
@@ -33,15 +34,8 @@ import (
 // exponential backoff (50 ms doubling up to Options.MaxReconnectWait).
 func (s *Store) listen() {
 	defer s.wg.Done()
-	var (
-		backoff time.Duration
-		timer   *time.Timer
-	)
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	backoff := feed.Backoff{Max: s.maxRW, Done: s.ctx.Done()}
+	defer backoff.Stop()
 	for {
 		conn, err := s.openListener()
 		if err == nil {
@@ -50,7 +44,7 @@ func (s *Store) listen() {
 			var healthy bool
 			healthy, err = s.receive(conn)
 			if healthy {
-				backoff = 0
+				backoff.Reset()
 			}
 			cctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = conn.Close(cctx)
@@ -59,17 +53,9 @@ func (s *Store) listen() {
 		if s.ctx.Err() != nil {
 			return
 		}
-		s.log.Warn("pgstore: listener failed, reconnecting", "err", err, "backoff", backoff)
-		backoff = min(max(2*backoff, 50*time.Millisecond), s.maxRW)
-		if timer == nil {
-			timer = time.NewTimer(backoff)
-		} else {
-			timer.Reset(backoff)
-		}
-		select {
-		case <-s.ctx.Done():
+		s.log.Warn("pgstore: listener failed, reconnecting", "err", err, "backoff", backoff.Current())
+		if !backoff.Sleep() {
 			return
-		case <-timer.C:
 		}
 	}
 }

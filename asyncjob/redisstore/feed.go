@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // The change feed is one Pub/Sub channel per store, "{prefix}:feed". Every
@@ -27,29 +28,9 @@ import (
 // feed runs the subscription until Close.
 func (s *Store) feed() {
 	defer s.wg.Done()
-	var (
-		backoff time.Duration
-		pinged  bool
-		timer   *time.Timer
-	)
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	sleep := func(d time.Duration) bool {
-		if timer == nil {
-			timer = time.NewTimer(d)
-		} else {
-			timer.Reset(d)
-		}
-		select {
-		case <-s.ctx.Done():
-			return false
-		case <-timer.C:
-			return true
-		}
-	}
+	var pinged bool
+	backoff := feed.Backoff{Max: time.Second, Done: s.ctx.Done()}
+	defer backoff.Stop()
 	ps := s.subscribe()
 	for ps != nil {
 		msg, err := ps.ReceiveTimeout(s.ctx, s.hint)
@@ -69,8 +50,7 @@ func (s *Store) feed() {
 				s.log.Warn("redisstore: change feed unresponsive, reconnecting")
 			} else {
 				s.log.Warn("redisstore: change feed failed", "err", err)
-				backoff = min(max(2*backoff, 50*time.Millisecond), time.Second)
-				if !sleep(backoff) {
+				if !backoff.Sleep() {
 					return
 				}
 				// go-redis reconnects and resubscribes on the next receive.
@@ -85,7 +65,8 @@ func (s *Store) feed() {
 			}
 			continue
 		}
-		pinged, backoff = false, 0
+		pinged = false
+		backoff.Reset()
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {

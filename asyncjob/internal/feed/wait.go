@@ -15,7 +15,7 @@ type Idle struct {
 	// ErrClosed is what Check and Wait return once Closed is closed.
 	ErrClosed error
 
-	timer *time.Timer
+	timer reusedTimer
 }
 
 // Check reports why the loop must not look at the queue again: ctx's
@@ -36,25 +36,16 @@ func (w *Idle) Check(ctx context.Context) error {
 // Wait blocks until wake fires or d passes (nil: look again), ctx ends
 // (ctx.Err()) or Closed closes (ErrClosed).
 func (w *Idle) Wait(ctx context.Context, wake <-chan struct{}, d time.Duration) error {
-	if w.timer == nil {
-		w.timer = time.NewTimer(d)
-	} else {
-		w.timer.Reset(d)
-	}
 	select {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-w.Closed:
 		return w.ErrClosed
 	case <-wake:
-	case <-w.timer.C:
+	case <-w.timer.after(d):
 	}
 	return nil
 }
 
 // Stop releases the timer.
-func (w *Idle) Stop() {
-	if w.timer != nil {
-		w.timer.Stop()
-	}
-}
+func (w *Idle) Stop() { w.timer.stop() }

@@ -67,7 +67,50 @@ func TestIdleReusesTimer(t *testing.T) {
 		wake <- struct{}{}
 		assert.NoError(t, w.Wait(context.Background(), wake, time.Hour))
 	}
-	first := w.timer
+	first := w.timer.t
 	assert.NoError(t, w.Wait(context.Background(), nil, time.Nanosecond))
-	assert.Same(t, first, w.timer)
+	assert.Same(t, first, w.timer.t)
+}
+
+func TestBackoff(t *testing.T) {
+	t.Parallel()
+	// The rows sleep 50 to 150 ms in all.
+	tests := []struct {
+		name  string
+		max   time.Duration
+		steps int // Sleeps before the check
+		reset bool
+		want  time.Duration
+	}{
+		{"before any", MinBackoff, 0, false, 0},
+		{"first is the minimum", 4 * MinBackoff, 1, false, MinBackoff},
+		{"doubles", 4 * MinBackoff, 2, false, 2 * MinBackoff},
+		{"capped", MinBackoff, 3, false, MinBackoff},
+		{"reset", 4 * MinBackoff, 2, true, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := Backoff{Max: tt.max}
+			defer b.Stop()
+			for range tt.steps {
+				// Done is nil: each Sleep ends on its timer, so it is true.
+				assert.True(t, b.Sleep())
+			}
+			if tt.reset {
+				b.Reset()
+			}
+			assert.Equal(t, tt.want, b.Current())
+		})
+	}
+}
+
+func TestBackoffEndsOnDone(t *testing.T) {
+	t.Parallel()
+	done := make(chan struct{})
+	close(done)
+	b := Backoff{Max: time.Hour, Done: done}
+	defer b.Stop()
+	b.d = time.Hour // the next wait would be an hour
+	assert.False(t, b.Sleep())
 }
