@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // Defaults applied by [NewMemStore] to zero fields of [MemStoreOptions].
@@ -225,14 +227,10 @@ func (s *MemStore) Update(ctx context.Context, j *Job) error {
 
 // Dequeue implements [Store].
 func (s *MemStore) Dequeue(ctx context.Context, worker string, lease time.Duration) (*Job, error) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	var idle feed.Idle // a MemStore is never closed
+	defer idle.Stop()
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := idle.Check(ctx); err != nil {
 			return nil, err
 		}
 		s.mu.Lock()
@@ -255,16 +253,8 @@ func (s *MemStore) Dequeue(ctx context.Context, worker string, lease time.Durati
 		}
 		wake := s.wake
 		s.mu.Unlock()
-		if timer == nil {
-			timer = time.NewTimer(s.poll)
-		} else {
-			timer.Reset(s.poll)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-wake:
-		case <-timer.C:
+		if err := idle.Wait(ctx, wake, s.poll); err != nil {
+			return nil, err
 		}
 	}
 }

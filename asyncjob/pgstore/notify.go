@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -40,15 +41,10 @@ func (s *Store) notifyVersion(id string, v uint64) {
 // and workers and watchers poll.
 func (s *Store) notifier() {
 	defer s.wg.Done()
-	var (
-		conn    *pgx.Conn
-		backoff time.Duration
-		timer   *time.Timer
-	)
+	var conn *pgx.Conn
+	backoff := feed.Backoff{Max: s.maxRW, Done: s.ctx.Done()}
+	defer backoff.Stop()
 	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
 		if conn != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			_ = conn.Close(ctx)
@@ -81,7 +77,7 @@ func (s *Store) notifier() {
 		}
 		cancel()
 		if err == nil {
-			backoff = 0
+			backoff.Reset()
 			continue
 		}
 		if s.ctx.Err() != nil {
@@ -94,16 +90,8 @@ func (s *Store) notifier() {
 			ccancel()
 			conn = nil
 		}
-		backoff = min(max(2*backoff, 50*time.Millisecond), s.maxRW)
-		if timer == nil {
-			timer = time.NewTimer(backoff)
-		} else {
-			timer.Reset(backoff)
-		}
-		select {
-		case <-s.ctx.Done():
+		if !backoff.Sleep() {
 			return
-		case <-timer.C:
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // Dequeue implements [asyncjob.Store]. One UPDATE picks the oldest waiting
@@ -34,18 +35,11 @@ import (
 //	  ->  Index Scan using jobs_pkey on jobs
 //	        Index Cond: (id = COALESCE($1, $3))
 func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration) (*asyncjob.Job, error) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	idle := feed.Idle{Closed: s.ctx.Done(), ErrClosed: ErrClosed}
+	defer idle.Stop()
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := idle.Check(ctx); err != nil {
 			return nil, err
-		}
-		if s.ctx.Err() != nil {
-			return nil, ErrClosed
 		}
 		now := s.now()
 		var ignored string
@@ -53,7 +47,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		if err == nil {
 			// More may be waiting: pass the wake-up on to one other worker
 			// rather than waking them all for every job.
-			s.signalWork()
+			s.hub.SignalWork()
 			s.notifyVersion(j.ID, j.Version)
 			return j, nil
 		}
@@ -63,26 +57,8 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			}
 			return nil, s.fail(ctx, "dequeue", err)
 		}
-		if timer == nil {
-			timer = time.NewTimer(s.poll)
-		} else {
-			timer.Reset(s.poll)
+		if err := idle.Wait(ctx, s.hub.Work(), s.poll); err != nil {
+			return nil, err
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-s.ctx.Done():
-			return nil, ErrClosed
-		case <-s.work:
-		case <-timer.C:
-		}
-	}
-}
-
-// signalWork wakes one waiting Dequeue (or the next to wait).
-func (s *Store) signalWork() {
-	select {
-	case s.work <- struct{}{}:
-	default:
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // ErrUnavailable wraps every failure to reach PostgreSQL or run a statement
@@ -49,11 +50,10 @@ type Store struct {
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	work   chan struct{} // a token: work may be available
+	hub    *feed.Hub[*asyncjob.Job] // watchers and the work token
 
-	mu       sync.Mutex
-	watchers map[string]map[*watcher]struct{}
-	closed   bool
+	mu     sync.Mutex
+	closed bool
 
 	nmu      sync.Mutex
 	notes    []string            // notifications to send, deduplicated
@@ -121,11 +121,10 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		schema:   opts.Schema,
 		channel:  opts.Schema + ".jobs",
 		q:        newQueries(pgx.Identifier{opts.Schema, "jobs"}.Sanitize()),
-		work:     make(chan struct{}, 1),
-		watchers: make(map[string]map[*watcher]struct{}),
 		noteSet:  make(map[string]struct{}),
 		noteWake: make(chan struct{}, 1),
 	}
+	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(2)
 	go s.listen()
@@ -164,6 +163,7 @@ func (s *Store) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.cancel()
+	s.hub.Close() // ends the watches and waits for their goroutines
 	s.wg.Wait()
 	return nil
 }
@@ -262,7 +262,7 @@ func (s *Store) create(ctx context.Context, db querier, inTx bool, j *asyncjob.J
 			j.CreatedAt, j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt), data, maxQueued, s.channel).Scan(&seq, &ignored)
 		if err == nil {
 			if !inTx {
-				s.signalWork()
+				s.hub.SignalWork()
 				s.notify("w")
 			}
 			c := *j
@@ -421,7 +421,7 @@ func (s *Store) Release(ctx context.Context, id, worker string) error {
 		return s.fail(ctx, "release", err)
 	}
 	if tag.RowsAffected() == 1 {
-		s.signalWork()
+		s.hub.SignalWork()
 		s.notify("w")
 	}
 	return s.leaseResult(ctx, "release", tag, id, now)

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // The change feed is one Pub/Sub channel per store, "{prefix}:feed". Every
@@ -29,29 +28,9 @@ import (
 // feed runs the subscription until Close.
 func (s *Store) feed() {
 	defer s.wg.Done()
-	var (
-		backoff time.Duration
-		pinged  bool
-		timer   *time.Timer
-	)
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
-	sleep := func(d time.Duration) bool {
-		if timer == nil {
-			timer = time.NewTimer(d)
-		} else {
-			timer.Reset(d)
-		}
-		select {
-		case <-s.ctx.Done():
-			return false
-		case <-timer.C:
-			return true
-		}
-	}
+	var pinged bool
+	backoff := feed.Backoff{Max: time.Second, Done: s.ctx.Done()}
+	defer backoff.Stop()
 	ps := s.subscribe()
 	for ps != nil {
 		msg, err := ps.ReceiveTimeout(s.ctx, s.hint)
@@ -71,8 +50,7 @@ func (s *Store) feed() {
 				s.log.Warn("redisstore: change feed unresponsive, reconnecting")
 			} else {
 				s.log.Warn("redisstore: change feed failed", "err", err)
-				backoff = min(max(2*backoff, 50*time.Millisecond), time.Second)
-				if !sleep(backoff) {
+				if !backoff.Sleep() {
 					return
 				}
 				// go-redis reconnects and resubscribes on the next receive.
@@ -87,14 +65,15 @@ func (s *Store) feed() {
 			}
 			continue
 		}
-		pinged, backoff = false, 0
+		pinged = false
+		backoff.Reset()
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
-				s.resync()
+				s.hub.Resync()
 			}
 		case *redis.Message:
-			s.dispatch(m.Payload)
+			s.hub.Dispatch(m.Payload)
 		}
 	}
 }
@@ -113,66 +92,6 @@ func (s *Store) subscribe() *redis.PubSub {
 	return s.ps
 }
 
-// dispatch routes one feed message.
-func (s *Store) dispatch(payload string) {
-	if payload == "w" {
-		s.signalWork()
-		return
-	}
-	vs, id, ok := strings.Cut(payload, " ")
-	if !ok {
-		return
-	}
-	v, err := strconv.ParseUint(vs, 10, 64)
-	if err != nil {
-		return
-	}
-	s.mu.Lock()
-	for w := range s.watchers[id] {
-		w.poke(v)
-	}
-	s.mu.Unlock()
-}
-
-// resync runs when the subscription is (re)established: anything published
-// while it was down is lost, so waiting workers look at the queue again and
-// every watcher re-reads its job.
-func (s *Store) resync() {
-	s.signalWork()
-	s.mu.Lock()
-	for _, ws := range s.watchers {
-		for w := range ws {
-			w.poke(0)
-		}
-	}
-	s.mu.Unlock()
-}
-
-// watcher is one Watch call: a goroutine that reads the record when poked
-// and hands the latest newer version to the caller.
-type watcher struct {
-	id    string
-	pokes chan struct{} // capacity 1: pending "re-read"
-	ch    chan *asyncjob.Job
-	last  uint64 // Version last sent; owned by the goroutine
-	seen  uint64 // highest Version announced; guarded by Store.mu
-}
-
-// poke asks the watcher to re-read its record; v is the announced Version
-// (0 = unknown). Callers hold Store.mu.
-func (w *watcher) poke(v uint64) {
-	if v != 0 && v <= w.seen {
-		return
-	}
-	if v > w.seen {
-		w.seen = v
-	}
-	select {
-	case w.pokes <- struct{}{}:
-	default:
-	}
-}
-
 // Watch implements [asyncjob.Store]. The watcher is registered before the
 // record is first read, so no change between the two is missed; each
 // notification makes it read the record again, and it sends a record only
@@ -182,90 +101,14 @@ func (w *watcher) poke(v uint64) {
 // Pub/Sub may lose messages. A watcher that cannot reach Redis keeps
 // trying until ctx ends.
 func (s *Store) Watch(ctx context.Context, id string, after uint64) (<-chan *asyncjob.Job, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	w := &watcher{id: id, pokes: make(chan struct{}, 1), ch: make(chan *asyncjob.Job, 1), last: after}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, ErrClosed
-	}
-	ws := s.watchers[id]
-	if ws == nil {
-		ws = make(map[*watcher]struct{})
-		s.watchers[id] = ws
-	}
-	ws[w] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
+	return s.hub.Watch(ctx, id, after)
+}
 
+// read is the hub's view of a record.
+func (s *Store) read(ctx context.Context, id string) (*asyncjob.Job, uint64, bool, error) {
 	j, err := s.Get(ctx, id)
 	if err != nil {
-		s.unwatch(w)
-		s.wg.Done()
-		return nil, err
+		return nil, 0, false, err
 	}
-	if w.offer(j) {
-		s.unwatch(w)
-		s.wg.Done()
-		close(w.ch)
-		return w.ch, nil
-	}
-	go s.watch(ctx, w)
-	return w.ch, nil
-}
-
-// offer sends j when it is newer than what was sent and reports whether
-// the feed is over (j is terminal). The goroutine that calls it is the only
-// sender, so the send after the drain never blocks.
-func (w *watcher) offer(j *asyncjob.Job) (done bool) {
-	if j.Version > w.last {
-		select {
-		case <-w.ch:
-		default:
-		}
-		w.ch <- j
-		w.last = j.Version
-	}
-	return j.State.Terminal()
-}
-
-func (s *Store) watch(ctx context.Context, w *watcher) {
-	defer s.wg.Done()
-	defer close(w.ch)
-	defer s.unwatch(w)
-	tick := time.NewTicker(s.wint)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.ctx.Done():
-			return
-		case <-w.pokes:
-		case <-tick.C:
-		}
-		j, err := s.Get(ctx, w.id)
-		switch {
-		case errors.Is(err, asyncjob.ErrNotFound):
-			return // forgotten
-		case err != nil:
-			continue // Redis unreachable: the next poke or tick retries
-		}
-		if w.offer(j) {
-			return
-		}
-	}
-}
-
-func (s *Store) unwatch(w *watcher) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if ws := s.watchers[w.id]; ws != nil {
-		delete(ws, w)
-		if len(ws) == 0 {
-			delete(s.watchers, w.id)
-		}
-	}
+	return j, j.Version, j.State.Terminal(), nil
 }

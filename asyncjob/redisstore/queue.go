@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // Dequeue implements [asyncjob.Store]. One script pops the oldest waiting
@@ -16,18 +17,11 @@ import (
 // instance, for the end of the earliest lease, or at most
 // Options.PollInterval, whichever comes first.
 func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration) (*asyncjob.Job, error) {
-	var timer *time.Timer
-	defer func() {
-		if timer != nil {
-			timer.Stop()
-		}
-	}()
+	idle := feed.Idle{Closed: s.ctx.Done(), ErrClosed: ErrClosed}
+	defer idle.Stop()
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := idle.Check(ctx); err != nil {
 			return nil, err
-		}
-		if s.ctx.Err() != nil {
-			return nil, ErrClosed
 		}
 		now := s.now()
 		res, err := s.sc.dequeue.Run(ctx, s.rdb, []string{s.queue, s.running},
@@ -48,7 +42,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			if n, _ := res[1].(int64); n > 0 {
 				// More is waiting: pass the wake-up on to another worker
 				// rather than waking them all for every job.
-				s.signalWork()
+				s.hub.SignalWork()
 			}
 			return j, nil
 		case "none":
@@ -60,26 +54,8 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		default:
 			return nil, fmt.Errorf("%w: dequeue: unexpected reply %v", ErrUnavailable, res)
 		}
-		if timer == nil {
-			timer = time.NewTimer(wait)
-		} else {
-			timer.Reset(wait)
+		if err := idle.Wait(ctx, s.hub.Work(), wait); err != nil {
+			return nil, err
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-s.ctx.Done():
-			return nil, ErrClosed
-		case <-s.work:
-		case <-timer.C:
-		}
-	}
-}
-
-// signalWork wakes one waiting Dequeue (or the next to wait).
-func (s *Store) signalWork() {
-	select {
-	case s.work <- struct{}{}:
-	default:
 	}
 }

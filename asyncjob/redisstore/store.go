@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/httpsem/httpsem/asyncjob"
+	"github.com/httpsem/httpsem/asyncjob/internal/feed"
 )
 
 // ErrUnavailable wraps every failure to reach Redis or run a command on it
@@ -52,12 +53,11 @@ type Store struct {
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	work   chan struct{} // a token: work may be available
+	hub    *feed.Hub[*asyncjob.Job] // watchers and the work token
 
-	mu       sync.Mutex
-	watchers map[string]map[*watcher]struct{}
-	ps       *redis.PubSub
-	closed   bool
+	mu     sync.Mutex
+	ps     *redis.PubSub
+	closed bool
 }
 
 // New returns a Store on client and starts its change-feed subscriber. The
@@ -112,9 +112,8 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		running:   base + "running",
 		outbox:    base + "outbox",
 		channel:   base + "feed",
-		work:      make(chan struct{}, 1),
-		watchers:  make(map[string]map[*watcher]struct{}),
 	}
+	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go s.feed()
@@ -139,6 +138,7 @@ func (s *Store) Close() error {
 	if ps != nil {
 		_ = ps.Close() // unblocks the subscriber's read
 	}
+	s.hub.Close() // ends the watches and waits for their goroutines
 	s.wg.Wait()
 	return nil
 }

@@ -1,0 +1,51 @@
+package feed
+
+import (
+	"context"
+	"time"
+)
+
+// Idle is the wait of a Dequeue loop between two looks at the queue: it
+// keeps one timer for the whole loop instead of one per round. The zero
+// value waits with no Closed channel (a store that cannot be closed).
+// Call Stop when the loop ends.
+type Idle struct {
+	// Closed ends every wait with ErrClosed; nil never does.
+	Closed <-chan struct{}
+	// ErrClosed is what Check and Wait return once Closed is closed.
+	ErrClosed error
+
+	timer reusedTimer
+}
+
+// Check reports why the loop must not look at the queue again: ctx's
+// error first (the caller's deadline wins over a concurrent Close), then
+// ErrClosed; nil when it may.
+func (w *Idle) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case <-w.Closed:
+		return w.ErrClosed
+	default:
+		return nil
+	}
+}
+
+// Wait blocks until wake fires or d passes (nil: look again), ctx ends
+// (ctx.Err()) or Closed closes (ErrClosed).
+func (w *Idle) Wait(ctx context.Context, wake <-chan struct{}, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.Closed:
+		return w.ErrClosed
+	case <-wake:
+	case <-w.timer.after(d):
+	}
+	return nil
+}
+
+// Stop releases the timer.
+func (w *Idle) Stop() { w.timer.stop() }
