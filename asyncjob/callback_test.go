@@ -52,7 +52,7 @@ func TestCallback(t *testing.T) {
 	select {
 	case delivered = <-got:
 	case <-time.After(10 * time.Second):
-		t.Fatal("no webhook delivery")
+		require.Fail(t, "no webhook delivery")
 	}
 	d := parseDoc(t, string(delivered))
 	assert.Equal(t, id, d.JobID)

@@ -53,7 +53,7 @@ func TestTwoInstances(t *testing.T) {
 	case err := <-s2.ctxErr:
 		assert.Error(t, err)
 	case <-time.After(5 * time.Second):
-		t.Fatal("cancel did not reach the other instance")
+		require.Fail(t, "cancel did not reach the other instance")
 	}
 	resp, body := b.do("GET", "/jobs/"+doc2.JobID, nil, "")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
@@ -145,7 +145,7 @@ func TestLeaseLostStopsWorker(t *testing.T) {
 	case err := <-s.ctxErr:
 		assert.ErrorIs(t, err, asyncjob.ErrLeaseLost)
 	case <-time.After(5 * time.Second):
-		t.Fatal("the old worker kept running")
+		require.Fail(t, "the old worker kept running")
 	}
 	// The old worker wrote nothing; the new owner records the outcome.
 	taken.State = asyncjob.StateCompleted

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
 )
 
 func FuzzParseIdempotencyKey(f *testing.F) {
@@ -18,16 +20,12 @@ func FuzzParseIdempotencyKey(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if key == "" || len(key) > DefaultMaxKeyLength {
-			t.Fatalf("accepted key %q of length %d", key, len(key))
-		}
+		require.Falsef(t, key == "" || len(key) > DefaultMaxKeyLength, "accepted key %q of length %d", key, len(key))
 		// Round trip: the key serialised as an sf-string parses back to
 		// itself (RFC 8941 §4.1.6).
 		q := `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(key) + `"`
 		back, err := ParseIdempotencyKey(http.Header{"Idempotency-Key": {q}}, DefaultMaxKeyLength)
-		if err != nil || back != key {
-			t.Fatalf("round trip of %q: %q, %v", key, back, err)
-		}
+		require.Falsef(t, err != nil || back != key, "round trip of %q: %q, %v", key, back, err)
 	})
 }
 
@@ -37,9 +35,7 @@ func FuzzParsePrefer(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		p := ParsePrefer(http.Header{"Prefer": {v}})
-		if p.Wait < 0 || p.Wait > maxWaitSeconds || (!p.HasWait && p.Wait != 0) {
-			t.Fatalf("bad wait %+v for %q", p, v)
-		}
+		require.Falsef(t, p.Wait < 0 || p.Wait > maxWaitSeconds || (!p.HasWait && p.Wait != 0), "bad wait %+v for %q", p, v)
 	})
 }
 
@@ -53,9 +49,8 @@ func FuzzAppendString(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		b := appendString(nil, s)
 		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("invalid JSON %q for %q: %v", b, s, err)
-		}
+		err := json.Unmarshal(b, &got)
+		require.NoErrorf(t, err, "invalid JSON %q for %q: %v", b, s, err)
 		want := strings.ToValidUTF8(s, "\ufffd")
 		if !utf8.ValidString(s) {
 			// encoding/json replaces each invalid byte; compare with it.
@@ -64,8 +59,6 @@ func FuzzAppendString(f *testing.F) {
 			_ = json.Unmarshal(enc, &ref)
 			want = ref
 		}
-		if got != want {
-			t.Fatalf("decoded %q, want %q", got, want)
-		}
+		require.Equalf(t, want, got, "decoded %q, want %q", got, want)
 	})
 }

@@ -192,7 +192,7 @@ func TestCancel(t *testing.T) {
 	case err := <-run.ctxErr:
 		assert.Error(t, err)
 	case <-time.After(5 * time.Second):
-		t.Fatal("job context not canceled")
+		require.Fail(t, "job context not canceled")
 	}
 	// DELETE is idempotent (RFC 9110 §9.2.2).
 	resp, body = l.do("DELETE", "/jobs/"+doc.JobID, nil, "")

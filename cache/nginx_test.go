@@ -86,7 +86,7 @@ func startNginx(t *testing.T, upstream string) string {
 		}
 		lastErr = err
 	}
-	t.Fatalf("nginx did not start: %v", lastErr)
+	require.Fail(t, fmt.Sprintf("nginx did not start: %v", lastErr))
 	return ""
 }
 

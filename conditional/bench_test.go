@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 )
 
 func BenchmarkEvaluate(b *testing.B) {
@@ -116,8 +118,6 @@ func TestEvaluateZeroAlloc(t *testing.T) {
 			_ = Evaluate(r, v, opts)
 			_ = RangeApplies(r, v, opts)
 		})
-		if allocs != 0 {
-			t.Errorf("%q: %v allocs", h, allocs)
-		}
+		assert.Zerof(t, allocs, "%q: %v allocs", h, allocs)
 	}
 }

@@ -1,6 +1,7 @@
 package conditional
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/httpsem/httpsem/etag"
+	"github.com/stretchr/testify/require"
 )
 
 // lines splits a fuzzed field into field lines at "\n"; empty means absent.
@@ -72,19 +74,15 @@ func FuzzEvaluate(f *testing.F) {
 		switch out {
 		case Proceed, NotModified, PreconditionFailed, AlreadyApplied:
 		default:
-			t.Fatalf("unexpected outcome %v", out)
+			require.Fail(t, fmt.Sprintf("unexpected outcome %v", out))
 		}
-		if out == AlreadyApplied {
-			t.Fatalf("AlreadyApplied without AlreadyAppliedFunc")
-		}
+		require.Falsef(t, out == AlreadyApplied, "AlreadyApplied without AlreadyAppliedFunc")
 
 		// Never 304 unless an If-None-Match member matches (weakly, or "*"
 		// on an existing resource), or If-None-Match is absent and an
 		// If-Modified-Since of exactly one line applies.
 		if out == NotModified {
-			if !getOrHead {
-				t.Fatalf("304 for %q", method)
-			}
+			require.Truef(t, getOrHead, "304 for %q", method)
 			tags, star := etag.ParseList(h["If-None-Match"])
 			matched := star && v.exists()
 			for _, tag := range tags {
@@ -95,44 +93,32 @@ func FuzzEvaluate(f *testing.F) {
 			// A present If-None-Match, parsable or not, makes
 			// If-Modified-Since ignored (RFC 9110 §13.1.3).
 			imsApplies := h["If-None-Match"] == nil && len(h["If-Modified-Since"]) == 1 && !v.LastModified.IsZero()
-			if !matched && !imsApplies {
-				t.Fatalf("304 without a matching If-None-Match member or applicable If-Modified-Since: %q", h)
-			}
+			require.Falsef(t, !matched && !imsApplies, "304 without a matching If-None-Match member or applicable If-Modified-Since: %q", h)
 		}
 		// A present If-Match that nothing can match is false (RFC 9110
 		// §13.1.1), whatever follows.
 		if ignored := method == http.MethodConnect || method == http.MethodOptions || method == http.MethodTrace; !ignored && h["If-Match"] != nil {
-			if tags, star := etag.ParseList(h["If-Match"]); len(tags) == 0 && !star && out != PreconditionFailed {
-				t.Fatalf("If-Match %q without a valid member gave %v", h["If-Match"], out)
-			}
+			tags, star := etag.ParseList(h["If-Match"])
+			require.Falsef(t, len(tags) == 0 && !star && out != PreconditionFailed, "If-Match %q without a valid member gave %v", h["If-Match"], out)
 		}
 		// Check's 304 names the current tag exactly, however it found it.
 		if out == NotModified && !v.ETag.IsZero() {
 			w := httptest.NewRecorder()
 			Check(w, r, v, opts)
-			if got := w.Header()["Etag"]; len(got) != 1 || got[0] != v.ETag.String() {
-				t.Fatalf("304 ETag %q, want %q", got, v.ETag.String())
-			}
+			got := w.Header()["Etag"]
+			require.Equalf(t, []string{v.ETag.String()}, got, "304 ETag %q, want %q", got, v.ETag.String())
 		}
-		if out == PreconditionFailed && h["If-Match"] == nil && h["If-Unmodified-Since"] == nil && h["If-None-Match"] == nil {
-			t.Fatalf("412 without a precondition: %q", h)
-		}
+		require.Falsef(t, out == PreconditionFailed && h["If-Match"] == nil && h["If-Unmodified-Since"] == nil && h["If-None-Match"] == nil, "412 without a precondition: %q", h)
 		switch method {
 		case http.MethodConnect, http.MethodOptions, http.MethodTrace:
-			if out != Proceed {
-				t.Fatalf("%s must ignore preconditions, got %v", method, out)
-			}
+			require.Equalf(t, Proceed, out, "%s must ignore preconditions, got %v", method, out)
 		}
 
-		if RangeApplies(r, v, opts) && (method != "GET" || h["Range"] == nil) {
-			t.Fatalf("range applies to %s without Range", method)
-		}
+		require.Falsef(t, RangeApplies(r, v, opts) && (method != "GET" || h["Range"] == nil), "range applies to %s without Range", method)
 
 		// Requiring a precondition only adds 428s, for unsafe methods, and
 		// only where the request would otherwise proceed.
 		req := Evaluate(r, v, Options{Now: fixedNow, RequirePrecondition: true})
-		if req != out && (req != PreconditionRequired || out != Proceed || getOrHead) {
-			t.Fatalf("RequirePrecondition changed %v into %v", out, req)
-		}
+		require.Falsef(t, req != out && (req != PreconditionRequired || out != Proceed || getOrHead), "RequirePrecondition changed %v into %v", out, req)
 	})
 }

@@ -166,9 +166,8 @@ func TestMiddlewareStreams(t *testing.T) {
 			h := Middleware(Options{})(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Etag", `"a"`)
 				_, _ = io.WriteString(w, "first\n")
-				if err := http.NewResponseController(w).Flush(); err != nil {
-					t.Errorf("flush: %v", err)
-				}
+				err := http.NewResponseController(w).Flush()
+				assert.NoErrorf(t, err, "flush: %v", err)
 				<-release
 				_, _ = io.WriteString(w, "second\n")
 			}))

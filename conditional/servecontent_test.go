@@ -218,8 +218,7 @@ func TestServeContentDifferential(t *testing.T) {
 		}
 		compared++
 		statuses[theirs]++
-		if ours != theirs {
-			t.Errorf("%s ETag=%s LM=%v headers=%q: Evaluate → %d, ServeContent → %d", method, tag, !mod.IsZero(), h, ours, theirs)
+		if !assert.Equalf(t, theirs, ours, "%s ETag=%s LM=%v headers=%q: Evaluate → %d, ServeContent → %d", method, tag, !mod.IsZero(), h, ours, theirs) {
 			if t.Failed() && compared > 20 {
 				t.FailNow()
 			}

@@ -2,6 +2,7 @@ package etag
 
 import (
 	"github.com/httpsem/httpsem/internal/precond"
+	"github.com/stretchr/testify/require"
 
 	"net/http"
 	"strings"
@@ -17,25 +18,17 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		tag, err := Parse(s)
 		if err != nil {
-			if !tag.IsZero() {
-				t.Fatalf("Parse(%q) returned %#v with an error", s, tag)
-			}
+			require.Truef(t, tag.IsZero(), "Parse(%q) returned %#v with an error", s, tag)
 			return
 		}
-		if got := tag.String(); got != s {
-			t.Fatalf("Parse(%q).String() = %q", s, got)
-		}
-		if !tag.Valid() {
-			t.Fatalf("Parse(%q) gave an invalid tag %#v", s, tag)
-		}
+		got := tag.String()
+		require.Equalf(t, s, got, "Parse(%q).String() = %q", s, got)
+		require.Truef(t, tag.Valid(), "Parse(%q) gave an invalid tag %#v", s, tag)
 		back, err := Parse(tag.String())
-		if err != nil || back != tag {
-			t.Fatalf("round trip of %#v: %#v, %v", tag, back, err)
-		}
+		require.Falsef(t, err != nil || back != tag, "round trip of %#v: %#v, %v", tag, back, err)
 		// Whatever a revision string holds, FromString makes a valid tag.
-		if rt := FromString(s); !rt.Valid() {
-			t.Fatalf("FromString(%q) = %#v is not valid", s, rt)
-		}
+		rt := FromString(s)
+		require.Truef(t, rt.Valid(), "FromString(%q) = %#v is not valid", s, rt)
 	})
 }
 
@@ -64,9 +57,7 @@ func FuzzList(f *testing.F) {
 			case len(tags) > 0:
 				want = ListNotMatched
 				for _, m := range tags {
-					if !m.Valid() {
-						t.Fatalf("ParseList(%q) gave invalid member %#v", vs, m)
-					}
+					require.Truef(t, m.Valid(), "ParseList(%q) gave invalid member %#v", vs, m)
 					eq := StrongMatch(m, cur)
 					if weakCmp {
 						eq = WeakMatch(m, cur)
@@ -78,21 +69,15 @@ func FuzzList(f *testing.F) {
 			}
 			// An oracle independent of the scanner: a match needs the
 			// quoted current tag somewhere in the field.
-			if got == ListMatched && !strings.Contains(strings.Join(vs, ","), `"`+opaque+`"`) {
-				t.Fatalf("Match(%q, %#v) matched a field that does not contain the tag", vs, cur)
-			}
+			require.Falsef(t, got == ListMatched && !strings.Contains(strings.Join(vs, ","), `"`+opaque+`"`), "Match(%q, %#v) matched a field that does not contain the tag", vs, cur)
 			// The middleware's evaluation never answers 304 unless the
 			// field holds "*" or the quoted current tag.
 			joined := strings.Join(vs, ",")
 			req := &http.Request{Method: http.MethodGet, Header: http.Header{"If-None-Match": vs}}
 			in := input(req, cur)
-			if precond.Evaluate(&in) == precond.NotModified &&
-				!strings.Contains(joined, "*") && !strings.Contains(joined, `"`+opaque+`"`) {
-				t.Fatalf("304 for If-None-Match %q and current %#v", vs, cur)
-			}
-			if got != want {
-				t.Fatalf("Match(%q, %#v, weak=%v) = %s, want %s (members %#v, star %v)", vs, cur, weakCmp, got, want, tags, star)
-			}
+			require.Falsef(t, precond.Evaluate(&in) == precond.NotModified &&
+				!strings.Contains(joined, "*") && !strings.Contains(joined, `"`+opaque+`"`), "304 for If-None-Match %q and current %#v", vs, cur)
+			require.Equalf(t, want, got, "Match(%q, %#v, weak=%v) = %s, want %s (members %#v, star %v)", vs, cur, weakCmp, got, want, tags, star)
 		}
 	})
 }

@@ -97,13 +97,10 @@ func FuzzVariantTag(f *testing.F) {
 		a := Variant{MediaType: mt1, Encoding: enc1, Language: lang1}.Tag(version)
 		b := Variant{MediaType: mt2, Encoding: enc2, Language: lang2}.Tag(version)
 		for _, tag := range []Tag{a, b} {
-			if !tag.Valid() {
-				t.Fatalf("invalid tag %#v", tag)
-			}
+			require.Truef(t, tag.Valid(), "invalid tag %#v", tag)
 			if !tag.IsZero() {
-				if back, err := Parse(tag.String()); err != nil || back != tag {
-					t.Fatalf("%q does not parse back: %v", tag.String(), err)
-				}
+				back, err := Parse(tag.String())
+				require.Falsef(t, err != nil || back != tag, "%q does not parse back: %v", tag.String(), err)
 			}
 		}
 		plain := func(s string) bool {
@@ -115,8 +112,6 @@ func FuzzVariantTag(f *testing.F) {
 			}
 		}
 		same := mt1 == mt2 && enc1 == enc2 && lang1 == lang2
-		if !version.IsZero() && (a == b) != same {
-			t.Fatalf("variants %q/%q/%q and %q/%q/%q: tags %q and %q", mt1, enc1, lang1, mt2, enc2, lang2, a.Opaque, b.Opaque)
-		}
+		require.Falsef(t, !version.IsZero() && (a == b) != same, "variants %q/%q/%q and %q/%q/%q: tags %q and %q", mt1, enc1, lang1, mt2, enc2, lang2, a.Opaque, b.Opaque)
 	})
 }

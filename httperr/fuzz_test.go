@@ -3,6 +3,8 @@ package httperr
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzAppendString checks that the envelope's strings are byte for byte what
@@ -13,14 +15,10 @@ func FuzzAppendString(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := appendString([]byte("x"), s); string(got) != "x"+string(want) {
-			t.Fatalf("appendString(%q) = %s, encoding/json says %s", s, got[1:], want)
-		}
-		if got := appendBytes([]byte("x"), []byte(s)); string(got) != "x"+string(want) {
-			t.Fatalf("appendBytes(%q) = %s, encoding/json says %s", s, got[1:], want)
-		}
+		require.NoError(t, err)
+		got := appendString([]byte("x"), s)
+		require.Equalf(t, "x"+string(want), string(got), "appendString(%q) = %s, encoding/json says %s", s, got[1:], want)
+		got = appendBytes([]byte("x"), []byte(s))
+		require.Equalf(t, "x"+string(want), string(got), "appendBytes(%q) = %s, encoding/json says %s", s, got[1:], want)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/httpsem/httpsem/internal/header"
+	"github.com/stretchr/testify/require"
 )
 
 var fuzzOffers = []string{"application/json", "text/html;level=1", "text/html", "application/xml;charset=utf-8", "image/png", "application/problem+json"}
@@ -32,18 +33,13 @@ func FuzzSelectType(f *testing.F) {
 	f.Fuzz(func(t *testing.T, accept string) {
 		values := []string{accept}
 		i := SelectType(values, fuzzOffers)
-		if i < -1 || i >= len(fuzzOffers) {
-			t.Fatalf("SelectType(%q) = %d out of range", accept, i)
-		}
+		require.Falsef(t, i < -1 || i >= len(fuzzOffers), "SelectType(%q) = %d out of range", accept, i)
 		if i < 0 {
 			return
 		}
-		if got := SelectType(values, fuzzOffers[i:i+1]); got != 0 {
-			t.Fatalf("winner %q of %q is not acceptable alone", fuzzOffers[i], accept)
-		}
-		if got := SelectType(values, fuzzOffers[i:]); got != 0 {
-			t.Fatalf("winner %q of %q loses to a later offer (%d)", fuzzOffers[i], accept, got)
-		}
+		require.Zerof(t, SelectType(values, fuzzOffers[i:i+1]), "winner %q of %q is not acceptable alone", fuzzOffers[i], accept)
+		got := SelectType(values, fuzzOffers[i:])
+		require.Zerof(t, got, "winner %q of %q loses to a later offer (%d)", fuzzOffers[i], accept, got)
 	})
 }
 
@@ -59,9 +55,7 @@ func FuzzSelectTypeOracle(f *testing.F) {
 			return
 		}
 		got, want := SelectType([]string{accept}, fuzzOffers), refSelectType(accept, fuzzOffers)
-		if got != want {
-			t.Fatalf("SelectType(%q) = %d, reference says %d", accept, got, want)
-		}
+		require.Equalf(t, want, got, "SelectType(%q) = %d, reference says %d", accept, got, want)
 	})
 }
 
@@ -168,17 +162,13 @@ func FuzzParseMediaRange(f *testing.F) {
 		// The offer splitter's eight-letter shortcut agrees with splitType.
 		a1, b1, c1, ok1 := splitType(accept)
 		a2, b2, c2, ok2 := splitOfferType(accept)
-		if a1 != a2 || b1 != b2 || c1 != c2 || ok1 != ok2 {
-			t.Fatalf("splitOfferType(%q) disagrees with splitType", accept)
-		}
+		require.Falsef(t, a1 != a2 || b1 != b2 || c1 != c2 || ok1 != ok2, "splitOfferType(%q) disagrees with splitType", accept)
 		header.Elements([]string{accept}, func(elem string) bool {
 			m, ok := parseMediaRange(elem)
 			if !ok {
 				return true
 			}
-			if m.q < 0 || m.q > header.MaxQ {
-				t.Fatalf("%q: q=%d", elem, m.q)
-			}
+			require.Falsef(t, m.q < 0 || m.q > header.MaxQ, "%q: q=%d", elem, m.q)
 			// Format with the weight last, as RFC 9110 §12.4.2 asks of senders.
 			var params strings.Builder
 			it := paramIter{s: m.params}
@@ -193,15 +183,11 @@ func FuzzParseMediaRange(f *testing.F) {
 			}
 			s := m.typ + "/" + m.sub + params.String() + ";q=" + string(header.AppendQValue(nil, m.q))
 			back, ok := parseMediaRange(s)
-			if !ok || back.typ != m.typ || back.sub != m.sub || back.nparams != m.nparams || back.q != m.q {
-				t.Fatalf("%q -> %q does not round-trip: %+v vs %+v", elem, s, m, back)
-			}
-			if ok1, _ := paramsMatch(m.params, &offer{params: back.params}); !ok1 {
-				t.Fatalf("%q: parameters differ after round trip %q", elem, s)
-			}
-			if ok2, _ := paramsMatch(back.params, &offer{params: m.params}); !ok2 {
-				t.Fatalf("%q: parameters differ after round trip %q", elem, s)
-			}
+			require.Falsef(t, !ok || back.typ != m.typ || back.sub != m.sub || back.nparams != m.nparams || back.q != m.q, "%q -> %q does not round-trip: %+v vs %+v", elem, s, m, back)
+			ok1, _ := paramsMatch(m.params, &offer{params: back.params})
+			require.Truef(t, ok1, "%q: parameters differ after round trip %q", elem, s)
+			ok2, _ := paramsMatch(back.params, &offer{params: m.params})
+			require.Truef(t, ok2, "%q: parameters differ after round trip %q", elem, s)
 			return true
 		})
 	})
@@ -216,15 +202,11 @@ func FuzzSelectEncoding(f *testing.F) {
 	offers := []string{"br", "gzip", Identity}
 	f.Fuzz(func(t *testing.T, ae string) {
 		i := SelectEncoding([]string{ae}, offers)
-		if i < -1 || i >= len(offers) {
-			t.Fatalf("SelectEncoding(%q) = %d out of range", ae, i)
-		}
+		require.Falsef(t, i < -1 || i >= len(offers), "SelectEncoding(%q) = %d out of range", ae, i)
 		lower := strings.ToLower(ae)
-		if i < 0 && !strings.Contains(lower, "identity") && !strings.Contains(lower, "*") {
-			t.Fatalf("SelectEncoding(%q) refused identity", ae)
-		}
-		if i >= 0 && SelectEncoding([]string{ae}, offers[i:]) != 0 {
-			t.Fatalf("winner %q of %q loses to a later offer", offers[i], ae)
+		require.Falsef(t, i < 0 && !strings.Contains(lower, "identity") && !strings.Contains(lower, "*"), "SelectEncoding(%q) refused identity", ae)
+		if i >= 0 { // the message indexes offers: only a winner has one
+			require.Zerof(t, SelectEncoding([]string{ae}, offers[i:]), "winner %q of %q loses to a later offer", offers[i], ae)
 		}
 	})
 }
@@ -236,14 +218,11 @@ func FuzzContentType(f *testing.F) {
 		f.Add(s)
 	}
 	c, err := newConsumer([]string{"application/json", "image/*"}, true)
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, ct string) {
 		if c.allows(ct) {
-			if _, _, ok := parseType(header.TrimOWS(ct)); !ok {
-				t.Fatalf("allowed %q without a type/subtype", ct)
-			}
+			_, _, ok := parseType(header.TrimOWS(ct))
+			require.Truef(t, ok, "allowed %q without a type/subtype", ct)
 		}
 	})
 }
@@ -259,12 +238,8 @@ func FuzzLanguage(f *testing.F) {
 	l := MustLanguages(language.English, language.German, language.Japanese)
 	f.Fuzz(func(t *testing.T, al string) {
 		i, ok := l.Select([]string{al})
-		if i < 0 || i >= len(l.Tags()) {
-			t.Fatalf("Select(%q) index %d", al, i)
-		}
-		if ok && strings.EqualFold(strings.TrimSpace(al), l.Tags()[i].String()+";q=0") {
-			t.Fatalf("Select(%q) chose the refused %v", al, l.Tags()[i])
-		}
+		require.Falsef(t, i < 0 || i >= len(l.Tags()), "Select(%q) index %d", al, i)
+		require.Falsef(t, ok && strings.EqualFold(strings.TrimSpace(al), l.Tags()[i].String()+";q=0"), "Select(%q) chose the refused %v", al, l.Tags()[i])
 	})
 }
 
@@ -281,12 +256,9 @@ func FuzzElementEnd(f *testing.F) {
 			rest := s[start:]
 			want := elementEndRef(rest)
 			_, after := header.NextElement(rest)
-			if want < len(rest) && after != rest[want+1:] || want == len(rest) && after != "" {
-				t.Fatalf("reference loop and NextElement disagree on %q", rest)
-			}
-			if got := elementEnd(rest, 0); got != want {
-				t.Fatalf("elementEnd(%q) = %d, want %d", rest, got, want)
-			}
+			require.Falsef(t, want < len(rest) && after != rest[want+1:] || want == len(rest) && after != "", "reference loop and NextElement disagree on %q", rest)
+			got := elementEnd(rest, 0)
+			require.Equalf(t, want, got, "elementEnd(%q) = %d, want %d", rest, got, want)
 			if want >= len(rest) {
 				break
 			}

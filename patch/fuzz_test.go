@@ -7,18 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 func seedJSONPatch(f *testing.F) {
 	for _, file := range []string{"tests.json", "spec_tests.json"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", "jsonpatch", file))
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		var recs []jsonPatchRecord
-		if err := json.Unmarshal(raw, &recs); err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, json.Unmarshal(raw, &recs))
 		for _, r := range recs {
 			f.Add([]byte(r.Doc), []byte(r.Patch))
 		}
@@ -38,18 +36,12 @@ func FuzzJSONPatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc, p []byte) {
 		orig := bytes.Clone(doc)
 		got, err := pt.JSONPatch(doc, p)
-		if !bytes.Equal(doc, orig) {
-			t.Fatal("document modified")
-		}
+		require.Equal(t, orig, doc, "document modified")
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrInvalidDocument) {
-				t.Fatalf("unexpected error class: %v", err)
-			}
-			if got != nil {
-				t.Fatal("result returned with an error")
-			}
-		} else if !json.Valid(got) {
-			t.Fatalf("invalid result %q", got)
+			require.Falsef(t, !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrInvalidDocument), "unexpected error class: %v", err)
+			require.Nil(t, got, "result returned with an error")
+		} else {
+			require.Truef(t, json.Valid(got), "invalid result %q", got)
 		}
 
 		cd, ok := compact(doc)
@@ -60,28 +52,22 @@ func FuzzJSONPatch(f *testing.F) {
 		if rerr == nil && pt.depthError(depth(ref)) != nil {
 			ref, rerr = nil, pt.depthError(depth(ref))
 		}
-		if (err == nil) != (rerr == nil) || Status(err) != Status(rerr) {
-			t.Fatalf("engines disagree: %v vs reference %v", err, rerr)
-		}
-		if err == nil && !bytes.Equal(got, ref) {
-			t.Fatalf("engines disagree:\n got %s\n ref %s", got, ref)
-		}
+		require.Falsef(t, (err == nil) != (rerr == nil) || Status(err) != Status(rerr), "engines disagree: %v vs reference %v", err, rerr)
+		require.Falsef(t, err == nil && !bytes.Equal(got, ref), "engines disagree:\n got %s\n ref %s", got, ref)
 		// RFC 6902 §4.6 on the edited tree: the patch followed by a test of
 		// its own result passes.
 		if err == nil && len(p) > 2 && depth(got) < DefaultMaxDepth && countOps(p) > 0 && countOps(p) < DefaultMaxOperations {
 			cp, _ := compact(p)
 			again := append(append(append(cp[:len(cp)-1:len(cp)-1], `,{"op":"test","path":"","value":`...), got...), "}]"...)
-			if _, err := pt.JSONPatch(doc, again); err != nil {
-				t.Fatalf("result not equal to itself after the patch: %v (%s)", err, again)
-			}
+			_, err := pt.JSONPatch(doc, again)
+			require.NoErrorf(t, err, "result not equal to itself after the patch: %v (%s)", err, again)
 		}
 
 		// RFC 6902 §4.6: every document tests equal to itself.
 		self := append(append([]byte(`[{"op":"test","path":"","value":`), cd...), "}]"...)
 		if depth(cd) < DefaultMaxDepth {
-			if _, err := pt.JSONPatch(doc, self); err != nil {
-				t.Fatalf("document not equal to itself: %v", err)
-			}
+			_, err := pt.JSONPatch(doc, self)
+			require.NoErrorf(t, err, "document not equal to itself: %v", err)
 		}
 	})
 }
@@ -92,13 +78,9 @@ func FuzzJSONPatch(f *testing.F) {
 func FuzzMergePatch(f *testing.F) {
 	for _, file := range []string{"rfc7396.json"} {
 		raw, err := os.ReadFile(filepath.Join("testdata", "mergepatch", file))
-		if err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, err)
 		var rows []mergeRow
-		if err := json.Unmarshal(raw, &rows); err != nil {
-			f.Fatal(err)
-		}
+		require.NoError(f, json.Unmarshal(raw, &rows))
 		for _, r := range rows {
 			f.Add([]byte(r.Original), []byte(r.Patch))
 		}
@@ -108,31 +90,20 @@ func FuzzMergePatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc, p []byte) {
 		orig := bytes.Clone(doc)
 		got, err := pt.MergePatch(doc, p)
-		if !bytes.Equal(doc, orig) {
-			t.Fatal("document modified")
-		}
+		require.Equal(t, orig, doc, "document modified")
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrInvalidDocument) {
-				t.Fatalf("unexpected error class: %v", err)
-			}
+			require.Falsef(t, !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrInvalidDocument), "unexpected error class: %v", err)
 			return
 		}
-		if !json.Valid(got) {
-			t.Fatalf("invalid result %q", got)
-		}
+		require.Truef(t, json.Valid(got), "invalid result %q", got)
 		again, err := pt.MergePatch(got, p)
-		if err != nil {
-			t.Fatalf("second application failed: %v", err)
-		}
-		if !equal(got, again) {
-			t.Fatalf("not idempotent:\n once  %s\n twice %s", got, again)
-		}
+		require.NoErrorf(t, err, "second application failed: %v", err)
+		require.Truef(t, equal(got, again), "not idempotent:\n once  %s\n twice %s", got, again)
 		// The tree merge gives the bytes of the former text merge.
 		cd, _ := compact(doc)
 		cp, _ := compact(p)
-		if want := mergeValue(nil, cd, cp); uniqueNames(cd) && !bytes.Equal(got, want) {
-			t.Fatalf("tree and text merge disagree:\n tree %s\n text %s", got, want)
-		}
+		want := mergeValue(nil, cd, cp)
+		require.Falsef(t, uniqueNames(cd) && !bytes.Equal(got, want), "tree and text merge disagree:\n tree %s\n text %s", got, want)
 	})
 }
 
@@ -164,14 +135,10 @@ func FuzzJSONPatchOps(f *testing.F) {
 		}
 		orig := bytes.Clone(doc)
 		got, err := pt.JSONPatch(doc, p)
-		if !bytes.Equal(doc, orig) {
-			t.Fatal("document modified")
-		}
+		require.Equal(t, orig, doc, "document modified")
 		cd, ok := compact(doc)
 		if !ok {
-			if !errors.Is(err, ErrInvalidDocument) && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrMalformed) {
-				t.Fatalf("invalid document accepted: %v", err)
-			}
+			require.Falsef(t, !errors.Is(err, ErrInvalidDocument) && !errors.Is(err, ErrLimit) && !errors.Is(err, ErrMalformed), "invalid document accepted: %v", err)
 			return
 		}
 		if pt.depthError(depth(cd)) != nil || !uniqueNames(cd) {
@@ -181,11 +148,7 @@ func FuzzJSONPatchOps(f *testing.F) {
 		if rerr == nil && pt.depthError(depth(ref)) != nil {
 			ref, rerr = nil, pt.depthError(depth(ref))
 		}
-		if (err == nil) != (rerr == nil) || Status(err) != Status(rerr) {
-			t.Fatalf("engines disagree: %v vs reference %v (patch %s)", err, rerr, p)
-		}
-		if err == nil && !bytes.Equal(got, ref) {
-			t.Fatalf("engines disagree:\n got %s\n ref %s\n patch %s", got, ref, p)
-		}
+		require.Falsef(t, (err == nil) != (rerr == nil) || Status(err) != Status(rerr), "engines disagree: %v vs reference %v (patch %s)", err, rerr, p)
+		require.Falsef(t, err == nil && !bytes.Equal(got, ref), "engines disagree:\n got %s\n ref %s\n patch %s", got, ref, p)
 	})
 }

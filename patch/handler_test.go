@@ -249,7 +249,7 @@ func TestHandlerReadsNoBodyOn412(t *testing.T) {
 type failingReader struct{ t *testing.T }
 
 func (f failingReader) Read([]byte) (int, error) {
-	f.t.Error("the body must not be read")
+	assert.Fail(f.t, "the body must not be read")
 	return 0, io.EOF
 }
 

@@ -3,7 +3,6 @@ package patch
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"testing"
 	"unicode/utf8"
 
@@ -71,24 +70,17 @@ func FuzzCheckJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		err := CheckJSON(b)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("unexpected error class: %v", err)
-			}
+			require.ErrorIsf(t, err, ErrMalformed, "unexpected error class: %v", err)
 			return
 		}
-		if !json.Valid(b) || !utf8.Valid(b) {
-			t.Fatalf("accepted %q", b)
-		}
+		require.Falsef(t, !json.Valid(b) || !utf8.Valid(b), "accepted %q", b)
 		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
-			t.Fatalf("accepted but not decodable: %v", err)
-		}
+		err = json.Unmarshal(b, &v)
+		require.NoErrorf(t, err, "accepted but not decodable: %v", err)
 		// A replacement character in the decoded value must come from the
 		// input's own U+FFFD: a lone surrogate would have become one silently.
 		own := bytes.Contains(b, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(b), []byte(`\ufffd`))
-		if countRune(b) > 0 && !own {
-			t.Fatalf("accepted %q, which decodes with U+FFFD", b)
-		}
+		require.Falsef(t, countRune(b) > 0 && !own, "accepted %q, which decodes with U+FFFD", b)
 	})
 }
 

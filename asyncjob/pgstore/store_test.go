@@ -244,9 +244,9 @@ func TestTransactionalSubmission(t *testing.T) {
 		}, 10*time.Second, 5*time.Millisecond, "the racing submission waits for the transaction")
 		select {
 		case <-got:
-			t.Fatal("a worker saw the job before the commit")
+			require.Fail(t, "a worker saw the job before the commit")
 		case <-dup:
-			t.Fatal("the racing submission did not wait for the transaction")
+			require.Fail(t, "the racing submission did not wait for the transaction")
 		default:
 		}
 		require.NoError(t, tx.Commit(ctx))
@@ -255,7 +255,7 @@ func TestTransactionalSubmission(t *testing.T) {
 			require.NotNil(t, d, "the commit's notification wakes the worker")
 			assert.Equal(t, j.ID, d.ID)
 		case <-time.After(10 * time.Second):
-			t.Fatal("no worker woke at the commit")
+			require.Fail(t, "no worker woke at the commit")
 		}
 		d := <-dup
 		require.NotNil(t, d, "the racer gets ErrDuplicate")
@@ -342,7 +342,7 @@ func TestListenerReconnects(t *testing.T) {
 		require.NotNil(t, d)
 		assert.Equal(t, j.ID, d.ID)
 	case <-time.After(10 * time.Second):
-		t.Fatal("the reconnected listener did not wake the worker")
+		require.Fail(t, "the reconnected listener did not wake the worker")
 	}
 	feed, err := s.Watch(ctx, j.ID, 2)
 	require.NoError(t, err)
@@ -355,7 +355,7 @@ func TestListenerReconnects(t *testing.T) {
 		require.NotNil(t, rec)
 		assert.Equal(t, 40, rec.Progress)
 	case <-time.After(10 * time.Second):
-		t.Fatal("the reconnected listener did not feed the watcher")
+		require.Fail(t, "the reconnected listener did not feed the watcher")
 	}
 }
 
@@ -465,7 +465,7 @@ func TestExample(t *testing.T) {
 	case p := <-ran:
 		assert.JSONEq(t, `{"order":42}`, p)
 	case <-time.After(10 * time.Second):
-		t.Fatal("the committed job did not run")
+		require.Fail(t, "the committed job did not run")
 	}
 	var jobs int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM asyncjob.jobs`).Scan(&jobs))
@@ -493,7 +493,7 @@ func TestPollingFallback(t *testing.T) {
 		require.NotNil(t, j)
 		assert.Equal(t, "silent", j.ID)
 	case <-time.After(10 * time.Second):
-		t.Fatal("polling did not find the job")
+		require.Fail(t, "polling did not find the job")
 	}
 	feed, err := s.Watch(ctx, "silent", 2)
 	require.NoError(t, err)
@@ -506,7 +506,7 @@ func TestPollingFallback(t *testing.T) {
 		assert.Equal(t, asyncjob.StateCompleted, rec.State)
 		assert.Equal(t, 100, rec.Progress)
 	case <-time.After(10 * time.Second):
-		t.Fatal("the watcher did not re-read the job")
+		require.Fail(t, "the watcher did not re-read the job")
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/httpsem/httpsem/asyncjob/webhook"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzVerify feeds arbitrary header values and bodies to Verify. It must
@@ -35,29 +36,22 @@ func FuzzVerify(f *testing.F) {
 		if err == nil {
 			// Accepted: the header must hold the signature Sign makes.
 			n, perr := strconv.ParseInt(ts, 10, 64)
-			if perr != nil {
-				t.Fatalf("accepted unparsable timestamp %q", ts)
-			}
+			require.NoErrorf(t, perr, "accepted unparsable timestamp %q", ts)
 			want := webhook.Sign(secret, id, time.Unix(n, 0), []byte(body))
-			if !strings.Contains(" "+sig+" ", " "+want+" ") {
-				t.Fatalf("accepted %q without the genuine signature %q", sig, want)
-			}
+			require.Containsf(t, " "+sig+" ", " "+want+" ", "accepted %q without the genuine signature %q", sig, want)
 		}
 		var he *webhook.HeaderError
-		if err != nil && !errors.As(err, &he) &&
+		require.Falsef(t, err != nil && !errors.As(err, &he) &&
 			!errors.Is(err, webhook.ErrTimestampTooOld) && !errors.Is(err, webhook.ErrTimestampTooNew) &&
-			!errors.Is(err, webhook.ErrSignatureMismatch) {
-			t.Fatalf("undocumented error %v", err)
-		}
+			!errors.Is(err, webhook.ErrSignatureMismatch), "undocumented error %v", err)
 
 		// A genuine signature added to the list is always accepted when the
 		// headers are otherwise well formed.
 		if err == nil || errors.Is(err, webhook.ErrSignatureMismatch) || errors.Is(err, webhook.ErrInvalidHeader) && he != nil && he.Header == webhook.HeaderSignature {
 			n, _ := strconv.ParseInt(ts, 10, 64)
 			h.Set(webhook.HeaderSignature, sig+" "+extra+" "+webhook.Sign(secret, id, time.Unix(n, 0), []byte(body)))
-			if err := webhook.Verify(secret, h, []byte(body), opts); err != nil {
-				t.Fatalf("genuine signature refused: %v", err)
-			}
+			err := webhook.Verify(secret, h, []byte(body), opts)
+			require.NoErrorf(t, err, "genuine signature refused: %v", err)
 		}
 	})
 }
@@ -74,18 +68,12 @@ func FuzzParseSecret(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		key, err := webhook.ParseSecret(s)
 		if err != nil {
-			if key != nil {
-				t.Fatal("key returned with an error")
-			}
+			require.Nil(t, key, "key returned with an error")
 			return
 		}
-		if len(key) < webhook.MinSecretLen || len(key) > webhook.MaxSecretLen {
-			t.Fatalf("accepted a %d-byte key", len(key))
-		}
+		require.Falsef(t, len(key) < webhook.MinSecretLen || len(key) > webhook.MaxSecretLen, "accepted a %d-byte key", len(key))
 		again, err := webhook.ParseSecret(webhook.FormatSecret(key))
-		if err != nil || string(again) != string(key) {
-			t.Fatalf("round trip of %q failed: %v", s, err)
-		}
+		require.Falsef(t, err != nil || string(again) != string(key), "round trip of %q failed: %v", s, err)
 	})
 }
 
@@ -103,14 +91,10 @@ func FuzzValidateURL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw string, loopback bool) {
 		err := webhook.ValidateURL(raw, loopback)
 		if err != nil {
-			if !errors.Is(err, webhook.ErrInvalidURL) && !errors.Is(err, webhook.ErrForbiddenAddress) {
-				t.Fatalf("unclassified error %v", err)
-			}
+			require.Falsef(t, !errors.Is(err, webhook.ErrInvalidURL) && !errors.Is(err, webhook.ErrForbiddenAddress), "unclassified error %v", err)
 			return
 		}
 		lower := strings.ToLower(raw)
-		if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
-			t.Fatalf("accepted %q", raw)
-		}
+		require.Falsef(t, !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://"), "accepted %q", raw)
 	})
 }

@@ -279,7 +279,7 @@ func TestSendCancelStopsRetries(t *testing.T) {
 		assert.Equal(t, "webhook: delivery canceled", d.Error)
 		assert.ErrorIs(t, d.Err, context.Canceled)
 	case <-time.After(30 * time.Second):
-		t.Fatal("Send did not return after its context was canceled")
+		require.Fail(t, "Send did not return after its context was canceled")
 	}
 	assert.Equal(t, int32(1), hits.Load())
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	cachecontrol "github.com/httpsem/httpsem/cache"
 )
@@ -190,9 +191,7 @@ func FuzzFreshness(f *testing.F) {
 		}
 		e := &Entry{StatusCode: 200, Header: h, RequestTime: t0, ResponseTime: t0}
 		fr := computeFreshness(e, cachecontrol.ParseHeader(h), t0.Add(time.Duration(offset)), true, DefaultHeuristicMax)
-		if fr.lifetime < 0 || fr.lifetime > maxAge || fr.age < 0 || fr.age > maxAge {
-			t.Fatalf("out of range: %+v", fr)
-		}
+		require.Falsef(t, fr.lifetime < 0 || fr.lifetime > maxAge || fr.age < 0 || fr.age > maxAge, "out of range: %+v", fr)
 		_ = usable(h, cachecontrol.ParseHeader(h), cachecontrol.ParseHeader(h), fr)
 	})
 }
@@ -206,9 +205,7 @@ func FuzzVary(f *testing.F) {
 	f.Add(manyNames(40), "a", "b")
 	f.Fuzz(func(t *testing.T, vary, accept, enc string) {
 		names, star, ok := varyNames(http.Header{"Vary": {vary}})
-		if len(names) > MaxVaryFields {
-			t.Fatalf("%d names", len(names))
-		}
+		require.LessOrEqualf(t, len(names), MaxVaryFields, "%d names", len(names))
 		if star || !ok {
 			return
 		}
@@ -217,9 +214,7 @@ func FuzzVary(f *testing.F) {
 		for i, n := range names {
 			e.VaryValues[i] = varyValue(rq, n)
 		}
-		if !e.matches(rq) {
-			t.Fatalf("a request does not match its own variant: %q", vary)
-		}
+		require.Truef(t, e.matches(rq), "a request does not match its own variant: %q", vary)
 	})
 }
 

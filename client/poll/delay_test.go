@@ -78,13 +78,9 @@ func FuzzRetryAfter(f *testing.F) {
 		f.Add(s, "Sun, 06 Nov 1994 08:49:37 GMT")
 	}
 	p, err := New(Options{Now: func() time.Time { return now }})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Fuzz(func(t *testing.T, ra, date string) {
 		d := p.delay(http.Header{"Retry-After": {ra}, "Date": {date}})
-		if d < DefaultMinInterval || d > DefaultMaxInterval {
-			t.Fatalf("%q -> %v outside the clamp", ra, d)
-		}
+		require.Falsef(t, d < DefaultMinInterval || d > DefaultMaxInterval, "%q -> %v outside the clamp", ra, d)
 	})
 }

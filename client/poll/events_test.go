@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzEvents feeds arbitrary event streams to the SSE reader: no panic,
@@ -19,20 +21,14 @@ func FuzzEvents(f *testing.F) {
 		f.Add(s)
 	}
 	p, err := New(Options{MaxStatusBytes: 256})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	u, _ := url.Parse("http://example.com/jobs/1")
 	f.Fuzz(func(t *testing.T, s string) {
 		res := &http.Response{Body: io.NopCloser(strings.NewReader(s)), Header: http.Header{}}
 		var r Result
 		lastID := ""
 		_, retry, _, _ := p.read(t.Context(), res, u, &r, &lastID)
-		if strings.ContainsRune(lastID, 0) {
-			t.Fatalf("Last-Event-ID %q holds NUL", lastID)
-		}
-		if retry < 0 || retry > 24*60*60*1e9 {
-			t.Fatalf("retry %v", retry)
-		}
+		require.NotContainsf(t, lastID, "\x00", "Last-Event-ID %q holds NUL", lastID)
+		require.Falsef(t, retry < 0 || retry > 24*60*60*1e9, "retry %v", retry)
 	})
 }

@@ -244,7 +244,7 @@ func TestCancelOnExit(t *testing.T) {
 	select {
 	case <-deleted:
 	default:
-		t.Fatal("no DELETE was sent")
+		require.Fail(t, "no DELETE was sent")
 	}
 	// Without the option, no DELETE.
 	ctx2, cancel2 := context.WithCancel(t.Context())

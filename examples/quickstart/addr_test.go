@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -72,7 +73,7 @@ func TestAddr(t *testing.T) {
 			select {
 			case err := <-exited:
 				exited <- err
-				t.Fatalf("quickstart exited: %v: %s", err, stderr.String())
+				require.Fail(t, fmt.Sprintf("quickstart exited: %v: %s", err, stderr.String()))
 			case <-time.After(20 * time.Millisecond):
 			}
 			require.True(t, time.Now().Before(deadline), "quickstart does not listen on %s: %v", addr, err)

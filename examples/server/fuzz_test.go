@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzRequests sends arbitrary requests to the whole service: whatever the
@@ -36,15 +39,11 @@ func FuzzRequests(f *testing.F) {
 		f.Add(s.method, s.path, s.ctype, s.accept, s.cond, s.body)
 	}
 	srv, err := newServer(config{ReportDuration: time.Millisecond})
-	if err != nil {
-		f.Fatal(err)
-	}
+	require.NoError(f, err)
 	f.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			f.Error(err)
-		}
+		assert.NoError(f, srv.Shutdown(ctx))
 	})
 	f.Fuzz(func(t *testing.T, method, path, ctype, accept, cond, body string) {
 		req, err := http.NewRequest(method, "http://example.test"+path, strings.NewReader(body))
@@ -68,9 +67,7 @@ func FuzzRequests(f *testing.F) {
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		res := rec.Result()
-		if res.StatusCode >= 500 && !(res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") != "") {
-			t.Fatalf("%s %s → %d: %s", method, path, res.StatusCode, rec.Body.Bytes())
-		}
+		require.Falsef(t, res.StatusCode >= 500 && !(res.StatusCode == http.StatusServiceUnavailable && res.Header.Get("Retry-After") != ""), "%s %s → %d: %s", method, path, res.StatusCode, rec.Body.Bytes())
 		if res.StatusCode >= 400 && method != http.MethodHead {
 			var env struct {
 				Error struct {
@@ -78,9 +75,8 @@ func FuzzRequests(f *testing.F) {
 					Message string `json:"message"`
 				} `json:"error"`
 			}
-			if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Error.Code == "" || env.Error.Message == "" {
-				t.Fatalf("%s %s → %d without the error envelope: %q", method, path, res.StatusCode, rec.Body.Bytes())
-			}
+			err := json.Unmarshal(rec.Body.Bytes(), &env)
+			require.Falsef(t, err != nil || env.Error.Code == "" || env.Error.Message == "", "%s %s → %d without the error envelope: %q", method, path, res.StatusCode, rec.Body.Bytes())
 		}
 	})
 }

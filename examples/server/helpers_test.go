@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,30 +88,53 @@ func (r response) errorCode(t *testing.T) string {
 // do sends one request; headers alternate name, value.
 func (ts *testServer) do(t *testing.T, method, path, body string, headers ...string) response {
 	t.Helper()
+	r, err := ts.send(method, path, body, headers...)
+	require.NoError(t, err)
+	return r
+}
+
+// send is do without assertions, for goroutines other than the test's,
+// where require must not be called.
+func (ts *testServer) send(method, path, body string, headers ...string) (response, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
 	}
 	req, err := http.NewRequest(method, ts.URL+path, rd)
-	require.NoError(t, err)
+	if err != nil {
+		return response{}, err
+	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}
 	res, err := ts.client.Do(req)
-	require.NoError(t, err)
+	if err != nil {
+		return response{}, err
+	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return response{Response: res, body: b}
+	if err != nil {
+		return response{}, err
+	}
+	return response{Response: res, body: b}, nil
 }
 
 // waitJob polls a job's status URL until it leaves accepted/processing and
 // returns the last response and the progress values seen on the way.
 func (ts *testServer) waitJob(t *testing.T, statusURL string) (response, []int) {
 	t.Helper()
+	last, progress, err := ts.pollJob(statusURL)
+	require.NoError(t, err)
+	return last, progress
+}
+
+// pollJob is waitJob without assertions, for goroutines other than the
+// test's: it fails with an error where waitJob fails the test.
+func (ts *testServer) pollJob(statusURL string) (response, []int, error) {
 	var (
 		last     response
 		progress []int
+		err      error
 	)
 	// A manual poll rather than require.Eventually: the condition uses
 	// require, which must run on the test goroutine.
@@ -118,19 +142,27 @@ func (ts *testServer) waitJob(t *testing.T, statusURL string) (response, []int) 
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		last = ts.do(t, http.MethodGet, statusURL, "")
+		last, err = ts.send(http.MethodGet, statusURL, "")
+		if err != nil {
+			return last, progress, err
+		}
 		if last.StatusCode != http.StatusOK {
 			break
 		}
-		m := last.json(t)
+		var m map[string]any
+		if err := json.Unmarshal(last.body, &m); err != nil {
+			return last, progress, fmt.Errorf("%w; body: %s", err, last.body)
+		}
 		if p, ok := m["progress"].(float64); ok {
 			progress = append(progress, int(p))
 		}
 		if m["status"] != "accepted" && m["status"] != "processing" {
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "job %s did not finish: %s", statusURL, last.body)
+		if !time.Now().Before(deadline) {
+			return last, progress, fmt.Errorf("job %s did not finish: %s", statusURL, last.body)
+		}
 		<-tick.C
 	}
-	return last, progress
+	return last, progress, nil
 }

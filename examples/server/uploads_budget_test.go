@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -32,6 +33,12 @@ func newUpload(t *testing.T, ts *testServer) string {
 // file.
 func completeUpload(t *testing.T, ts *testServer, id string, tags ...string) {
 	t.Helper()
+	require.NoError(t, finishUpload(ts, id, tags...))
+}
+
+// finishUpload is completeUpload without assertions, for goroutines other
+// than the test's.
+func finishUpload(ts *testServer, id string, tags ...string) error {
 	type entry struct {
 		PartNumber int    `json:"part_number"`
 		ETag       string `json:"etag"`
@@ -43,11 +50,24 @@ func completeUpload(t *testing.T, ts *testServer, id string, tags ...string) {
 		list.Parts = append(list.Parts, entry{i + 1, tag})
 	}
 	b, err := json.Marshal(list)
-	require.NoError(t, err)
-	acc := ts.do(t, "POST", "/uploads/"+id+"/complete", string(b), "Content-Type", "application/json")
-	require.Equal(t, 202, acc.StatusCode, "body: %s", acc.body)
-	final, _ := ts.waitJob(t, acc.Header.Get("Location"))
-	require.Equal(t, 303, final.StatusCode, "body: %s", final.body)
+	if err != nil {
+		return err
+	}
+	acc, err := ts.send("POST", "/uploads/"+id+"/complete", string(b), "Content-Type", "application/json")
+	if err != nil {
+		return err
+	}
+	if acc.StatusCode != 202 {
+		return fmt.Errorf("complete: status %d, want 202; body: %s", acc.StatusCode, acc.body)
+	}
+	final, _, err := ts.pollJob(acc.Header.Get("Location"))
+	if err != nil {
+		return err
+	}
+	if final.StatusCode != 303 {
+		return fmt.Errorf("assembly: status %d, want 303; body: %s", final.StatusCode, final.body)
+	}
+	return nil
 }
 
 // TestUploads_MemoryBudget: every byte an upload holds comes out of
@@ -165,12 +185,12 @@ func TestUploads_AssemblyDoesNotHoldTheStore(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		completeUpload(t, ts, id, tags...)
+		assert.NoError(t, finishUpload(ts, id, tags...)) // not require: off the test's goroutine
 	}()
 	select {
 	case <-paused:
 	case <-time.After(20 * time.Second):
-		t.Fatal("the assembly did not start")
+		require.Fail(t, "the assembly did not start")
 	}
 	other := newUpload(t, ts)
 	assert.Equal(t, 200, ts.do(t, "PUT", "/uploads/"+other+"/parts/1", "during").StatusCode)

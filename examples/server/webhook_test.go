@@ -46,7 +46,7 @@ func TestReportsWebhook(t *testing.T) {
 	select {
 	case d = <-got:
 	case <-time.After(20 * time.Second):
-		t.Fatal("no webhook delivered")
+		require.Fail(t, "no webhook delivered")
 	}
 	require.NoError(t, webhook.Verify(secret, d.header, d.body, webhook.VerifyOptions{}))
 	var status map[string]any

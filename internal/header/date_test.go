@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseHTTPDate(t *testing.T) {
@@ -105,7 +106,7 @@ func TestDaysSinceEpoch(t *testing.T) {
 	for day := first; day <= last; day++ {
 		y, m, d := time.Unix(day*86400, 0).UTC().Date()
 		if got := daysSinceEpoch(int64(y), int64(m), int64(d)); got != day {
-			t.Fatalf("%04d-%02d-%02d: %d, want %d", y, m, d, got, day)
+			require.Equalf(t, day, got, "%04d-%02d-%02d: %d, want %d", y, m, d, got, day)
 		}
 	}
 }
@@ -148,24 +149,18 @@ func FuzzParseHTTPDate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		sec, ok := ParseHTTPDate(s, now)
 		if !ok {
-			if sec != 0 {
-				t.Fatalf("failed parse returned %d", sec)
-			}
+			require.Zerof(t, sec, "failed parse returned %d", sec)
 			return
 		}
 		// What we accept, we also write back in the preferred format and
 		// read again to the same instant.
 		back, ok := ParseHTTPDate(FormatHTTPDate(sec), now)
-		if !ok || back != sec {
-			t.Fatalf("%q → %d → %q → %d, %v", s, sec, FormatHTTPDate(sec), back, ok)
-		}
+		require.Falsef(t, !ok || back != sec, "%q → %d → %q → %d, %v", s, sec, FormatHTTPDate(sec), back, ok)
 		// An accepted IMF-fixdate without a leap second is read the same
 		// by net/http.
 		if len(s) == 29 && s[23:25] != "60" {
 			std, err := http.ParseTime(s)
-			if err != nil || std.Unix() != sec {
-				t.Fatalf("%q: ours %d, net/http %v %v", s, sec, std, err)
-			}
+			require.Falsef(t, err != nil || std.Unix() != sec, "%q: ours %d, net/http %v %v", s, sec, std, err)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseDeltaSeconds(t *testing.T) {
@@ -43,11 +44,8 @@ func FuzzParseDeltaSeconds(f *testing.F) {
 		if !ok {
 			return
 		}
-		if n < 0 || n > MaxDeltaSeconds {
-			t.Fatalf("%q -> %d out of range", s, n)
-		}
-		if v, err := strconv.ParseUint(s, 10, 64); err == nil && v < MaxDeltaSeconds && int64(v) != n {
-			t.Fatalf("%q -> %d, strconv says %d", s, n, v)
-		}
+		require.Falsef(t, n < 0 || n > MaxDeltaSeconds, "%q -> %d out of range", s, n)
+		v, err := strconv.ParseUint(s, 10, 64)
+		require.Falsef(t, err == nil && v < MaxDeltaSeconds && int64(v) != n, "%q -> %d, strconv says %d", s, n, v)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var directiveCases = []struct {
@@ -69,8 +70,6 @@ func FuzzHasDirective(f *testing.F) {
 			}
 			return !want
 		})
-		if got != want {
-			t.Fatalf("HasDirective(%q) = %v, want %v", values, got, want)
-		}
+		require.Equalf(t, want, got, "HasDirective(%q) = %v, want %v", values, got, want)
 	})
 }

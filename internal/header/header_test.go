@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func collect(values ...string) []string {
@@ -118,28 +119,20 @@ func FuzzElements(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		var total int
 		Elements([]string{s}, func(e string) bool {
-			if e == "" || e != TrimOWS(e) {
-				t.Fatalf("element %q is empty or untrimmed", e)
-			}
+			require.Falsef(t, e == "" || e != TrimOWS(e), "element %q is empty or untrimmed", e)
 			total += len(e)
 			return true
 		})
-		if total > len(s) {
-			t.Fatalf("elements longer than input")
-		}
+		require.Falsef(t, total > len(s), "elements longer than input")
 		for rest, ref := s, s; rest != "" || ref != ""; {
 			var got, want string
 			got, rest = NextElement(rest)
 			want, ref = refNextElement(ref)
-			if got != want || rest != ref {
-				t.Fatalf("NextElement = %q, %q; byte loop says %q, %q", got, rest, want, ref)
-			}
+			require.Falsef(t, got != want || rest != ref, "NextElement = %q, %q; byte loop says %q, %q", got, rest, want, ref)
 		}
 		h := http.Header{"Vary": {s}}
 		AddVary(h, "Accept")
-		if !VaryHas(h["Vary"], "Accept") {
-			t.Fatalf("Accept missing after AddVary: %q", h["Vary"])
-		}
+		require.Truef(t, VaryHas(h["Vary"], "Accept"), "Accept missing after AddVary: %q", h["Vary"])
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestPreference(t *testing.T) {
@@ -83,15 +84,9 @@ func FuzzPreference(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, field, name string) {
 		value, hasValue, found := Preference([]string{field}, name)
-		if !found && (value != "" || hasValue) {
-			t.Fatalf("absent preference with value %q / %v", value, hasValue)
-		}
-		if found && !strings.Contains(strings.ToLower(field), strings.ToLower(TrimOWS(name))) {
-			t.Fatalf("found %q in %q", name, field)
-		}
-		if len(value) > len(field) {
-			t.Fatalf("value %q longer than the field %q", value, field)
-		}
+		require.Falsef(t, !found && (value != "" || hasValue), "absent preference with value %q / %v", value, hasValue)
+		require.Falsef(t, found && !strings.Contains(strings.ToLower(field), strings.ToLower(TrimOWS(name))), "found %q in %q", name, field)
+		require.Falsef(t, len(value) > len(field), "value %q longer than the field %q", value, field)
 		_ = HasToken([]string{field}, name)
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestParseQValue(t *testing.T) {
@@ -74,13 +75,10 @@ func FuzzParseQValue(f *testing.F) {
 		if !ok {
 			return
 		}
-		if q < 0 || q > MaxQ {
-			t.Fatalf("ParseQValue(%q) = %d out of range", s, q)
-		}
+		require.Falsef(t, q < 0 || q > MaxQ, "ParseQValue(%q) = %d out of range", s, q)
 		text := string(AppendQValue(nil, q))
-		if back, ok := ParseQValue(text); !ok || back != q {
-			t.Fatalf("round trip of %q: %d -> %q -> %d", s, q, text, back)
-		}
+		back, ok := ParseQValue(text)
+		require.Falsef(t, !ok || back != q, "round trip of %q: %d -> %q -> %d", s, q, text, back)
 	})
 }
 
