@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -46,6 +48,7 @@ var (
 	asyncRounds    = flag.Int("async.rounds", 3, "TestAsyncPeers: interleaved rounds; the table gives medians")
 	asyncRedisJobs = flag.Int("async.redisjobs", 2000, "TestAsyncPeers: jobs per Redis row")
 	asyncPGJobs    = flag.Int("async.pgjobs", 500, "TestAsyncPeers: jobs per PostgreSQL row")
+	asyncPrivate   = flag.Bool("async.privateredis", false, "TestAsyncPeers: run the Redis rows on a redis-server of its own (on a unix socket), so that INFO commandstats counts only their commands")
 	asyncOnly      = flag.String("async.only", "", "TestAsyncPeers: only the systems whose name matches this regexp (for a profile)")
 )
 
@@ -91,9 +94,35 @@ type asyncPeer struct {
 
 // asyncEnv holds the shared servers' handles of one run.
 type asyncEnv struct {
-	tag   string // unique: key prefix, queue name, database name
-	redis *redis.Client
-	pgURL string
+	tag       string // unique: key prefix, queue name, database name
+	redisOpts redis.Options
+	redis     *redis.Client // the admin client: INFO, cleanup
+	pgURL     string
+}
+
+func (e *asyncEnv) newRedis() *redis.Client {
+	o := e.redisOpts
+	return redis.NewClient(&o)
+}
+
+// privateRedis starts a redis-server on a unix socket in a temporary
+// directory, without persistence, stopped at cleanup.
+func privateRedis(t testing.TB) redis.Options {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		testenv.Missing(t, "no redis-server in PATH: %v", err)
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "redis.sock")
+	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", dir)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	o := redis.Options{Network: "unix", Addr: sock}
+	c := redis.NewClient(&o)
+	defer c.Close()
+	require.Eventually(t, func() bool { return c.Ping(context.Background()).Err() == nil }, 10*time.Second, 10*time.Millisecond)
+	return o
 }
 
 func asyncTag() string {
@@ -113,9 +142,9 @@ func redisAnswers() bool {
 
 // newAsyncEnv connects to the shared Redis and creates a database of its
 // own on the shared PostgreSQL; everything is removed at cleanup.
-func newAsyncEnv(t testing.TB) *asyncEnv {
+func newAsyncEnv(t testing.TB, private bool) *asyncEnv {
 	t.Helper()
-	if !redisAnswers() {
+	if !private && !redisAnswers() {
 		testenv.Missing(t, "no Redis at %s", asyncRedisAddr)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -125,7 +154,11 @@ func newAsyncEnv(t testing.TB) *asyncEnv {
 		testenv.Missing(t, "no PostgreSQL at %s: %v", asyncPGURL, err)
 	}
 	defer admin.Close(ctx)
-	e := &asyncEnv{tag: asyncTag(), redis: redis.NewClient(&redis.Options{Addr: asyncRedisAddr})}
+	e := &asyncEnv{tag: asyncTag(), redisOpts: redis.Options{Addr: asyncRedisAddr}}
+	if private {
+		e.redisOpts = privateRedis(t)
+	}
+	e.redis = e.newRedis()
 	t.Cleanup(func() { _ = e.redis.Close() })
 	_, err = admin.Exec(ctx, "CREATE DATABASE "+e.tag)
 	require.NoError(t, err)
@@ -296,7 +329,7 @@ func startManager(t testing.TB, s asyncjob.Store, done func(int)) (*asyncjob.Man
 func redisstorePeer() asyncPeer {
 	return asyncPeer{name: "redisstore", backend: "redis", batch: 1,
 		start: func(t testing.TB, e *asyncEnv, done func(int)) *asyncSystem {
-			c := redis.NewClient(&redis.Options{Addr: asyncRedisAddr})
+			c := e.newRedis()
 			h := &redisCounter{}
 			c.AddHook(h)
 			prefix := e.tag + "_redisstore"
@@ -330,7 +363,7 @@ func (h asynqHandler) ProcessTask(_ context.Context, task *asynq.Task) error {
 func asynqPeer(name string, checkEvery time.Duration) asyncPeer {
 	return asyncPeer{name: name, backend: "redis", batch: 1,
 		start: func(t testing.TB, e *asyncEnv, done func(int)) *asyncSystem {
-			c := redis.NewClient(&redis.Options{Addr: asyncRedisAddr})
+			c := e.newRedis()
 			h := &redisCounter{}
 			c.AddHook(h)
 			queue := e.tag + "_asynq"
@@ -583,7 +616,7 @@ func TestAsyncPeersAgree(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts every job system")
 	}
-	e := newAsyncEnv(t)
+	e := newAsyncEnv(t, false)
 	for _, p := range asyncPeerList() {
 		for _, producers := range []int{1, 8} {
 			t.Run(fmt.Sprintf("%s/producers=%d", p.name, producers), func(t *testing.T) {
@@ -607,7 +640,7 @@ func TestAsyncPeers(t *testing.T) {
 	}
 	only, err := regexp.Compile(*asyncOnly)
 	require.NoError(t, err, "-async.only")
-	e := newAsyncEnv(t)
+	e := newAsyncEnv(t, *asyncPrivate)
 	peers := slices.DeleteFunc(asyncPeerList(), func(p asyncPeer) bool { return !only.MatchString(p.name) })
 	type key struct {
 		peer      string

@@ -43,6 +43,10 @@
 # producers, ROUNDS times (default 3 here) in an order that reverses every
 # round; REDIS_JOBS (2000) and PG_JOBS (500) jobs per row. The table of
 # medians goes to $OUT/async.md, every run's figures to $OUT/async.txt.
+# Then one round of the Redis rows on a private redis-server (a unix socket
+# in a temporary directory) counts the server-side commands per job, those
+# scripts run included, without the other clients of the shared server:
+# $OUT/async-private.md.
 # It uses its own Redis key prefix and asynq queue and a database of its
 # own, removed at the end. About 3 minutes on 2 cores.
 set -euo pipefail
@@ -68,6 +72,12 @@ if [[ ${1:-} == async ]]; then
     -async.rounds "${ROUNDS:-3}" -async.redisjobs "${REDIS_JOBS:-2000}" -async.pgjobs "${PG_JOBS:-500}" \
     -async.only "${ASYNC_ONLY:-}" >"$out/async.txt"
   grep -E '^(medians of|\|)' "$out/async.txt" | tee "$out/async.md"
+  # INFO commandstats of the shared Redis counts every client's commands:
+  # one more round of the Redis rows on a redis-server of their own gives
+  # the commands per job, scripts' included, without the others'.
+  "$bin" -test.run '^TestAsyncPeers$' -test.v -test.count 1 -test.timeout 10m -asyncpeers -async.privateredis \
+    -async.rounds 1 -async.redisjobs "${REDIS_JOBS:-2000}" -async.only '^(redisstore|asynq)' >"$out/async-private.txt"
+  grep -E '^(medians of|\|)' "$out/async-private.txt" | tee "$out/async-private.md"
   exit 0
 fi
 
