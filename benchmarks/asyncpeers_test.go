@@ -244,6 +244,24 @@ func commandStats(ctx context.Context, c *redis.Client) int64 {
 	return n
 }
 
+// serverCPU is the CPU time the Redis server has used, from INFO cpu (of
+// every client's work on a shared server).
+func serverCPU(ctx context.Context, c *redis.Client) time.Duration {
+	s, err := c.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var sec float64
+	for line := range strings.SplitSeq(s, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, _ := strconv.ParseFloat(v, 64)
+			sec += f
+		}
+	}
+	return time.Duration(sec * float64(time.Second))
+}
+
 // pgCounter is a pgx tracer counting the statements and batches a pool's
 // connections send: each is one round trip. pg_stat_statements is not
 // preloaded on the shared server, so this is how round trips are counted
@@ -518,6 +536,7 @@ type asyncResult struct {
 	rtPerJob         float64
 	cmdsPerJob       float64 // client-side commands; -1 when not measured
 	serverCmdsPerJob float64 // INFO commandstats delta; -1 when not measured
+	serverCPUPerJob  float64 // µs of Redis CPU (INFO cpu delta); -1 when not measured
 	counts           []int32 // executions of each job
 	elapsed          time.Duration
 }
@@ -551,8 +570,10 @@ func runAsync(t testing.TB, e *asyncEnv, p asyncPeer, n, producers int, verify b
 	ctx := context.Background()
 	sys.reset()
 	var before int64
+	var cpuBefore time.Duration
 	if p.backend == "redis" {
 		before = commandStats(ctx, e.redis)
+		cpuBefore = serverCPU(ctx, e.redis)
 	}
 	lat := make([][]time.Duration, producers)
 	errs := make([]error, producers)
@@ -583,13 +604,14 @@ func runAsync(t testing.TB, e *asyncEnv, p asyncPeer, n, producers int, verify b
 	}
 	elapsed := time.Since(start)
 	r := asyncResult{jobsPerSec: float64(n) / elapsed.Seconds(), elapsed: elapsed,
-		rtPerJob: float64(sys.roundTrips()) / float64(n), cmdsPerJob: -1, serverCmdsPerJob: -1}
+		rtPerJob: float64(sys.roundTrips()) / float64(n), cmdsPerJob: -1, serverCmdsPerJob: -1, serverCPUPerJob: -1}
 	if c := sys.commands(); c >= 0 {
 		r.cmdsPerJob = float64(c) / float64(n)
 	}
 	if p.backend == "redis" {
 		// -1: the INFO call itself.
 		r.serverCmdsPerJob = float64(commandStats(ctx, e.redis)-before-1) / float64(n)
+		r.serverCPUPerJob = float64(serverCPU(ctx, e.redis)-cpuBefore) / float64(time.Microsecond) / float64(n)
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
@@ -664,8 +686,8 @@ func TestAsyncPeers(t *testing.T) {
 						t.Errorf("%s: job %d ran %d times", p.name, i, c)
 					}
 				}
-				t.Logf("round %d %-36s producers=%d %5d jobs %8.0f jobs/s p50 %v p99 %v %.2f rt/job %.2f cmds/job %.2f server cmds/job",
-					round+1, p.name, producers, n, r.jobsPerSec, r.p50, r.p99, r.rtPerJob, r.cmdsPerJob, r.serverCmdsPerJob)
+				t.Logf("round %d %-36s producers=%d %5d jobs %8.0f jobs/s p50 %v p99 %v %.2f rt/job %.2f cmds/job %.2f server cmds/job %.1f server CPU µs/job",
+					round+1, p.name, producers, n, r.jobsPerSec, r.p50, r.p99, r.rtPerJob, r.cmdsPerJob, r.serverCmdsPerJob, r.serverCPUPerJob)
 				k := key{p.name, producers}
 				res[k] = append(res[k], r)
 			}
@@ -681,7 +703,7 @@ func TestAsyncPeers(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nmedians of %d rounds; %d Redis jobs, %d PostgreSQL jobs per row; %d workers\n\n", *asyncRounds, *asyncRedisJobs, *asyncPGJobs, asyncWorkers)
-	b.WriteString("| system | producers | jobs/s | enqueue p50 | enqueue p99 | round trips/job | client cmds/job | server cmds/job |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| system | producers | jobs/s | enqueue p50 | enqueue p99 | round trips/job | client cmds/job | server cmds/job | Redis CPU µs/job |\n|---|---|---|---|---|---|---|---|---|\n")
 	opt := func(v float64) string {
 		if v < 0 {
 			return "–"
@@ -691,13 +713,14 @@ func TestAsyncPeers(t *testing.T) {
 	for _, p := range peers {
 		for _, producers := range []int{1, 8} {
 			rs := res[key{p.name, producers}]
-			fmt.Fprintf(&b, "| %s | %d | %.0f | %v | %v | %.1f | %s | %s |\n", p.name, producers,
+			fmt.Fprintf(&b, "| %s | %d | %.0f | %v | %v | %.1f | %s | %s | %s |\n", p.name, producers,
 				median(rs, func(r asyncResult) float64 { return r.jobsPerSec }),
 				time.Duration(median(rs, func(r asyncResult) float64 { return float64(r.p50) })).Round(time.Microsecond),
 				time.Duration(median(rs, func(r asyncResult) float64 { return float64(r.p99) })).Round(time.Microsecond),
 				median(rs, func(r asyncResult) float64 { return r.rtPerJob }),
 				opt(median(rs, func(r asyncResult) float64 { return r.cmdsPerJob })),
-				opt(median(rs, func(r asyncResult) float64 { return r.serverCmdsPerJob })))
+				opt(median(rs, func(r asyncResult) float64 { return r.serverCmdsPerJob })),
+				opt(median(rs, func(r asyncResult) float64 { return r.serverCPUPerJob })))
 		}
 	}
 	fmt.Fprint(os.Stdout, b.String())
