@@ -359,6 +359,8 @@ func redisstorePeer() asyncPeer {
 					_ = m.Shutdown(context.Background())
 					_ = s.Close()
 					_ = c.Close()
+					// redisstore wraps its prefix in a hash tag: {prefix}:job:...
+					delKeys(t, e.redis, "{"+prefix+"}*")
 					delKeys(t, e.redis, prefix+"*")
 				}}
 		}}
