@@ -215,11 +215,18 @@ func isEventStream(ct string) bool {
 }
 
 func (m *middleware) onCommit(c *response.Commit) bool {
-	if !taggable(c.Status) || streaming(c.Header) {
-		return false
-	}
 	var tag Tag
-	if v, ok := handlerTag(c.Header); ok {
+	if c.Vetted {
+		// passthrough said no at WriteHeader: taggable, not streaming and
+		// no handler tag; running the header checks again would double
+		// their cost.
+		if !c.Complete {
+			return false
+		}
+		tag = m.setTag(c)
+	} else if !taggable(c.Status) || streaming(c.Header) {
+		return false
+	} else if v, ok := handlerTag(c.Header); ok {
 		if len(v) == 0 {
 			return false
 		}
@@ -235,12 +242,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 			// Streaming after overflow or Flush: the bytes are unknown.
 			return false
 		}
-		e := m.tagFor(c.Body)
-		tag = e.tag
-		c.Header["Etag"] = e.hdr
-		// The exact length of the whole body, which the writer would set
-		// anyway; from the cache it costs no allocation.
-		c.Header["Content-Length"] = e.cl
+		tag = m.setTag(c)
 	}
 	if tag.IsZero() {
 		return false
@@ -268,6 +270,17 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		return true
 	}
 	return false
+}
+
+// setTag sets the ETag and Content-Length of the complete body c.Body and
+// returns the tag.
+func (m *middleware) setTag(c *response.Commit) Tag {
+	e := m.tagFor(c.Body)
+	c.Header["Etag"] = e.hdr
+	// The exact length of the whole body, which the writer would set
+	// anyway; from the cache it costs no allocation.
+	c.Header["Content-Length"] = e.cl
+	return e.tag
 }
 
 // input is what the one precondition evaluator needs for a GET or HEAD

@@ -38,6 +38,11 @@ type Commit struct {
 	// Complete reports whether Body is the whole body: the handler returned
 	// without flushing and within MaxBuffer.
 	Complete bool
+	// Vetted reports that Passthrough (when set) reported false for Status
+	// and Header at the handler's final WriteHeader, so the hook need not
+	// ask again: net/http reads the header there, and a handler that edits
+	// it later breaks that contract.
+	Vetted bool
 	// W is the inner ResponseWriter, for a hook that writes the response
 	// itself (and then returns true).
 	W http.ResponseWriter
@@ -62,6 +67,7 @@ type state struct {
 	committed bool // header handed to w (or the hook handled the response)
 	discard   bool // drop body bytes from now on
 	buffering bool
+	vetted    bool // Passthrough reported false at the final WriteHeader
 	hijacked  bool
 	written   int64
 	commit    Commit
@@ -110,7 +116,9 @@ func (rw *Writer) WriteHeader(code int) {
 		(rw.opts.Passthrough != nil && rw.opts.Passthrough(code, rw.w.Header())) {
 		rw.buffering = false
 		rw.commitHeader(false)
+		return
 	}
+	rw.vetted = true
 }
 
 // Write buffers or forwards p; a Write before WriteHeader means 200.
@@ -217,7 +225,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	rw.committed = true
 	h := rw.w.Header()
 	c := &rw.commit
-	*c = Commit{Request: rw.r, Status: rw.status, Header: h, Body: rw.buf, Complete: complete, W: rw.w}
+	*c = Commit{Request: rw.r, Status: rw.status, Header: h, Body: rw.buf, Complete: complete, Vetted: rw.vetted, W: rw.w}
 	if rw.opts.OnCommit != nil && rw.opts.OnCommit(c) {
 		rw.discard = true
 		rw.commit = Commit{}
