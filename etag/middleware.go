@@ -280,6 +280,7 @@ func (m *middleware) setTag(c *response.Commit) Tag {
 	// The exact length of the whole body, which the writer would set
 	// anyway; from the cache it costs no allocation.
 	c.Header["Content-Length"] = e.cl
+	c.LengthSet = true
 	return e.tag
 }
 

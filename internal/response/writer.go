@@ -43,6 +43,9 @@ type Commit struct {
 	// ask again: net/http reads the header there, and a handler that edits
 	// it later breaks that contract.
 	Vetted bool
+	// LengthSet is for the hook to report that it set Content-Length to
+	// len(Body), sparing the writer a lookup to check it.
+	LengthSet bool
 	// W is the inner ResponseWriter, for a hook that writes the response
 	// itself (and then returns true).
 	W http.ResponseWriter
@@ -231,7 +234,7 @@ func (rw *Writer) commitHeader(complete bool) {
 		rw.commit = Commit{}
 		return
 	}
-	status := c.Status
+	status, lengthSet := c.Status, c.LengthSet
 	rw.commit = Commit{}
 	rw.status = status
 	method := ""
@@ -247,7 +250,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	if complete && status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified {
 		// The whole body is known, so its length is too. On HEAD a handler
 		// that wrote no body keeps its own Content-Length: 0 would be a lie.
-		if (method != http.MethodHead || len(rw.buf) > 0) && !hasLength(h, len(rw.buf)) {
+		if (method != http.MethodHead || len(rw.buf) > 0) && !lengthSet && !hasLength(h, len(rw.buf)) {
 			h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
 		}
 	}
