@@ -177,7 +177,29 @@ func taggable(status int) bool { return status >= 200 && status <= 203 }
 // to buffer for: the status is not tagged, the handler supplied its own
 // ETag, or the response must stream.
 func passthrough(status int, h http.Header) bool {
-	if !taggable(status) || streaming(h) {
+	if !taggable(status) {
+		return true
+	}
+	if len(h) <= 4 {
+		// One pass over a few fields costs less than the four hashed
+		// lookups below; it makes the same decision.
+		for k, v := range h {
+			switch k {
+			case "Etag", "ETag":
+				return true
+			case "Content-Type":
+				if len(v) > 0 && isEventStream(v[0]) {
+					return true
+				}
+			case "Cache-Control":
+				if header.HasDirective(v, "no-store") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if streaming(h) {
 		return true
 	}
 	_, ok := handlerTag(h)
