@@ -53,7 +53,13 @@ func Evaluate(r *http.Request, v Validators, opts Options) Outcome {
 		return Proceed
 	}
 	h := r.Header
-	im, inm := h["If-Match"], h["If-None-Match"]
+	return evaluate(r, h["If-Match"], h["If-None-Match"], v, &opts)
+}
+
+// evaluate is [Evaluate] of a GET, HEAD or unsafe request whose If-Match and
+// If-None-Match field lines the caller has already looked up.
+func evaluate(r *http.Request, im, inm []string, v Validators, opts *Options) Outcome {
+	h := r.Header
 	in := precond.Input{
 		Method:              r.Method,
 		Header:              h,

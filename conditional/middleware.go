@@ -2,6 +2,7 @@ package conditional
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/httpsem/httpsem/etag"
@@ -41,41 +42,61 @@ import (
 //
 // The returned middleware is safe for concurrent use.
 func Middleware(opts Options) func(http.Handler) http.Handler {
-	// Built once: the hook reads only opts and the Commit.
-	hook := func(c *response.Commit) bool { return commit(c, &opts) }
-	ro := response.Options{MaxBuffer: 0, OnCommit: hook}
-	// Writers are recycled, so a conditional request allocates no wrapper;
-	// nothing is buffered, so the pool keeps no body memory.
-	pool := response.NewPool(0)
+	// Guards are recycled, so a conditional request allocates no wrapper;
+	// nothing is buffered, so they hold no body memory.
+	pool := sync.Pool{New: func() any {
+		g := &guard{opts: &opts}
+		g.ro = response.Options{MaxBuffer: 0, OnCommit: g.commit} // bound once per guard
+		return g
+	}}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasPrecondition(r.Header) {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				next.ServeHTTP(w, r)
 				return
 			}
-			rw := pool.Get(w, r, ro)
-			next.ServeHTTP(rw.ResponseWriter(), r)
+			// Each field is looked up once per request: the hook reads
+			// them from the guard.
+			h := r.Header
+			f := fields{h["If-Match"], h["If-None-Match"], h["If-Modified-Since"], h["If-Unmodified-Since"]}
+			if len(f.im) == 0 && len(f.inm) == 0 && len(f.ims) == 0 && len(f.ius) == 0 {
+				// If-Range alone cannot change the status.
+				next.ServeHTTP(w, r)
+				return
+			}
+			g := pool.Get().(*guard)
+			g.f = f
+			g.rw.Reset(w, r, g.ro)
+			next.ServeHTTP(g.rw.ResponseWriter(), r)
 			// Not deferred: after a panic the response must not be
-			// committed as if the handler had finished (and the writer is
+			// committed as if the handler had finished (and the guard is
 			// then left to the garbage collector, not the pool).
-			_ = rw.Finish()
-			pool.Put(rw)
+			_ = g.rw.Finish()
+			g.rw.Reset(nil, nil, response.Options{})
+			g.f = fields{}
+			pool.Put(g)
 		})
 	}
 }
 
-// hasPrecondition reports whether h holds a precondition the middleware acts
-// on (If-Range alone cannot change the status).
-func hasPrecondition(h http.Header) bool {
-	return len(h["If-None-Match"]) > 0 || len(h["If-Modified-Since"]) > 0 ||
-		len(h["If-Match"]) > 0 || len(h["If-Unmodified-Since"]) > 0
+// fields are the precondition field lines of one request.
+type fields struct{ im, inm, ims, ius []string }
+
+// guard is the per-request state of the middleware: the wrapping writer and
+// the request's preconditions.
+type guard struct {
+	rw   response.Writer
+	ro   response.Options
+	opts *Options
+	f    fields
 }
 
 // commit is the [response.Options.OnCommit] hook.
-func commit(c *response.Commit, opts *Options) (handled bool) {
+func (g *guard) commit(c *response.Commit) (handled bool) {
 	if c.Status < 200 || c.Status > 299 {
 		return false
 	}
+	opts := g.opts
 	v := Validators{Exists: true}
 	if et := c.Header["Etag"]; len(et) == 1 {
 		s := header.TrimOWS(et[0])
@@ -83,11 +104,10 @@ func commit(c *response.Commit, opts *Options) (handled bool) {
 			v.ETag = t
 		}
 	}
-	h := c.Request.Header
-	if len(h["If-Modified-Since"]) == 0 && len(h["If-Unmodified-Since"]) == 0 {
+	if len(g.f.ims) == 0 && len(g.f.ius) == 0 {
 		// No date precondition: Last-Modified cannot change the outcome, so
 		// a 412 (whose error body carries no Last-Modified) need not parse it.
-		out := Evaluate(c.Request, v, *opts)
+		out := evaluate(c.Request, g.f.im, g.f.inm, v, opts)
 		if out == PreconditionFailed {
 			writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
 			return true
@@ -100,7 +120,7 @@ func commit(c *response.Commit, opts *Options) (handled bool) {
 		return false
 	}
 	v.LastModified = clampLastModified(c.Header, opts)
-	switch Evaluate(c.Request, v, *opts) {
+	switch evaluate(c.Request, g.f.im, g.f.inm, v, opts) {
 	case NotModified:
 		c.Status = http.StatusNotModified
 	case PreconditionFailed:

@@ -177,7 +177,29 @@ func taggable(status int) bool { return status >= 200 && status <= 203 }
 // to buffer for: the status is not tagged, the handler supplied its own
 // ETag, or the response must stream.
 func passthrough(status int, h http.Header) bool {
-	if !taggable(status) || streaming(h) {
+	if !taggable(status) {
+		return true
+	}
+	if len(h) <= 4 {
+		// One pass over a few fields costs less than the four hashed
+		// lookups below; it makes the same decision.
+		for k, v := range h {
+			switch k {
+			case "Etag", "ETag":
+				return true
+			case "Content-Type":
+				if len(v) > 0 && isEventStream(v[0]) {
+					return true
+				}
+			case "Cache-Control":
+				if header.HasDirective(v, "no-store") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if streaming(h) {
 		return true
 	}
 	_, ok := handlerTag(h)
@@ -215,11 +237,18 @@ func isEventStream(ct string) bool {
 }
 
 func (m *middleware) onCommit(c *response.Commit) bool {
-	if !taggable(c.Status) || streaming(c.Header) {
-		return false
-	}
 	var tag Tag
-	if v, ok := handlerTag(c.Header); ok {
+	if c.Vetted {
+		// passthrough said no at WriteHeader: taggable, not streaming and
+		// no handler tag; running the header checks again would double
+		// their cost.
+		if !c.Complete {
+			return false
+		}
+		tag = m.setTag(c)
+	} else if !taggable(c.Status) || streaming(c.Header) {
+		return false
+	} else if v, ok := handlerTag(c.Header); ok {
 		if len(v) == 0 {
 			return false
 		}
@@ -235,12 +264,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 			// Streaming after overflow or Flush: the bytes are unknown.
 			return false
 		}
-		e := m.tagFor(c.Body)
-		tag = e.tag
-		c.Header["Etag"] = e.hdr
-		// The exact length of the whole body, which the writer would set
-		// anyway; from the cache it costs no allocation.
-		c.Header["Content-Length"] = e.cl
+		tag = m.setTag(c)
 	}
 	if tag.IsZero() {
 		return false
@@ -268,6 +292,18 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		return true
 	}
 	return false
+}
+
+// setTag sets the ETag and Content-Length of the complete body c.Body and
+// returns the tag.
+func (m *middleware) setTag(c *response.Commit) Tag {
+	e := m.tagFor(c.Body)
+	c.Header["Etag"] = e.hdr
+	// The exact length of the whole body, which the writer would set
+	// anyway; from the cache it costs no allocation.
+	c.Header["Content-Length"] = e.cl
+	c.LengthSet = true
+	return e.tag
 }
 
 // input is what the one precondition evaluator needs for a GET or HEAD

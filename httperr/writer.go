@@ -31,7 +31,7 @@ var representationHeaders = [...]string{
 // Write removes the headers of the success representation from w and renders e
 // with wr. A nil wr means [JSON].
 func Write(w http.ResponseWriter, r *http.Request, wr Writer, e *Error) {
-	stripRepresentation(w.Header())
+	stripRepresentation(w.Header(), false)
 	if wr == nil {
 		wr = JSON{}
 	}
@@ -46,9 +46,9 @@ func Write(w http.ResponseWriter, r *http.Request, wr Writer, e *Error) {
 // need; value may then live on the caller's stack. Any other writer gets the
 // Error as Write would give it.
 func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, code, message, key string, value []byte) {
-	stripRepresentation(w.Header())
 	switch p := wr.(type) {
 	case nil, JSON:
+		stripRepresentation(w.Header(), true)
 		resp := new(errorResponse)
 		b := appendJSONHead(resp.body[:0], code, message)
 		if key != "" && key != "code" && key != "message" {
@@ -59,6 +59,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 		return
 	case Problem:
 		if p.TypeBase == "" {
+			stripRepresentation(w.Header(), true)
 			resp := new(errorResponse)
 			status = statusOf(status)
 			b := appendProblemHead(resp.body[:0], "about:blank", status, code, message)
@@ -70,6 +71,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 			return
 		}
 	}
+	stripRepresentation(w.Header(), false)
 	e := New(status, code, message)
 	if key != "" {
 		e = e.With(key, string(value))
@@ -78,21 +80,28 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 }
 
 // stripRepresentation removes the headers that described the success body.
-func stripRepresentation(h http.Header) {
+// With sent, the caller's send replaces Content-Type and Content-Length, so
+// they are left for it to overwrite: an assignment to a present key costs
+// less than a delete and a new insert.
+func stripRepresentation(h http.Header, sent bool) {
 	if len(h) <= len(representationHeaders)/2 {
 		// A handful of fields: one pass over them costs less than hashing
 		// every name of the list (deleting while ranging is allowed).
 		for k := range h {
-			if isRepresentationHeader(k) {
+			if isRepresentationHeader(k) && !(sent && isSentHeader(k)) {
 				delete(h, k)
 			}
 		}
 		return
 	}
 	for _, k := range representationHeaders {
-		delete(h, k) // the names are canonical, as Header.Del would make them
+		if !(sent && isSentHeader(k)) {
+			delete(h, k) // the names are canonical, as Header.Del would make them
+		}
 	}
 }
+
+func isSentHeader(k string) bool { return k == "Content-Type" || k == "Content-Length" }
 
 func isRepresentationHeader(k string) bool {
 	switch k {

@@ -19,15 +19,26 @@ var notModifiedDrop = [...]string{
 	"Content-Language", "Content-Disposition", "Content-Md5", "Transfer-Encoding", "Trailer",
 }
 
+func dropOn304(k string) bool {
+	for _, d := range notModifiedDrop {
+		if k == d {
+			return true
+		}
+	}
+	return false
+}
+
 // Strip304 removes from h what a 304 Not Modified must not carry, keeping the
 // fields of RFC 9110 §15.4.5 (ETag, Cache-Control, Content-Location, Date,
 // Expires, Vary). Last-Modified is kept only when there is no ETag, as that is
 // the only case where it still guides a cache update.
 func Strip304(h http.Header) {
-	for _, k := range notModifiedDrop {
-		delete(h, k)
-	}
-	if _, ok := h["Etag"]; ok {
-		delete(h, "Last-Modified")
+	// One pass over the few fields present costs less than deleting each
+	// droppable key, which hashes it whether it is there or not.
+	_, tagged := h["Etag"]
+	for k := range h {
+		if dropOn304(k) || tagged && k == "Last-Modified" {
+			delete(h, k)
+		}
 	}
 }

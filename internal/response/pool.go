@@ -30,6 +30,13 @@ func (p *Pool) Get(w http.ResponseWriter, r *http.Request, opts Options) *Writer
 	return rw
 }
 
+// Reset readies rw, a Writer owned by the caller (not from a Pool), to wrap
+// w for r; Reset(nil, nil, Options{}) drops the references of the last
+// request, as Put does.
+func (rw *Writer) Reset(w http.ResponseWriter, r *http.Request, opts Options) {
+	rw.reset(w, r, opts)
+}
+
 // Put returns rw to the pool. Call it only after [Writer.Finish], and only
 // when the handler has returned: net/http forbids using a ResponseWriter after
 // ServeHTTP returns, which is what makes the reuse safe.

@@ -38,6 +38,14 @@ type Commit struct {
 	// Complete reports whether Body is the whole body: the handler returned
 	// without flushing and within MaxBuffer.
 	Complete bool
+	// Vetted reports that Passthrough (when set) reported false for Status
+	// and Header at the handler's final WriteHeader, so the hook need not
+	// ask again: net/http reads the header there, and a handler that edits
+	// it later breaks that contract.
+	Vetted bool
+	// LengthSet is for the hook to report that it set Content-Length to
+	// len(Body), sparing the writer a lookup to check it.
+	LengthSet bool
 	// W is the inner ResponseWriter, for a hook that writes the response
 	// itself (and then returns true).
 	W http.ResponseWriter
@@ -62,6 +70,7 @@ type state struct {
 	committed bool // header handed to w (or the hook handled the response)
 	discard   bool // drop body bytes from now on
 	buffering bool
+	vetted    bool // Passthrough reported false at the final WriteHeader
 	hijacked  bool
 	written   int64
 	commit    Commit
@@ -110,7 +119,9 @@ func (rw *Writer) WriteHeader(code int) {
 		(rw.opts.Passthrough != nil && rw.opts.Passthrough(code, rw.w.Header())) {
 		rw.buffering = false
 		rw.commitHeader(false)
+		return
 	}
+	rw.vetted = true
 }
 
 // Write buffers or forwards p; a Write before WriteHeader means 200.
@@ -217,13 +228,13 @@ func (rw *Writer) commitHeader(complete bool) {
 	rw.committed = true
 	h := rw.w.Header()
 	c := &rw.commit
-	*c = Commit{Request: rw.r, Status: rw.status, Header: h, Body: rw.buf, Complete: complete, W: rw.w}
+	*c = Commit{Request: rw.r, Status: rw.status, Header: h, Body: rw.buf, Complete: complete, Vetted: rw.vetted, W: rw.w}
 	if rw.opts.OnCommit != nil && rw.opts.OnCommit(c) {
 		rw.discard = true
 		rw.commit = Commit{}
 		return
 	}
-	status := c.Status
+	status, lengthSet := c.Status, c.LengthSet
 	rw.commit = Commit{}
 	rw.status = status
 	method := ""
@@ -239,7 +250,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	if complete && status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified {
 		// The whole body is known, so its length is too. On HEAD a handler
 		// that wrote no body keeps its own Content-Length: 0 would be a lie.
-		if (method != http.MethodHead || len(rw.buf) > 0) && !hasLength(h, len(rw.buf)) {
+		if (method != http.MethodHead || len(rw.buf) > 0) && !lengthSet && !hasLength(h, len(rw.buf)) {
 			h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
 		}
 	}

@@ -1,0 +1,44 @@
+package etag
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestPassthroughSizes checks that the one-pass reading of a small header
+// and the lookups of a larger one make the same decision.
+func TestPassthroughSizes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		status int
+		h      http.Header
+		want   bool
+	}{
+		{"plain", 200, http.Header{"Content-Type": {"text/plain"}}, false},
+		{"no header", 200, http.Header{}, false},
+		{"206 is not tagged", 206, http.Header{}, true},                                      // RFC 9110 §15.3.7
+		{"handler tag", 200, http.Header{"Etag": {`"a"`}}, true},                             // RFC 9110 §8.8.3
+		{"handler tag, raw key", 200, http.Header{"ETag": {`"a"`}}, true},                    // RFC 9110 §8.8.3
+		{"handler tag, empty", 200, http.Header{"Etag": {}}, true},                           // RFC 9110 §8.8.3
+		{"event stream", 200, http.Header{"Content-Type": {"Text/Event-Stream; x=1"}}, true}, // WHATWG SSE
+		{"no-store", 200, http.Header{"Cache-Control": {"private, no-store"}}, true},         // RFC 9111 §5.2.2.5
+		{"no-store elsewhere", 200, http.Header{"Cache-Control": {"max-age=1"}, "X-No-Store": {"no-store"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, passthrough(tc.status, tc.h), "small header")
+			big := http.Header{}
+			for k, v := range tc.h {
+				big[k] = v
+			}
+			for i := range 5 {
+				big["X-Pad-"+strconv.Itoa(i)] = []string{"1"}
+			}
+			assert.Equal(t, tc.want, passthrough(tc.status, big), "large header")
+		})
+	}
+}
