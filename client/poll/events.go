@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -31,16 +32,10 @@ func (p *Poller) stream(ctx context.Context, u *url.URL, r *Result, wait time.Du
 		if err := p.sleep(ctx, u, wait); err != nil {
 			return r, err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return r, fmt.Errorf("poll: %w", err)
+		res, err := p.get(ctx, u, r, "text/event-stream", "Last-Event-ID", lastID)
+		if errors.Is(err, errRequest) {
+			return r, err
 		}
-		req.Header.Set("Accept", "text/event-stream")
-		if lastID != "" {
-			req.Header.Set("Last-Event-ID", lastID)
-		}
-		r.Requests++
-		res, err := p.status.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return r, p.abandon(ctx, u)

@@ -143,6 +143,25 @@ func (p *Poller) follow(ctx context.Context, res *http.Response, r *Result) (*Re
 	return p.run(ctx, u, r, p.delay(res.Header), "")
 }
 
+// errRequest marks a request that could not be built: not worth retrying.
+var errRequest = errors.New("poll: bad request")
+
+// get sends one GET of the status URL u asking for accept, with the
+// request header name set to value when value is not empty, and counts it
+// in r.
+func (p *Poller) get(ctx context.Context, u *url.URL, r *Result, accept, name, value string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errRequest, err)
+	}
+	req.Header.Set("Accept", accept)
+	if value != "" {
+		req.Header.Set(name, value)
+	}
+	r.Requests++
+	return p.status.Do(req)
+}
+
 // run polls (or streams) u until the job ends, first waiting wait.
 func (p *Poller) run(ctx context.Context, u *url.URL, r *Result, wait time.Duration, tag string) (*Result, error) {
 	if p.opts.Events {
@@ -153,17 +172,11 @@ func (p *Poller) run(ctx context.Context, u *url.URL, r *Result, wait time.Durat
 		if err := p.sleep(ctx, u, wait); err != nil {
 			return r, err
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-		if err != nil {
-			return r, fmt.Errorf("poll: %w", err)
+		// RFC 9110 §13.1.2: an unchanged status costs a 304.
+		res, err := p.get(ctx, u, r, "application/json", "If-None-Match", tag)
+		if errors.Is(err, errRequest) {
+			return r, err
 		}
-		req.Header.Set("Accept", "application/json")
-		if tag != "" {
-			// RFC 9110 §13.1.2: an unchanged status costs a 304.
-			req.Header.Set("If-None-Match", tag)
-		}
-		r.Requests++
-		res, err := p.status.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return r, p.abandon(ctx, u)
