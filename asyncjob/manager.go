@@ -279,6 +279,27 @@ func (m *Manager) mutate(ctx context.Context, id string, fn func(j *Job) error) 
 	return nil, ErrConflict
 }
 
+// mutateFrom is mutate that starts from known, the caller's copy of the
+// record, instead of reading it: a worker knows the record it holds, so
+// while nobody else changes the job each of its writes costs one round
+// trip, not two. A copy that is no longer current loses the
+// compare-and-set, and mutate takes over from a fresh read, where fn
+// checks again that the job is still the caller's.
+func (m *Manager) mutateFrom(ctx context.Context, known *Job, fn func(j *Job) error) (*Job, error) {
+	c := *known
+	if err := fn(&c); err != nil {
+		return &c, err
+	}
+	err := m.store.Update(ctx, &c)
+	if err == nil {
+		return &c, nil
+	}
+	if !errors.Is(err, ErrConflict) {
+		return nil, err
+	}
+	return m.mutate(ctx, known.ID, fn)
+}
+
 // estimate returns the expected run time: the hint, else the running
 // average for the kind, else 0 (unknown).
 func (m *Manager) estimate(kind string, hint time.Duration) time.Duration {

@@ -79,15 +79,19 @@ func (m *Manager) run(worker string, j *Job) {
 	p := newProgress()
 	compDone := make(chan struct{})
 	compCtx, stopComp := context.WithCancel(ctx)
+	held := j
 	go func() {
 		defer close(compDone)
-		m.companion(compCtx, worker, j, p, cancel)
+		held = m.companion(compCtx, worker, j, p, cancel)
 	}()
 
 	res, panicked, err := m.call(ctx, fn, p, j)
 
 	stopComp()
 	<-compDone
+	// From here on j is the latest record the companion saw written, so
+	// that the outcome's compare-and-set usually needs no read first.
+	j = held
 	cause := context.Cause(ctx)
 	cancel(nil)
 	switch {
@@ -121,14 +125,16 @@ func (m *Manager) run(worker string, j *Job) {
 	m.finish(worker, j, &res, nil)
 }
 
-// record is mutate for a job's outcome, retried on system errors (a store
-// that is briefly unreachable, a pool that is briefly exhausted) with a
-// doubling backoff until ctx ends: an outcome that is not recorded is
-// only found again when the lease expires, and the job then runs twice.
-func (m *Manager) record(ctx context.Context, id string, fn func(j *Job) error) (*Job, error) {
+// record is mutateFrom for a job's outcome, retried on system errors (a
+// store that is briefly unreachable, a pool that is briefly exhausted) with
+// a doubling backoff until ctx ends: an outcome that is not recorded is
+// only found again when the lease expires, and the job then runs twice. A
+// write that failed may still have landed, so every retry reads the record
+// afresh.
+func (m *Manager) record(ctx context.Context, known *Job, fn func(j *Job) error) (*Job, error) {
 	wait := 10 * time.Millisecond
+	rec, err := m.mutateFrom(ctx, known, fn)
 	for {
-		rec, err := m.mutate(ctx, id, fn)
 		if err == nil || errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 			return rec, err
 		}
@@ -140,6 +146,7 @@ func (m *Manager) record(ctx context.Context, id string, fn func(j *Job) error) 
 		case <-t.C:
 		}
 		wait = min(2*wait, time.Second)
+		rec, err = m.mutate(ctx, known.ID, fn)
 	}
 }
 
@@ -194,24 +201,38 @@ func (m *Manager) jobError(j *Job, err error, panicked, timedOut bool) *Error {
 	return &Error{Code: CodeInternal, Message: "the job failed", Retryable: false}
 }
 
+// watchDelay is how long a job runs before its companion watches its
+// record. On a shared store a watch costs a read of the record: for the
+// many jobs that finish sooner that would be a third of their store
+// traffic, to learn of a cancel that finish learns of anyway (its
+// compare-and-set meets the canceled record and leaves it alone). A
+// running job's context thus ends within about watchDelay of a cancel on
+// any instance, plus the change feed's latency.
+const watchDelay = 20 * time.Millisecond
+
 // companion runs beside a job: it renews the lease, writes coalesced
 // progress, and cancels the job when its record turns canceled (through
 // the store's change feed, so a DELETE on any instance reaches it) or the
-// lease is lost.
-func (m *Manager) companion(ctx context.Context, worker string, j *Job, p *progress, cancel context.CancelCauseFunc) {
-	feed, err := m.store.Watch(ctx, j.ID, j.Version)
-	if err != nil {
-		if ctx.Err() == nil {
-			m.log.Warn("asyncjob: watch failed", "job", j.ID, "err", err)
-		}
-		feed = nil // renewals still detect a cancel, one interval late
-	}
+// lease is lost. It returns the latest record it knows the worker holds:
+// j, or what the progress writes and the feed made of it.
+func (m *Manager) companion(ctx context.Context, worker string, j *Job, p *progress, cancel context.CancelCauseFunc) *Job {
+	var feed <-chan *Job
+	watch := time.NewTimer(watchDelay)
+	defer watch.Stop()
 	tick := time.NewTicker(max(m.opts.Lease/3, time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return j
+		case <-watch.C:
+			var err error
+			if feed, err = m.store.Watch(ctx, j.ID, j.Version); err != nil {
+				if ctx.Err() == nil {
+					m.log.Warn("asyncjob: watch failed", "job", j.ID, "err", err)
+				}
+				feed = nil // renewals still detect a cancel, one interval late
+			}
 		case rec, ok := <-feed:
 			if !ok {
 				feed = nil
@@ -219,11 +240,14 @@ func (m *Manager) companion(ctx context.Context, worker string, j *Job, p *progr
 			}
 			if rec.State == StateCanceled {
 				cancel(errJobCanceled)
-				return
+				return j
 			}
 			if rec.State.Terminal() || rec.LeaseOwner != "" && rec.LeaseOwner != worker {
 				cancel(ErrLeaseLost)
-				return
+				return j
+			}
+			if rec.Version > j.Version {
+				j = rec
 			}
 		case <-tick.C:
 			sctx, scancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
@@ -231,7 +255,7 @@ func (m *Manager) companion(ctx context.Context, worker string, j *Job, p *progr
 			scancel()
 			if errors.Is(err, ErrLeaseLost) || errors.Is(err, ErrNotFound) {
 				cancel(m.lostCause(j.ID))
-				return
+				return j
 			}
 			if err != nil && ctx.Err() == nil {
 				m.log.Warn("asyncjob: lease renewal failed", "job", j.ID, "err", err)
@@ -242,7 +266,7 @@ func (m *Manager) companion(ctx context.Context, worker string, j *Job, p *progr
 				continue
 			}
 			sctx, scancel := context.WithTimeout(ctx, m.opts.StoreTimeout)
-			_, err := m.mutate(sctx, j.ID, func(c *Job) error {
+			rec, err := m.mutateFrom(sctx, j, func(c *Job) error {
 				if c.State != StateProcessing || c.LeaseOwner != worker {
 					return ErrLeaseLost
 				}
@@ -253,11 +277,13 @@ func (m *Manager) companion(ctx context.Context, worker string, j *Job, p *progr
 				return nil
 			})
 			scancel()
-			if errors.Is(err, ErrLeaseLost) {
+			switch {
+			case err == nil:
+				j = rec
+			case errors.Is(err, ErrLeaseLost):
 				cancel(m.lostCause(j.ID))
-				return
-			}
-			if err != nil && !errors.Is(err, errUnchanged) && ctx.Err() == nil {
+				return j
+			case !errors.Is(err, errUnchanged) && ctx.Err() == nil:
 				m.log.Warn("asyncjob: progress update failed", "job", j.ID, "err", err)
 			}
 		}
@@ -282,7 +308,7 @@ func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
 	defer cancel()
 	now := m.opts.Now()
-	rec, err := m.record(ctx, j.ID, func(c *Job) error {
+	rec, err := m.record(ctx, j, func(c *Job) error {
 		if c.State != StateProcessing || c.LeaseOwner != worker {
 			return ErrLeaseLost
 		}
