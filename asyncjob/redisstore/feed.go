@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,8 +14,8 @@ import (
 )
 
 // The change feed is one Pub/Sub channel per store, "{prefix}:feed". Every
-// change of a Version publishes "<version> <job ID>"; Create and Release
-// publish "w" (work is available). Each Store holds one subscription and
+// change of a Version publishes "<version> <job ID>"; Create publishes
+// "w <submission number>" and Release "w" (work is available; see wakes). Each Store holds one subscription and
 // fans the messages out to its watchers and waiting workers, so a Watch
 // costs no Redis round trip beyond reading the record, and a store with
 // thousands of SSE clients holds one connection for them.
@@ -70,10 +71,15 @@ func (s *Store) feed() {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
+				s.wk.owe()
 				s.hub.Resync()
 			}
 		case *redis.Message:
-			s.hub.Dispatch(m.Payload)
+			if strings.HasPrefix(m.Payload, "w") {
+				s.wake(m.Payload)
+			} else {
+				s.hub.Dispatch(m.Payload)
+			}
 		}
 	}
 }

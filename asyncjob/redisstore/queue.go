@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/httpsem/httpsem/asyncjob"
@@ -12,50 +13,101 @@ import (
 
 // Dequeue implements [asyncjob.Store]. One script pops the oldest waiting
 // job (or finds a processing job whose lease ended) and claims it, so no
-// two workers on any instances ever hold one job. When there is nothing to
-// do it waits for a wake-up published by Create or Release on any
-// instance, for the end of the earliest lease, or at most
-// Options.PollInterval, whichever comes first.
+// two workers on any instances ever hold one job. A Dequeue runs the
+// script only when it may find a job (see wakes): otherwise it waits for a
+// wake-up published by Create or Release on any instance, for the end of
+// the earliest lease, or at most Options.PollInterval, whichever comes
+// first, and then looks.
 func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration) (*asyncjob.Job, error) {
 	idle := feed.Idle{Closed: s.ctx.Done(), ErrClosed: ErrClosed}
 	defer idle.Stop()
+	var deadline time.Time // of the wait in progress, on the monotonic clock
 	for {
 		if err := idle.Check(ctx); err != nil {
 			return nil, err
 		}
+		ok, reserved, more := s.wk.take()
+		if ok {
+			if more {
+				s.hub.SignalWork()
+			}
+		} else {
+			t := time.Now()
+			if deadline.IsZero() {
+				deadline = t.Add(s.idleWait())
+			}
+			if t.Before(deadline) {
+				if err := idle.Wait(ctx, s.hub.Work(), deadline.Sub(t)); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			s.wk.look()
+		}
+		deadline = time.Time{}
 		now := s.now()
 		res, err := s.sc.dequeue.Run(ctx, s.rdb, []string{s.queue, s.running},
 			worker, nanos(now), nanos(now.Add(lease)), s.jobPrefix, s.channel).Slice()
 		if err != nil {
+			s.wk.done(reserved, 0, 0, 0)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			return nil, s.fail(ctx, "dequeue", err)
 		}
-		wait := s.poll
-		switch tag, _ := res[0].(string); tag {
-		case "job":
-			j, err := decode(pairs(res[2:]))
-			if err != nil {
-				return nil, err
-			}
-			if n, _ := res[1].(int64); n > 0 {
+		switch tag, _ := res[0].(string); {
+		case tag == "job" && len(res) >= 5:
+			queued, _ := res[1].(int64)
+			if s.wk.done(reserved, score(res[4]), queued, score(res[3])) {
 				// More is waiting: pass the wake-up on to another worker
 				// rather than waking them all for every job.
 				s.hub.SignalWork()
 			}
-			return j, nil
-		case "none":
-			if next, _ := res[1].(string); next != "" {
-				if f, err := strconv.ParseFloat(next, 64); err == nil {
-					wait = min(wait, max(time.Unix(0, int64(f)).Sub(now), time.Millisecond))
-				}
+			if queued == 0 {
+				s.leaseEnd.Store(score(res[2]))
 			}
+			return decode(pairs(res[5:]))
+		case tag == "none" && len(res) == 2:
+			s.wk.done(reserved, 0, 0, 0)
+			s.leaseEnd.Store(score(res[1]))
 		default:
+			s.wk.done(reserved, 0, 0, 0)
 			return nil, fmt.Errorf("%w: dequeue: unexpected reply %v", ErrUnavailable, res)
 		}
-		if err := idle.Wait(ctx, s.hub.Work(), wait); err != nil {
-			return nil, err
+	}
+}
+
+// score reads a sorted-set score of the dequeue script's reply (a lease
+// end in Unix nanoseconds, or a submission number); 0 when there is none.
+func score(v any) int64 {
+	if s, _ := v.(string); s != "" {
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return int64(f)
 		}
 	}
+	return 0
+}
+
+// idleWait is how long an idle Dequeue waits for a wake-up: until the
+// earliest lease end the scripts last reported (a job to take over), at
+// most Options.PollInterval.
+func (s *Store) idleWait() time.Duration {
+	end := s.leaseEnd.Load()
+	if end == 0 {
+		return s.poll
+	}
+	return min(s.poll, max(time.Unix(0, end).Sub(s.now()), time.Millisecond))
+}
+
+// wake handles a wake-up message of the feed: "w <n>" from Create, "w"
+// from Release (or from an instance of an earlier version).
+func (s *Store) wake(payload string) {
+	if n, err := strconv.ParseInt(strings.TrimPrefix(payload, "w "), 10, 64); err == nil && len(payload) > 2 {
+		if s.wk.announce(n) {
+			s.hub.SignalWork()
+		}
+		return
+	}
+	s.wk.owe()
+	s.hub.SignalWork()
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -58,6 +59,9 @@ type Store struct {
 	mu     sync.Mutex
 	ps     *redis.PubSub
 	closed bool
+
+	wk       *wakes       // when an idle Dequeue looks again
+	leaseEnd atomic.Int64 // earliest lease end the scripts last reported, Unix ns; 0: none
 }
 
 // New returns a Store on client and starts its change-feed subscriber. The
@@ -105,6 +109,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		wint:      opts.WatchInterval,
 		hint:      opts.HealthInterval,
 		sc:        newScripts(),
+		wk:        newWakes(),
 		jobPrefix: base + "job:",
 		keyPrefix: base + "key:",
 		queue:     base + "queue",

@@ -43,7 +43,10 @@ if ARGV[4] == '1' then
   end
 end
 
-if redis.call('EXISTS', KEYS[1]) == 1 and live(KEYS[1]) then
+-- Every record has an 'exp' field, so one HGET tells a missing record from
+-- a live one and from one expired by the callers' clock.
+local oldExp = redis.call('HGET', KEYS[1], 'exp')
+if oldExp ~= false and (oldExp == '' or tonumber(oldExp) > now) then
   return {'exists'}
 end
 local max = tonumber(ARGV[3])
@@ -51,17 +54,20 @@ if max > 0 and redis.call('ZCARD', KEYS[3]) >= max then
   return {'full'}
 end
 
-redis.call('DEL', KEYS[1])
-local fields = {}
+if oldExp ~= false then
+  redis.call('DEL', KEYS[1])
+end
+local ik = ''
+if ARGV[4] == '1' then
+  ik = KEYS[2]
+end
+local fields = {'st', 'accepted', 'v', 1, 'lo', '', 'lu', '', 'exp', ARGV[7], 'ik', ik}
 for i = 9, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
-redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', 1, 'lo', '', 'lu', '', 'exp', ARGV[7], unpack(fields))
+redis.call('HSET', KEYS[1], unpack(fields))
 if ARGV[4] == '1' then
-  redis.call('HSET', KEYS[1], 'ik', KEYS[2])
   redis.call('SET', KEYS[2], ARGV[1])
-else
-  redis.call('HSET', KEYS[1], 'ik', '')
 end
 if ARGV[8] ~= '' then
   redis.call('PEXPIRE', KEYS[1], ARGV[8])
@@ -69,6 +75,8 @@ if ARGV[8] ~= '' then
     redis.call('PEXPIRE', KEYS[2], ARGV[8])
   end
 end
-redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
-redis.call('PUBLISH', ARGV[6], 'w')
+local seq = redis.call('INCR', KEYS[4])
+redis.call('ZADD', KEYS[3], seq, ARGV[1])
+-- The submission number lets each instance count the jobs it may find.
+redis.call('PUBLISH', ARGV[6], 'w ' .. string.format('%d', seq))
 return {'ok'}

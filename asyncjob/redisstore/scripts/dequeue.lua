@@ -12,24 +12,53 @@
 -- ARGV[4]  prefix of job hash keys (job key = ARGV[4] .. ID)
 -- ARGV[5]  feed channel
 --
--- Returns {"job", jobsStillQueued, f1, v1, ...} with the claimed record, or
--- {"none", nextLeaseEnd} where nextLeaseEnd is the earliest lease end of a
--- running job (a score string) or "" when none runs.
+-- Returns {"job", jobsStillQueued, nextLeaseEnd, lastQueued, seq, f1, v1,
+-- ...} with the claimed record, or {"none", nextLeaseEnd}. seq is the
+-- claimed job's submission number, or "" for a job taken over. nextLeaseEnd is the
+-- earliest lease end of a running job (a score string), or "" when none
+-- runs or, after a claim, when jobs are still queued; lastQueued is the
+-- highest submission number still queued, or "" when none is.
+--
+-- Each claim is one HMGET and one HSET of the record: commands inside a
+-- script cost Redis CPU like any other, and a claim runs once per job.
 
 local now = tonumber(ARGV[2])
 
-local function claim(id, key)
-  redis.call('HSET', key, 'st', 'processing', 'lo', ARGV[1], 'lu', ARGV[3])
-  local sa = redis.call('HGET', key, 'sa')
-  if sa == false or sa == '' then
-    redis.call('HSET', key, 'sa', ARGV[2])
+local function nextLeaseEnd()
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  if #first == 0 then
+    return ''
   end
-  redis.call('HINCRBY', key, 'att', 1)
-  local v = redis.call('HINCRBY', key, 'v', 1)
+  return first[2]
+end
+
+-- f holds the fields 'st', 'exp', 'lu', 'sa', 'att', 'v' of the record.
+-- seq is the job's submission number, or '' for a job taken over.
+local function claim(id, key, f, seq)
+  local sa = f[4]
+  if sa == false or sa == '' then
+    sa = ARGV[2]
+  end
+  local v = string.format('%d', (tonumber(f[6]) or 0) + 1)
+  redis.call('HSET', key, 'st', 'processing', 'lo', ARGV[1], 'lu', ARGV[3], 'sa', sa,
+    'att', string.format('%d', (tonumber(f[5]) or 0) + 1), 'v', v)
   redis.call('ZADD', KEYS[2], ARGV[3], id)
   redis.call('PUBLISH', ARGV[5], v .. ' ' .. id)
   local rec = redis.call('HGETALL', key)
-  table.insert(rec, 1, redis.call('ZCARD', KEYS[1]))
+  local queued = redis.call('ZCARD', KEYS[1])
+  -- With jobs still queued the caller needs the highest submission number
+  -- among them (to count them); with none, the earliest lease end (to
+  -- know how long it may wait).
+  local next, last = '', ''
+  if queued == 0 then
+    next = nextLeaseEnd()
+  else
+    last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+  end
+  table.insert(rec, 1, seq)
+  table.insert(rec, 1, last)
+  table.insert(rec, 1, next)
+  table.insert(rec, 1, queued)
   table.insert(rec, 1, 'job')
   return rec
 end
@@ -47,9 +76,9 @@ while true do
   end
   local id = head[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v')
   if live(f) and f[1] == 'accepted' then
-    return claim(id, key)
+    return claim(id, key, f, head[2])
   end
 end
 
@@ -61,10 +90,10 @@ for _ = 1, 64 do
   end
   local id = due[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp', 'lu')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v')
   if live(f) and f[1] == 'processing' then
     if f[3] == false or f[3] == '' or tonumber(f[3]) <= now then
-      return claim(id, key)
+      return claim(id, key, f, '')
     end
     redis.call('ZADD', KEYS[2], f[3], id)
   else
@@ -72,8 +101,4 @@ for _ = 1, 64 do
   end
 end
 
-local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
-if #first == 0 then
-  return {'none', ''}
-end
-return {'none', first[2]}
+return {'none', nextLeaseEnd()}

@@ -57,40 +57,49 @@ if v ~= ARGV[2] or not can(st, ARGV[3]) then
 end
 
 local to = ARGV[3]
-local fields = {}
+local nv = string.format('%d', tonumber(v) + 1)
+-- One HSET writes everything: commands inside a script cost Redis CPU like
+-- any other, and an update runs at least once per job.
+local fields = {'st', to, 'exp', ARGV[6], 'v', nv}
 for i = 12, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
-redis.call('HSET', KEYS[1], 'st', to, 'exp', ARGV[6], unpack(fields))
+local outbox = false
 if (di == false or di == '') and ARGV[8] ~= '' then
-  redis.call('HSET', KEYS[1], 'di', ARGV[8], 'd', ARGV[9], 'ds', ARGV[10], 'dn', ARGV[11], 'dlo', '', 'dlu', '')
-  if ARGV[10] == 'pending' then
-    local at = ARGV[11]
-    if at == '' then
-      at = ARGV[4]
-    end
-    redis.call('ZADD', KEYS[4], at, ARGV[1])
+  for _, x in ipairs({'di', ARGV[8], 'd', ARGV[9], 'ds', ARGV[10], 'dn', ARGV[11], 'dlo', '', 'dlu', ''}) do
+    fields[#fields + 1] = x
   end
+  outbox = ARGV[10] == 'pending'
+end
+if terminal(to) then
+  for _, x in ipairs({'lo', '', 'lu', ''}) do
+    fields[#fields + 1] = x
+  end
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+if outbox then
+  local at = ARGV[11]
+  if at == '' then
+    at = ARGV[4]
+  end
+  redis.call('ZADD', KEYS[4], at, ARGV[1])
 end
 if st == 'accepted' and to ~= 'accepted' then
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
 if terminal(to) then
-  redis.call('HSET', KEYS[1], 'lo', '', 'lu', '')
   redis.call('ZREM', KEYS[3], ARGV[1])
 end
-local ours = ik ~= false and ik ~= '' and redis.call('GET', ik) == ARGV[1]
 if ARGV[6] ~= '' then
   redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  if ours then
+  if ik ~= false and ik ~= '' and redis.call('GET', ik) == ARGV[1] then
     redis.call('PEXPIRE', ik, ARGV[7])
   end
 elseif exp ~= false and exp ~= '' then
   redis.call('PERSIST', KEYS[1])
-  if ours then
+  if ik ~= false and ik ~= '' and redis.call('GET', ik) == ARGV[1] then
     redis.call('PERSIST', ik)
   end
 end
-local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('PUBLISH', ARGV[5], nv .. ' ' .. ARGV[1])
-return {'ok', nv}
+return {'ok', tonumber(nv)}
