@@ -211,7 +211,11 @@ func (m *Manager) Get(ctx context.Context, id, owner string) (*Job, error) {
 // afterwards. Canceling a canceled job succeeds again (idempotent); a job
 // that completed or failed yields the job and [ErrFinished]; a job owner may
 // not see yields [ErrNotFound]. The worker running the job — on this or any
-// instance sharing the store — sees its context canceled.
+// instance sharing the store — sees its context canceled: a job that has
+// run for 20 ms at once (through the store's change feed), one canceled
+// sooner when it reaches 20 ms (workers watch a job only from then on, so
+// that the many shorter jobs cost no watch). Either way the canceled record
+// stands: a worker records an outcome only on a job it still holds.
 func (m *Manager) Cancel(ctx context.Context, id, owner string) (*Job, error) {
 	if !ValidID(id) {
 		return nil, ErrNotFound

@@ -103,3 +103,40 @@ func TestWorkerFallsBackToAFreshRead(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, asyncjob.StateCanceled, got.State)
 }
+
+// TestCancelBeforeTheWatchReachesTheJob: a job canceled in its first
+// milliseconds, before its worker watches it, still sees its context end
+// once the watch begins, and the record stays canceled.
+func TestCancelBeforeTheWatchReachesTheJob(t *testing.T) {
+	t.Parallel()
+	mem := asyncjob.NewMemStore(asyncjob.MemStoreOptions{})
+	started, ended := make(chan struct{}), make(chan time.Time, 1)
+	m, err := asyncjob.New(asyncjob.Options{
+		Store: mem,
+		Kinds: map[string]asyncjob.Kind{"patient": func([]byte) (asyncjob.Func, error) {
+			return func(ctx context.Context, _ asyncjob.Progress) (asyncjob.Result, error) {
+				close(started)
+				<-ctx.Done()
+				ended <- time.Now()
+				return asyncjob.Result{}, ctx.Err()
+			}, nil
+		}},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	j, err := m.Submit(t.Context(), asyncjob.Spec{Kind: "patient"})
+	require.NoError(t, err)
+	<-started
+	canceled := time.Now()
+	_, err = m.Cancel(t.Context(), j.ID, "")
+	require.NoError(t, err)
+	select {
+	case at := <-ended:
+		assert.Less(t, at.Sub(canceled), 2*time.Second)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the canceled job's context did not end")
+	}
+	got, err := mem.Get(context.Background(), j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, asyncjob.StateCanceled, got.State)
+}

@@ -70,7 +70,8 @@
 // # Change feed
 //
 // Every change of a Version publishes "<version> <id>" on the store's
-// channel; Create and Release publish "w" to wake waiting workers. Each
+// channel; Create publishes "w <submission number>" and Release "w" to
+// wake waiting workers. Each
 // Store holds a single subscription and fans messages out to its watchers
 // (SSE streams, WebSocket feeds, the cancellation watch of running jobs),
 // which re-read the record on a message, so the record, never the message,
@@ -78,6 +79,21 @@
 // every watched job after the subscription reconnects and every
 // Options.WatchInterval, so the latest record is never lost. Every
 // instance receives every change of the store; a message is a few bytes.
+//
+// # Round trips
+//
+// A job costs its instances three round trips to Redis: the Create
+// script, the Dequeue script and the script that records the outcome (a
+// compare-and-set from the record the worker holds; see asyncjob's
+// worker). Each script writes a record with one HSET and reads it with one
+// HMGET, about 20 commands per job in all. An idle worker does not ask
+// Redis whether work came: each store counts the jobs it may find from the
+// submission numbers that Create publishes and from the dequeue script's
+// replies, and runs the script only when that count says a job may be
+// waiting, after a Release or a reconnection of the feed, or when its wait
+// ends at the earliest lease end or Options.PollInterval. A lost message
+// therefore costs latency, never a job. With several instances each job
+// wakes a worker on every instance, and all but one find nothing.
 //
 // # Failures
 //
