@@ -1,6 +1,7 @@
 package asyncjob_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 
@@ -80,4 +81,27 @@ func TestPreferWaitCapped(t *testing.T) {
 	resp, _ := l.do("POST", "/reports", map[string]string{"Prefer": "wait=600"}, `{"name":"slow"}`)
 	assert.Equal(t, http.StatusAccepted, resp.StatusCode)
 	assert.Equal(t, "wait=1", resp.Header.Get("Preference-Applied"))
+}
+
+// blindStore cannot watch jobs, as a store cannot watch a job whose
+// submitting transaction has not committed yet.
+type blindStore struct{ asyncjob.Store }
+
+func (blindStore) Watch(context.Context, string, uint64) (<-chan *asyncjob.Job, error) {
+	return nil, asyncjob.ErrNotFound
+}
+
+// TestPreferWaitNotClaimedWhenNoWaitHappened: RFC 7240 §3 —
+// Preference-Applied names only what the server honoured. When the store
+// cannot watch the job, the server answers 202 at once and does not claim
+// wait=N; respond-async, which it did honour, is still named.
+func TestPreferWaitNotClaimedWhenNoWaitHappened(t *testing.T) {
+	t.Parallel()
+	l := newLab(t, asyncjob.Options{Store: blindStore{asyncjob.NewMemStore(asyncjob.MemStoreOptions{})}})
+	resp, body := l.do("POST", "/reports", map[string]string{"Prefer": "wait=10"}, `{"name":"slow"}`)
+	assert.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	assert.Empty(t, resp.Header.Values("Preference-Applied"))
+	resp, body = l.do("POST", "/reports", map[string]string{"Prefer": "respond-async, wait=10"}, `{"name":"slow"}`)
+	assert.Equal(t, http.StatusAccepted, resp.StatusCode, body)
+	assert.Equal(t, "respond-async", resp.Header.Get("Preference-Applied"))
 }

@@ -138,16 +138,24 @@ func (m *Manager) answerSubmit(w http.ResponseWriter, r *http.Request, j *Job) {
 	if prefs.HasWait && prefs.Wait > 0 && m.opts.MaxWait > 0 {
 		wait := min(time.Duration(prefs.Wait)*time.Second, m.opts.MaxWait)
 		applied := "wait=" + strconv.FormatInt(int64(wait/time.Second), 10)
-		if done := m.waitTerminal(r.Context(), j.ID, wait); done != nil {
+		done, waited := m.waitTerminal(r.Context(), j.ID, wait)
+		if done != nil {
 			h.Set("Preference-Applied", applied)
 			h.Set("Content-Location", statusURL)
 			m.writeStatus(w, r, done, http.StatusOK)
 			return
 		}
-		if prefs.RespondAsync {
-			applied = "respond-async, " + applied
+		switch {
+		case !waited && prefs.RespondAsync:
+			h.Set("Preference-Applied", "respond-async")
+		case !waited:
+			// No wait happened (RFC 7240 §3: only a preference that was
+			// honoured is named).
+		case prefs.RespondAsync:
+			h.Set("Preference-Applied", "respond-async, "+applied)
+		default:
+			h.Set("Preference-Applied", applied)
 		}
-		h.Set("Preference-Applied", applied)
 	} else if prefs.RespondAsync {
 		h.Set("Preference-Applied", "respond-async")
 	}
@@ -165,20 +173,23 @@ func (m *Manager) answerSubmit(w http.ResponseWriter, r *http.Request, j *Job) {
 
 // waitTerminal waits up to d for job id to reach a terminal state and
 // returns it then; nil when the wait ended first (timeout, client gone,
-// Manager shutting down, store failure).
-func (m *Manager) waitTerminal(ctx context.Context, id string, d time.Duration) *Job {
+// Manager shutting down, store failure). waited is false when no wait
+// could begin: the store could not watch the job (a store failure, or a
+// job not visible yet, such as one submitted in a transaction that has not
+// committed).
+func (m *Manager) waitTerminal(ctx context.Context, id string, d time.Duration) (j *Job, waited bool) {
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	stop := context.AfterFunc(m.takeCtx, cancel)
 	defer stop()
 	feed, err := m.store.Watch(ctx, id, 0)
 	if err != nil {
-		return nil
+		return nil, false
 	}
 	for j := range feed {
 		if j.State.Terminal() {
-			return j
+			return j, true
 		}
 	}
-	return nil
+	return nil, true
 }
