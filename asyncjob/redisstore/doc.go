@@ -69,13 +69,16 @@
 //
 // # Change feed
 //
-// Every change of a Version publishes "<version> <id>" on the store's
-// channel; Create publishes "w <submission number>" and Release "w" to
-// wake waiting workers. Each
-// Store holds a single subscription and fans messages out to its watchers
-// (SSE streams, WebSocket feeds, the cancellation watch of running jobs),
-// which re-read the record on a message, so the record, never the message,
-// is what watchers see. Pub/Sub delivers at most once; the store re-reads
+// Every change of a Version of a watched job publishes "<version> <id>" on
+// the store's channel; Create publishes "w <submission number>" and
+// Release "w" to wake waiting workers. A job is watched from the moment a
+// watcher first reads its record: the script that reads it also marks it
+// (field "wt"), so no change after that read goes unpublished, and the
+// many jobs that nobody watches cost no messages. Each Store holds a
+// single subscription and fans messages out to its watchers (SSE streams,
+// WebSocket feeds, Prefer: wait, the cancellation watch of jobs that run
+// past 20 ms), which re-read the record on a message, so the record, never
+// the message, is what watchers see. Pub/Sub delivers at most once; the store re-reads
 // every watched job after the subscription reconnects and every
 // Options.WatchInterval, so the latest record is never lost. Every
 // instance receives every change of the store; a message is a few bytes.

@@ -14,8 +14,11 @@ import (
 )
 
 // The change feed is one Pub/Sub channel per store, "{prefix}:feed". Every
-// change of a Version publishes "<version> <job ID>"; Create publishes
-// "w <submission number>" and Release "w" (work is available; see wakes). Each Store holds one subscription and
+// change of a Version of a watched record publishes "<version> <job ID>";
+// Create publishes "w <submission number>" and Release "w" (work is
+// available; see wakes). A record is watched once a watcher has read it
+// (field "wt", set by the script that reads it): most jobs are never
+// watched, and their changes would cost every instance a message each. Each Store holds one subscription and
 // fans the messages out to its watchers and waiting workers, so a Watch
 // costs no Redis round trip beyond reading the record, and a store with
 // thousands of SSE clients holds one connection for them.
@@ -110,9 +113,18 @@ func (s *Store) Watch(ctx context.Context, id string, after uint64) (<-chan *asy
 	return s.hub.Watch(ctx, id, after)
 }
 
-// read is the hub's view of a record.
+// read is the hub's view of a record. It marks the record watched in the
+// same script that reads it, so every change after the read is published
+// and none before it is missed.
 func (s *Store) read(ctx context.Context, id string) (*asyncjob.Job, uint64, bool, error) {
-	j, err := s.Get(ctx, id)
+	if err := ctx.Err(); err != nil {
+		return nil, 0, false, err
+	}
+	res, err := s.sc.watch.Run(ctx, s.rdb, []string{s.jobKey(id)}).Slice()
+	if err != nil {
+		return nil, 0, false, s.fail(ctx, "watch", err)
+	}
+	j, err := s.live(pairs(res))
 	if err != nil {
 		return nil, 0, false, err
 	}

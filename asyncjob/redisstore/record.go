@@ -23,6 +23,7 @@ import (
 //	d    JSON of the delivery without its ID and lease
 //	ds   delivery state   dn   next attempt time
 //	dlo  delivery lease owner  dlu  delivery lease end
+//	wt   "1" once a watcher read the record: changes are published from then on
 const (
 	fImm     = "i"
 	fMut     = "m"
@@ -39,6 +40,8 @@ const (
 	fDelivery   = "d"
 	fDeliveryBy = "dlo"
 	fDeliveryTo = "dlu"
+
+	fWatched = "wt"
 )
 
 // immutable is the part of a Job that Store.Update never changes.

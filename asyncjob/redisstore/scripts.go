@@ -25,13 +25,15 @@ var (
 	claimDeliverySrc string
 	//go:embed scripts/record_delivery.lua
 	recordDeliverySrc string
+	//go:embed scripts/watch.lua
+	watchSrc string
 )
 
 // scripts holds the compiled scripts of one Store. They are built per Store
 // (not package variables) so the package keeps no global state.
 type scripts struct {
 	create, update, dequeue, renew, release *redis.Script
-	claimDelivery, recordDelivery           *redis.Script
+	claimDelivery, recordDelivery, watch    *redis.Script
 }
 
 func newScripts() scripts {
@@ -44,5 +46,6 @@ func newScripts() scripts {
 
 		claimDelivery:  redis.NewScript(claimDeliverySrc),
 		recordDelivery: redis.NewScript(recordDeliverySrc),
+		watch:          redis.NewScript(watchSrc),
 	}
 }

@@ -234,6 +234,11 @@ func (s *Store) Get(ctx context.Context, id string) (*asyncjob.Job, error) {
 	if err != nil {
 		return nil, s.fail(ctx, "get", err)
 	}
+	return s.live(f)
+}
+
+// live decodes a record read whole, or reports it missing or expired.
+func (s *Store) live(f map[string]string) (*asyncjob.Job, error) {
 	if len(f) == 0 || f[fImm] == "" {
 		return nil, asyncjob.ErrNotFound
 	}

@@ -2,7 +2,7 @@
 -- first, in submission order; else a processing job whose lease has ended
 -- is taken over. Claiming sets the state to processing, increments the
 -- attempt count and the Version, sets the start time when unset, gives the
--- lease to the worker and publishes the change.
+-- lease to the worker and publishes the change when the record is watched.
 --
 -- KEYS[1]  queue (sorted set: job ID scored by submission sequence)
 -- KEYS[2]  running jobs (sorted set: job ID scored by lease end, Unix ns)
@@ -32,7 +32,8 @@ local function nextLeaseEnd()
   return first[2]
 end
 
--- f holds the fields 'st', 'exp', 'lu', 'sa', 'att', 'v' of the record.
+-- f holds the fields 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt' of the
+-- record. The change is published only when a watcher reads the record.
 -- seq is the job's submission number, or '' for a job taken over.
 local function claim(id, key, f, seq)
   local sa = f[4]
@@ -43,7 +44,9 @@ local function claim(id, key, f, seq)
   redis.call('HSET', key, 'st', 'processing', 'lo', ARGV[1], 'lu', ARGV[3], 'sa', sa,
     'att', string.format('%d', (tonumber(f[5]) or 0) + 1), 'v', v)
   redis.call('ZADD', KEYS[2], ARGV[3], id)
-  redis.call('PUBLISH', ARGV[5], v .. ' ' .. id)
+  if f[7] then
+    redis.call('PUBLISH', ARGV[5], v .. ' ' .. id)
+  end
   local rec = redis.call('HGETALL', key)
   local queued = redis.call('ZCARD', KEYS[1])
   -- With jobs still queued the caller needs the highest submission number
@@ -76,7 +79,7 @@ while true do
   end
   local id = head[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt')
   if live(f) and f[1] == 'accepted' then
     return claim(id, key, f, head[2])
   end
@@ -90,7 +93,7 @@ for _ = 1, 64 do
   end
   local id = due[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt')
   if live(f) and f[1] == 'processing' then
     if f[3] == false or f[3] == '' or tonumber(f[3]) <= now then
       return claim(id, key, f, '')

@@ -1,7 +1,7 @@
 -- record_delivery: store the outcome of a webhook attempt made by the worker
 -- holding the delivery's lease. The lease ends; a pending delivery is due
 -- again at its next attempt time; the Version is incremented and the change
--- published.
+-- published when the record is watched.
 --
 -- KEYS[1]  job hash
 -- KEYS[2]  outbox (sorted set: job ID scored by due time, Unix ns)
@@ -16,7 +16,7 @@
 -- Returns {"ok", newVersion}, {"nf"} for a missing or expired job, or
 -- {"lost"} when the worker does not hold the delivery's lease.
 
-local f = redis.call('HMGET', KEYS[1], 'st', 'exp', 'dlo', 'di')
+local f = redis.call('HMGET', KEYS[1], 'st', 'exp', 'dlo', 'di', 'wt')
 if f[1] == false or (f[2] ~= false and f[2] ~= '' and tonumber(f[2]) <= tonumber(ARGV[3])) then
   return {'nf'}
 end
@@ -34,5 +34,7 @@ else
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
 local nv = redis.call('HINCRBY', KEYS[1], 'v', 1)
-redis.call('PUBLISH', ARGV[4], nv .. ' ' .. ARGV[1])
+if f[5] then
+  redis.call('PUBLISH', ARGV[4], nv .. ' ' .. ARGV[1])
+end
 return {'ok', nv}

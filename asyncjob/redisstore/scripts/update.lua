@@ -1,8 +1,8 @@
 -- update: compare-and-set of a job record. The stored Version must equal the
 -- caller's and the state change must be allowed by asyncjob.CanTransition;
 -- then the mutable fields are replaced, the Version incremented and the
--- change published. Immutable fields (field "i") and the lease are kept;
--- a terminal state clears the lease. A delivery (fields di, d, ds, dn) is
+-- change published (when a watcher has read the record). Immutable fields
+-- (field "i") and the lease are kept; a terminal state clears the lease. A delivery (fields di, d, ds, dn) is
 -- stored only when the job has none yet; a pending one enters the outbox.
 --
 -- KEYS[1]  job hash
@@ -47,8 +47,8 @@ local function can(from, to)
   return false
 end
 
-local cur = redis.call('HMGET', KEYS[1], 'st', 'v', 'exp', 'ik', 'di')
-local st, v, exp, ik, di = cur[1], cur[2], cur[3], cur[4], cur[5]
+local cur = redis.call('HMGET', KEYS[1], 'st', 'v', 'exp', 'ik', 'di', 'wt')
+local st, v, exp, ik, di, watched = cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]
 if st == false or (exp ~= false and exp ~= '' and tonumber(exp) <= now) then
   return {'nf'}
 end
@@ -101,5 +101,7 @@ elseif exp ~= false and exp ~= '' then
     redis.call('PERSIST', ik)
   end
 end
-redis.call('PUBLISH', ARGV[5], nv .. ' ' .. ARGV[1])
+if watched then
+  redis.call('PUBLISH', ARGV[5], nv .. ' ' .. ARGV[1])
+end
 return {'ok', tonumber(nv)}
