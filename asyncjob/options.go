@@ -14,6 +14,7 @@ import (
 const (
 	DefaultWorkers        = 8
 	DefaultQueueSize      = 1024
+	DefaultMaxBatch       = 1000
 	DefaultTimeout        = time.Hour
 	DefaultRetention      = 24 * time.Hour
 	DefaultLease          = 30 * time.Second
@@ -72,6 +73,13 @@ type Options struct {
 	// submissions fail with [ErrQueueFull] (HTTP 503 with Retry-After).
 	// Default [DefaultQueueSize]; negative means unbounded.
 	QueueSize int
+	// MaxBatch bounds the specs of one [Manager.SubmitBatch]; a longer
+	// batch is refused with [ErrBatchTooLarge] before anything is checked
+	// or stored. A batch is one store step (one statement, one script,
+	// one critical section), so this bounds how long it holds the store
+	// and the memory it takes. Default [DefaultMaxBatch]; negative is
+	// rejected (an unbounded batch could stall a shared store).
+	MaxBatch int
 	// Timeout bounds one run of a job when its [Spec] gives none. Default
 	// [DefaultTimeout]; negative means no timeout.
 	Timeout time.Duration
@@ -239,6 +247,7 @@ func (o Options) normalize() (Options, error) {
 		def  int
 	}{
 		{"MaxAttempts", &o.MaxAttempts, DefaultMaxAttempts},
+		{"MaxBatch", &o.MaxBatch, DefaultMaxBatch},
 		{"MaxResultBytes", &o.MaxResultBytes, DefaultMaxResultBytes},
 		{"DeliveryAttempts", &o.DeliveryAttempts, DefaultDeliveryAttempts},
 	}
