@@ -25,6 +25,8 @@ var (
 	claimDeliverySrc string
 	//go:embed scripts/record_delivery.lua
 	recordDeliverySrc string
+	//go:embed scripts/create_batch.lua
+	createBatchSrc string
 )
 
 // scripts holds the compiled scripts of one Store. They are built per Store
@@ -32,6 +34,7 @@ var (
 type scripts struct {
 	create, update, dequeue, renew, release *redis.Script
 	claimDelivery, recordDelivery           *redis.Script
+	createBatch                             *redis.Script
 }
 
 func newScripts() scripts {
@@ -44,5 +47,6 @@ func newScripts() scripts {
 
 		claimDelivery:  redis.NewScript(claimDeliverySrc),
 		recordDelivery: redis.NewScript(recordDeliverySrc),
+		createBatch:    redis.NewScript(createBatchSrc),
 	}
 }
