@@ -70,7 +70,8 @@ type Options struct {
 	// cancels jobs that other instances run.
 	Workers int
 	// QueueSize bounds the jobs waiting to start; when it is reached,
-	// submissions fail with [ErrQueueFull] (HTTP 503 with Retry-After).
+	// submissions fail with [ErrQueueFull] (HTTP 503 with Retry-After),
+	// and so does a [Manager.SubmitBatch] whose jobs do not all fit.
 	// Default [DefaultQueueSize]; negative means unbounded.
 	QueueSize int
 	// MaxBatch bounds the specs of one [Manager.SubmitBatch]; a longer
