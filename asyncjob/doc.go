@@ -15,6 +15,7 @@
 //	mux.Handle("POST /reports", m.SubmitHandler("report", nil))
 //	mux.Handle("/jobs/{id}", m.JobHandler(nil))
 //	defer m.Shutdown(ctx)
+//	jobs, err := m.SubmitBatch(ctx, specs) // all stored and queued, or none
 //
 // A [Kind] turns the stored payload into a [Func], which runs on a bounded
 // worker pool with a per-job timeout and reports progress through
@@ -23,6 +24,16 @@
 // client sees, any other error or a panic becomes code INTERNAL, with the
 // panic's stack logged. States go accepted → processing → completed |
 // failed | canceled.
+//
+// [Manager.SubmitBatch] submits many jobs as one atomic store step (one
+// INSERT and one commit on asyncjob/pgstore, one script on
+// asyncjob/redisstore): every spec is checked as Submit checks it, and
+// either every job is stored and queued, in order, or none is — a held
+// idempotency key refuses the batch with a [*DuplicateError] naming the
+// spec and the holder, a queue that cannot take the whole batch with
+// [ErrQueueFull]. A Store offers it by implementing [BatchCreator]; on one
+// that does not, SubmitBatch refuses with [ErrBatchUnsupported] rather
+// than store a batch job by job, which could leave half of it.
 //
 // # HTTP
 //
@@ -105,14 +116,15 @@
 //
 // # Limits
 //
-// Workers (default 8), QueueSize (1024), Timeout (1 h), Retention (24 h),
-// MaxBodyBytes (1 MiB), MaxResultBytes (64 KiB), MaxAttempts (3), MaxWait
-// (60 s), Idempotency-Key length (256 bytes), progress messages (512
-// bytes), jobs held by a MemStore (MaxJobs, 10,000: the oldest finished
-// ones are forgotten first; about 6 MiB of live heap for 10,000 small
-// jobs), webhook attempts in flight per Manager (DeliveryWorkers, 16),
-// webhook attempts per job (DeliveryAttempts, 5, backoff 1 s doubling to
-// 1 min). See [Options].
+// Workers (default 8), QueueSize (1024), MaxBatch (1000 specs per
+// SubmitBatch), Timeout (1 h), Retention (24 h), MaxBodyBytes (1 MiB),
+// MaxResultBytes (64 KiB), MaxAttempts (3), MaxWait (60 s),
+// Idempotency-Key length (256 bytes), progress messages (512 bytes), jobs
+// held by a MemStore (MaxJobs, 10,000: the oldest finished ones are
+// forgotten first; about 6 MiB of live heap for 10,000 small jobs),
+// webhook attempts in flight per Manager (DeliveryWorkers, 16), webhook
+// attempts per job (DeliveryAttempts, 5, backoff 1 s doubling to 1 min).
+// See [Options].
 //
 // # References
 //

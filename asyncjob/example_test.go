@@ -3,6 +3,7 @@ package asyncjob_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -147,4 +148,38 @@ func ExampleNotifier() {
 	}
 	fmt.Println(<-got)
 	// Output: same id: true, completed
+}
+
+// ExampleManager_SubmitBatch submits three jobs as one store step, then a
+// batch one of whose keys is already held: nothing of that batch is stored,
+// and the error names the spec and the holder.
+func ExampleManager_SubmitBatch() {
+	m, _ := asyncjob.New(asyncjob.Options{
+		Workers: -1, // this example only submits
+		Kinds: map[string]asyncjob.Kind{"mail": func([]byte) (asyncjob.Func, error) {
+			return func(context.Context, asyncjob.Progress) (asyncjob.Result, error) { return asyncjob.Result{}, nil }, nil
+		}},
+	})
+	defer m.Shutdown(context.Background())
+	ctx := context.Background()
+	jobs, err := m.SubmitBatch(ctx, []asyncjob.Spec{
+		{Kind: "mail", Payload: []byte(`{"to":"ann"}`), IdempotencyKey: "ann-welcome"},
+		{Kind: "mail", Payload: []byte(`{"to":"bob"}`), IdempotencyKey: "bob-welcome"},
+		{Kind: "mail", Payload: []byte(`{"to":"cy"}`), IdempotencyKey: "cy-welcome"},
+	})
+	fmt.Println(len(jobs), err)
+
+	_, err = m.SubmitBatch(ctx, []asyncjob.Spec{
+		{Kind: "mail", Payload: []byte(`{"to":"dee"}`), IdempotencyKey: "dee-welcome"},
+		{Kind: "mail", Payload: []byte(`{"to":"bob"}`), IdempotencyKey: "bob-welcome"},
+	})
+	var dup *asyncjob.DuplicateError
+	if errors.As(err, &dup) {
+		fmt.Printf("refused: spec %d, key %s is held by the first batch's job: %v\n", dup.Index, dup.Job.IdempotencyKey, dup.Job.ID == jobs[1].ID)
+	}
+	fmt.Println(errors.Is(err, asyncjob.ErrDuplicate))
+	// Output:
+	// 3 <nil>
+	// refused: spec 1, key bob-welcome is held by the first batch's job: true
+	// true
 }

@@ -140,6 +140,17 @@ func (m *Manager) Submit(ctx context.Context, s Spec) (*Job, error) {
 	if m.closed.Load() {
 		return nil, ErrClosed
 	}
+	j, err := m.newJob(s, m.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	return m.store.Create(ctx, j, m.queueLimit())
+}
+
+// newJob checks s as every submission (Submit, each spec of SubmitBatch)
+// is checked — a known kind, an allowed callback URL, a payload the Kind
+// accepts — and returns the job to store, created at now.
+func (m *Manager) newJob(s Spec, now time.Time) (*Job, error) {
 	kind, ok := m.opts.Kinds[s.Kind]
 	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownKind, s.Kind)
@@ -155,7 +166,6 @@ func (m *Manager) Submit(ctx context.Context, s Spec) (*Job, error) {
 	if _, err := kind(s.Payload); err != nil {
 		return nil, &payloadError{err}
 	}
-	now := m.opts.Now()
 	j := &Job{
 		ID:             NewID(),
 		Kind:           s.Kind,
@@ -171,11 +181,13 @@ func (m *Manager) Submit(ctx context.Context, s Spec) (*Job, error) {
 	if d := m.estimate(s.Kind, s.Estimate); d > 0 {
 		j.EstimatedAt = now.Add(d)
 	}
-	limit := m.opts.QueueSize
-	if limit < 0 {
-		limit = 0
-	}
-	return m.store.Create(ctx, j, limit)
+	return j, nil
+}
+
+// queueLimit is Options.QueueSize as the maxQueued of a Store: 0 when
+// unbounded.
+func (m *Manager) queueLimit() int {
+	return max(m.opts.QueueSize, 0)
 }
 
 var errNoCallbacks = errors.New("asyncjob: callbacks are not enabled (Options.Notifier is nil)")

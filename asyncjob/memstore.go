@@ -126,23 +126,99 @@ func (s *MemStore) Create(ctx context.Context, j *Job, maxQueued int) (*Job, err
 	defer s.mu.Unlock()
 	now := s.now()
 	s.sweep(now)
-	if j.IdempotencyKey != "" {
-		if id, ok := s.keys[scopedKey(j.Owner, j.IdempotencyKey)]; ok {
-			if mj := s.live(id, now); mj != nil {
-				c := mj.job
-				return &c, ErrDuplicate
-			}
-		}
+	if mj := s.holder(j, now); mj != nil {
+		c := mj.job
+		return &c, ErrDuplicate
 	}
 	if _, ok := s.jobs[j.ID]; ok {
 		return nil, fmt.Errorf("asyncjob: job %s exists: %w", j.ID, ErrConflict)
 	}
-	if maxQueued > 0 && s.queued >= maxQueued {
-		return nil, ErrQueueFull
+	if err := s.room(1, maxQueued); err != nil {
+		return nil, err
 	}
-	if s.maxJobs > 0 && len(s.jobs) >= s.maxJobs && !s.evict() {
-		return nil, ErrQueueFull
+	c := s.insert(j)
+	s.signal()
+	return c, nil
+}
+
+// CreateBatch implements [BatchCreator]: every check runs under the lock
+// before the first job is stored, so a refused batch changes nothing.
+func (s *MemStore) CreateBatch(ctx context.Context, jobs []*Job, maxQueued int) ([]*Job, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
+	if err := CheckBatch(jobs); err != nil {
+		return nil, err
+	}
+	if len(jobs) == 0 {
+		return []*Job{}, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.sweep(now)
+	for i, j := range jobs {
+		if mj := s.holder(j, now); mj != nil {
+			c := mj.job
+			return nil, &DuplicateError{Index: i, Job: &c, Prior: -1}
+		}
+	}
+	for _, j := range jobs {
+		if _, ok := s.jobs[j.ID]; ok {
+			return nil, fmt.Errorf("asyncjob: job %s exists: %w", j.ID, ErrConflict)
+		}
+	}
+	if err := s.room(len(jobs), maxQueued); err != nil {
+		return nil, err
+	}
+	out := make([]*Job, len(jobs))
+	for i, j := range jobs {
+		out[i] = s.insert(j)
+	}
+	s.signal() // once: every blocked Dequeue looks at the queue again
+	return out, nil
+}
+
+// holder returns the live job that holds j's idempotency key, or nil.
+// Callers hold s.mu.
+func (s *MemStore) holder(j *Job, now time.Time) *memJob {
+	if j.IdempotencyKey == "" {
+		return nil
+	}
+	if id, ok := s.keys[scopedKey(j.Owner, j.IdempotencyKey)]; ok {
+		return s.live(id, now)
+	}
+	return nil
+}
+
+// room makes room for n more jobs or returns [ErrQueueFull]: when the
+// waiting jobs plus n exceed maxQueued (> 0), or when MaxJobs leaves less
+// than n places after evicting every finished job it may. It evicts only
+// when all n fit, so a refusal changes nothing. Callers hold s.mu.
+func (s *MemStore) room(n, maxQueued int) error {
+	if maxQueued > 0 && s.queued+n > maxQueued {
+		return ErrQueueFull
+	}
+	if s.maxJobs <= 0 {
+		return nil
+	}
+	need := len(s.jobs) + n - s.maxJobs
+	if need <= 0 {
+		return nil
+	}
+	if s.evictable(need) < need {
+		return ErrQueueFull
+	}
+	for range need {
+		s.evict()
+	}
+	return nil
+}
+
+// insert stores and queues j, which the caller has checked, sets its
+// Version to 1 and returns the stored copy. The caller signals. Callers
+// hold s.mu.
+func (s *MemStore) insert(j *Job) *Job {
 	mj := &memJob{job: *j, heapIdx: -1}
 	mj.job.Version = 1
 	mj.job.LeaseOwner, mj.job.LeaseUntil = "", time.Time{}
@@ -153,10 +229,9 @@ func (s *MemStore) Create(ctx context.Context, j *Job, maxQueued int) (*Job, err
 	}
 	s.queue = append(s.queue, j.ID)
 	s.queued++
-	s.signal()
 	c := mj.job
 	j.Version = 1
-	return &c, nil
+	return &c
 }
 
 // Get implements [Store].
@@ -497,13 +572,31 @@ func (s *MemStore) sweep(now time.Time) {
 // is live (or owes a delivery). Callers hold s.mu.
 func (s *MemStore) evict() bool {
 	for mj := s.done.head; mj != nil; mj = mj.next {
-		if d := mj.job.Delivery; d != nil && d.State == DeliveryPending {
-			continue
+		if canEvict(mj) {
+			s.forget(mj)
+			return true
 		}
-		s.forget(mj)
-		return true
 	}
 	return false
+}
+
+// evictable counts the jobs evict may forget, stopping at limit. Callers
+// hold s.mu.
+func (s *MemStore) evictable(limit int) int {
+	n := 0
+	for mj := s.done.head; mj != nil && n < limit; mj = mj.next {
+		if canEvict(mj) {
+			n++
+		}
+	}
+	return n
+}
+
+// canEvict reports whether a terminal job may be forgotten before its
+// retention ends: not while its webhook is pending.
+func canEvict(mj *memJob) bool {
+	d := mj.job.Delivery
+	return d == nil || d.State != DeliveryPending
 }
 
 // forget removes mj and everything that refers to it: its key, queue

@@ -14,6 +14,7 @@ import (
 const (
 	DefaultWorkers        = 8
 	DefaultQueueSize      = 1024
+	DefaultMaxBatch       = 1000
 	DefaultTimeout        = time.Hour
 	DefaultRetention      = 24 * time.Hour
 	DefaultLease          = 30 * time.Second
@@ -69,9 +70,17 @@ type Options struct {
 	// cancels jobs that other instances run.
 	Workers int
 	// QueueSize bounds the jobs waiting to start; when it is reached,
-	// submissions fail with [ErrQueueFull] (HTTP 503 with Retry-After).
+	// submissions fail with [ErrQueueFull] (HTTP 503 with Retry-After),
+	// and so does a [Manager.SubmitBatch] whose jobs do not all fit.
 	// Default [DefaultQueueSize]; negative means unbounded.
 	QueueSize int
+	// MaxBatch bounds the specs of one [Manager.SubmitBatch]; a longer
+	// batch is refused with [ErrBatchTooLarge] before anything is checked
+	// or stored. A batch is one store step (one statement, one script,
+	// one critical section), so this bounds how long it holds the store
+	// and the memory it takes. Default [DefaultMaxBatch]; negative is
+	// rejected (an unbounded batch could stall a shared store).
+	MaxBatch int
 	// Timeout bounds one run of a job when its [Spec] gives none. Default
 	// [DefaultTimeout]; negative means no timeout.
 	Timeout time.Duration
@@ -239,6 +248,7 @@ func (o Options) normalize() (Options, error) {
 		def  int
 	}{
 		{"MaxAttempts", &o.MaxAttempts, DefaultMaxAttempts},
+		{"MaxBatch", &o.MaxBatch, DefaultMaxBatch},
 		{"MaxResultBytes", &o.MaxResultBytes, DefaultMaxResultBytes},
 		{"DeliveryAttempts", &o.DeliveryAttempts, DefaultDeliveryAttempts},
 	}

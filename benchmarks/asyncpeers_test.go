@@ -58,7 +58,8 @@ const (
 	// asyncWorkers is every system's concurrency: asyncjob's Workers,
 	// asynq's Concurrency, River's MaxWorkers.
 	asyncWorkers = 8
-	// asyncBatch is the size of River's InsertMany batches.
+	// asyncBatch is the size of River's InsertMany batches and of
+	// asyncjob's SubmitBatch ones.
 	asyncBatch = 100
 )
 
@@ -310,15 +311,36 @@ func noopKind(done func(int)) asyncjob.Kind {
 }
 
 // startManager runs an asyncjob.Manager on s; verify reads every job back.
-func startManager(t testing.TB, s asyncjob.Store, done func(int)) (*asyncjob.Manager, func(context.Context, []int) error, func(testing.TB, int)) {
+// With batch, enqueue submits its jobs with one SubmitBatch, else with one
+// Submit each.
+func startManager(t testing.TB, s asyncjob.Store, done func(int), batch bool) (*asyncjob.Manager, func(context.Context, []int) error, func(testing.TB, int)) {
 	m, err := asyncjob.New(asyncjob.Options{Store: s, Workers: asyncWorkers, QueueSize: -1,
 		Kinds: map[string]asyncjob.Kind{"noop": noopKind(done)}})
 	require.NoError(t, err)
 	var mu sync.Mutex
 	ids := map[int]string{}
+	spec := func(i int) asyncjob.Spec {
+		return asyncjob.Spec{Kind: "noop", Payload: fmt.Appendf(nil, `{"i":%d}`, i)}
+	}
 	enqueue := func(ctx context.Context, idx []int) error {
+		if batch {
+			specs := make([]asyncjob.Spec, len(idx))
+			for k, i := range idx {
+				specs[k] = spec(i)
+			}
+			jobs, err := m.SubmitBatch(ctx, specs)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			for k, i := range idx {
+				ids[i] = jobs[k].ID
+			}
+			mu.Unlock()
+			return nil
+		}
 		for _, i := range idx {
-			j, err := m.Submit(ctx, asyncjob.Spec{Kind: "noop", Payload: fmt.Appendf(nil, `{"i":%d}`, i)})
+			j, err := m.Submit(ctx, spec(i))
 			if err != nil {
 				return err
 			}
@@ -344,8 +366,10 @@ func startManager(t testing.TB, s asyncjob.Store, done func(int)) (*asyncjob.Man
 	return m, enqueue, verify
 }
 
-func redisstorePeer() asyncPeer {
-	return asyncPeer{name: "redisstore", backend: "redis", batch: 1,
+// redisstorePeer is a Manager on redisstore; batch > 1 submits with
+// SubmitBatch.
+func redisstorePeer(name string, batch int) asyncPeer {
+	return asyncPeer{name: name, backend: "redis", batch: batch,
 		start: func(t testing.TB, e *asyncEnv, done func(int)) *asyncSystem {
 			c := e.newRedis()
 			h := &redisCounter{}
@@ -353,7 +377,7 @@ func redisstorePeer() asyncPeer {
 			prefix := e.tag + "_redisstore"
 			s, err := redisstore.New(c, redisstore.Options{Prefix: prefix})
 			require.NoError(t, err)
-			m, enqueue, verify := startManager(t, s, done)
+			m, enqueue, verify := startManager(t, s, done, batch > 1)
 			return &asyncSystem{enqueue: enqueue, roundTrips: h.rt.Load, commands: h.cmds.Load, reset: h.reset, verify: verify,
 				stop: func() {
 					_ = m.Shutdown(context.Background())
@@ -421,8 +445,10 @@ func asynqPeer(name string, checkEvery time.Duration) asyncPeer {
 		}}
 }
 
-func pgstorePeer() asyncPeer {
-	return asyncPeer{name: "pgstore", backend: "postgres", batch: 1,
+// pgstorePeer is a Manager on pgstore; batch > 1 submits with SubmitBatch
+// (one INSERT, one commit per batch, as River's InsertMany).
+func pgstorePeer(name string, batch int) asyncPeer {
+	return asyncPeer{name: name, backend: "postgres", batch: batch,
 		start: func(t testing.TB, e *asyncEnv, done func(int)) *asyncSystem {
 			tr := &pgCounter{}
 			pool := newTracedPool(t, e.pgURL, tr)
@@ -431,7 +457,7 @@ func pgstorePeer() asyncPeer {
 			require.NoError(t, s.Migrate(context.Background()))
 			_, err = pool.Exec(context.Background(), "TRUNCATE "+s.Table())
 			require.NoError(t, err)
-			m, enqueue, verify := startManager(t, s, done)
+			m, enqueue, verify := startManager(t, s, done, batch > 1)
 			return &asyncSystem{enqueue: enqueue, roundTrips: tr.n.Load, commands: func() int64 { return -1 },
 				reset: func() { tr.n.Store(0) }, verify: verify,
 				stop: func() {
@@ -520,10 +546,12 @@ func riverPeer(name string, fast bool, batch int) asyncPeer {
 
 func asyncPeerList() []asyncPeer {
 	return []asyncPeer{
-		redisstorePeer(),
+		redisstorePeer("redisstore", 1),
+		redisstorePeer("redisstore, SubmitBatch 100", asyncBatch),
 		asynqPeer("asynq", 0),
 		asynqPeer("asynq, 1 ms TaskCheckInterval", time.Millisecond),
-		pgstorePeer(),
+		pgstorePeer("pgstore", 1),
+		pgstorePeer("pgstore, SubmitBatch 100", asyncBatch),
 		riverPeer("River, defaults, Insert", false, 1),
 		riverPeer("River, defaults, InsertMany 100", false, asyncBatch),
 		riverPeer("River, 1 ms fetch, Insert", true, 1),

@@ -34,7 +34,9 @@ func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEnd
 // from the disk's fsync rate.
 func benchStores(b *testing.B, fn func(b *testing.B, s asyncjob.Store, rt *roundTrips)) {
 	b.Run("store=mem", func(b *testing.B) {
-		fn(b, asyncjob.NewMemStore(asyncjob.MemStoreOptions{}), nil)
+		// Unbounded: the submitted jobs stay live, and the default
+		// MaxJobs would refuse them past 10,000.
+		fn(b, asyncjob.NewMemStore(asyncjob.MemStoreOptions{MaxJobs: -1}), nil)
 	})
 	b.Run("store=postgres", func(b *testing.B) {
 		u := newDatabase(b)
@@ -165,5 +167,34 @@ func BenchmarkDequeueComplete(b *testing.B) {
 			}
 		}
 		report(b, rt, "jobs")
+	})
+}
+
+// BenchmarkSubmitBatch measures Manager.SubmitBatch of 100 jobs (one store
+// CreateBatch, so one INSERT and one commit per batch); an op is a batch,
+// and submissions/s and roundtrips/job count its jobs.
+func BenchmarkSubmitBatch(b *testing.B) {
+	benchStores(b, func(b *testing.B, s asyncjob.Store, rt *roundTrips) {
+		m := benchManager(b, s)
+		specs := make([]asyncjob.Spec, 100)
+		for i := range specs {
+			specs[i] = asyncjob.Spec{Kind: "k", Payload: []byte(`{"n":1}`)}
+		}
+		ctx := context.Background()
+		b.ReportAllocs()
+		if rt != nil {
+			rt.n.Store(0)
+		}
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := m.SubmitBatch(ctx, specs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		jobs := float64(b.N * len(specs))
+		b.ReportMetric(jobs/b.Elapsed().Seconds(), "submissions/s")
+		if rt != nil {
+			b.ReportMetric(float64(rt.n.Load())/jobs, "roundtrips/job")
+		}
 	})
 }

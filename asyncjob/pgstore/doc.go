@@ -43,12 +43,23 @@
 // Options.PollInterval and a watcher by at most Options.WatchInterval,
 // because both re-read the table, the only truth.
 //
+// # Batches
+//
+// [Store.CreateBatch] (what asyncjob.Manager.SubmitBatch calls) inserts a
+// whole batch with one INSERT of unnest arrays: one round trip and one
+// fsync'd commit for all its jobs, which is what makes batches fast on a
+// database whose commits wait for the disk. The statement inserts every
+// row or none (a taken key or ID fails it; the queue bound admits all or
+// nothing), in batch order, and the workers are woken once.
+//
 // # Transactions
 //
-// [WithTx] makes Create (and Get and Update) run in the caller's pgx.Tx, so
-// asyncjob.Manager.Submit enqueues inside it; [Store.CreateTx] does the same
-// for a Job built by hand. Both the job and its idempotency claim appear at
-// commit and vanish on rollback.
+// [WithTx] makes Create, CreateBatch (in a savepoint, so that a refused
+// batch leaves the transaction usable), Get and Update run in the
+// caller's pgx.Tx, so asyncjob.Manager.Submit and SubmitBatch enqueue
+// inside it; [Store.CreateTx] does the same for a Job built by hand. Both
+// the job and its idempotency claim appear at commit and vanish on
+// rollback.
 //
 // # Expiry and errors
 //

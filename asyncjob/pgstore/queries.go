@@ -11,9 +11,11 @@ type queries struct {
 	dequeue, renew, release               string
 	sweep                                 string
 	claimDelivery, recordDelivery         string
+	// CreateBatch's: the insert, and what tells why it inserted nothing.
+	insertBatch, holders, deleteExpiredAny, whyNotBatch string
 	// The variants that notify in the statement itself, for a caller's
 	// transaction: PostgreSQL delivers them at its commit.
-	insertTx, updateTx string
+	insertTx, updateTx, insertBatchTx string
 }
 
 // cols is the column list scanned by scanJob, in its order.
@@ -33,7 +35,7 @@ func newQueries(table string) queries {
 	r := strings.NewReplacer("{t}", table, "{cols}", cols)
 	q := newQueriesWith(r, func(ch, payload string) string { return ch + `::text` })
 	tx := newQueriesWith(r, func(ch, payload string) string { return `pg_notify(` + ch + `, ` + payload + `)::text` })
-	q.insertTx, q.updateTx = tx.insert, tx.update
+	q.insertTx, q.updateTx, q.insertBatchTx = tx.insert, tx.update, tx.insertBatch
 	return q
 }
 
@@ -47,6 +49,28 @@ SELECT $1, $2, $3, $4, $5, $6, $7, 'accepted', 1, $8, $9, $10, $11
 WHERE $12::int <= 0 OR (SELECT count(*) FROM (SELECT 1 FROM {t} WHERE state = 'accepted' LIMIT $12::int) q) < $12::int
 ON CONFLICT DO NOTHING
 RETURNING seq, ` + notify("$13", "'w'")),
+		// A batch as one statement, so one commit: the rows come as arrays
+		// (one element per job) and are inserted in batch order, which is
+		// seq order, so the queue's. No ON CONFLICT: a key or ID taken
+		// (also by a transaction that commits while this one waits for
+		// it) fails the whole statement, and the queue bound inserts
+		// all the rows or none, so the batch is never half stored.
+		insertBatch: r.Replace(`WITH ins AS (
+INSERT INTO {t} (id, kind, owner, idem_key, fingerprint, payload, created_at, state, version, attempt, started_at, expires_at, data)
+SELECT b.id, b.kind, b.owner, b.idem_key, b.fingerprint, b.payload, b.created_at, 'accepted', 1, b.attempt, b.started_at, b.expires_at, b.data
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::timestamptz[], $8::int[], $9::timestamptz[], $10::timestamptz[], $11::json[])
+    WITH ORDINALITY AS b(id, kind, owner, idem_key, fingerprint, payload, created_at, attempt, started_at, expires_at, data, ord)
+WHERE $12::int <= 0 OR (SELECT count(*) FROM (SELECT 1 FROM {t} WHERE state = 'accepted' LIMIT $12::int) q) + cardinality($1::text[]) <= $12::int
+ORDER BY b.ord
+RETURNING ` + notify("$13", "'w'") + `)
+SELECT count(*) FROM ins`),
+		// The holders of a batch's keys, with the position (from 1) of the
+		// job that asked for each.
+		holders: r.Replace(`SELECT {cols}, b.ord FROM {t} JOIN unnest($1::text[], $2::text[]) WITH ORDINALITY AS b(o, k, ord) ON owner = b.o AND idem_key = b.k
+ORDER BY b.ord`),
+		deleteExpiredAny: r.Replace(`DELETE FROM {t} WHERE id = ANY ($1::text[]) AND expires_at <= $2`),
+		whyNotBatch: r.Replace(`SELECT (SELECT id FROM {t} WHERE id = ANY ($1::text[]) LIMIT 1),
+       $2::int > 0 AND (SELECT count(*) FROM (SELECT 1 FROM {t} WHERE state = 'accepted' LIMIT $2::int) q) + cardinality($1::text[]) > $2::int`),
 		holder:        r.Replace(`SELECT {cols} FROM {t} WHERE owner = $1 AND idem_key = $2`),
 		deleteExpired: r.Replace(`DELETE FROM {t} WHERE id = $1 AND expires_at <= $2`),
 		whyNot: r.Replace(`SELECT EXISTS (SELECT 1 FROM {t} WHERE id = $1),

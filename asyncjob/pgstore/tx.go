@@ -8,8 +8,8 @@ import (
 
 type txKey struct{}
 
-// WithTx returns a context under which the Store's Create, Get and Update
-// run inside tx instead of on the pool. It is how a handler enqueues a job
+// WithTx returns a context under which the Store's Create, CreateBatch,
+// Get and Update run inside tx instead of on the pool. It is how a handler enqueues a job
 // in its own transaction through an unchanged [asyncjob.Manager]:
 //
 //	tx, _ := pool.Begin(ctx)

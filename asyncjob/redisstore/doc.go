@@ -24,7 +24,9 @@
 // Every change is one Lua script (scripts/*.lua, each headed by its
 // KEYS/ARGV/return contract), so it is atomic: Create claims the
 // idempotency key, stores the record and queues the job in one step, so
-// racing retries on any instances yield one job; Update is a compare-and-set
+// racing retries on any instances yield one job (CreateBatch,
+// create_batch.lua, does the same for a whole batch: every job or none);
+// Update is a compare-and-set
 // on the Version that also enforces [asyncjob.CanTransition], so two
 // instances can never both finish or both cancel a job; Dequeue pops the
 // oldest waiting job, or takes over a processing job whose lease ended, and

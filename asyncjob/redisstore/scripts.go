@@ -27,6 +27,8 @@ var (
 	recordDeliverySrc string
 	//go:embed scripts/watch.lua
 	watchSrc string
+	//go:embed scripts/create_batch.lua
+	createBatchSrc string
 )
 
 // scripts holds the compiled scripts of one Store. They are built per Store
@@ -34,6 +36,7 @@ var (
 type scripts struct {
 	create, update, dequeue, renew, release *redis.Script
 	claimDelivery, recordDelivery, watch    *redis.Script
+	createBatch                             *redis.Script
 }
 
 func newScripts() scripts {
@@ -47,5 +50,6 @@ func newScripts() scripts {
 		claimDelivery:  redis.NewScript(claimDeliverySrc),
 		recordDelivery: redis.NewScript(recordDeliverySrc),
 		watch:          redis.NewScript(watchSrc),
+		createBatch:    redis.NewScript(createBatchSrc),
 	}
 }

@@ -57,6 +57,17 @@ func Run(t *testing.T, newStore func(t *testing.T) asyncjob.Store) {
 			tc.fn(t, newStore(t))
 		})
 	}
+	for _, tc := range batchTests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			bc, ok := s.(asyncjob.BatchCreator)
+			if !ok {
+				t.Skipf("%T does not implement asyncjob.BatchCreator", s)
+			}
+			tc.fn(t, bc)
+		})
+	}
 }
 
 func ctxT(t *testing.T) context.Context {

@@ -1,0 +1,106 @@
+-- create_batch: store several new jobs, claim their idempotency keys and
+-- queue them in batch order, as one atomic step: every job or none. Each
+-- job's record is the one create.lua writes. Every key lives in the
+-- store's hash slot.
+--
+-- KEYS[1]       queue (sorted set: job ID scored by submission sequence)
+-- KEYS[2]       submission sequence counter
+-- KEYS[1 + 2i]  job hash of job i (i = 1..n)
+-- KEYS[2 + 2i]  idempotency key of job i (when its flag is "0" any key of
+--               the slot; unused)
+-- ARGV[1]  now, Unix nanoseconds (the clock of the calling instance)
+-- ARGV[2]  max queued jobs; 0 means unbounded
+-- ARGV[3]  prefix of job hash keys (job key = ARGV[3] .. ID)
+-- ARGV[4]  feed channel
+-- ARGV[5]  n, the number of jobs
+-- ARGV[6..] for each job in batch order: ID, "1" when it has an
+--          idempotency key else "0", expiry (Unix ns or ""), retention TTL
+--          in ms (or "", with the expiry), c, then c items: the field/value
+--          pairs of the record (i, m, p, att, sa)
+--
+-- Returns {"ok"}; {"dup", i, f1, v1, ...}: job i's key (from 1) is held by
+-- the live job whose fields follow; {"exists", i} when job i's ID is
+-- taken; {"full"} when the queue cannot take all n. Nothing is written
+-- unless it returns {"ok"}. Keys repeated within the batch are refused by
+-- the caller (asyncjob.CheckBatch) before it runs the script.
+
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[5])
+
+local jobs = {}
+local a = 6
+for i = 1, n do
+  local c = tonumber(ARGV[a + 4])
+  jobs[i] = {id = ARGV[a], keyed = ARGV[a + 1] == '1', exp = ARGV[a + 2], ttl = ARGV[a + 3],
+    first = a + 5, last = a + 4 + c}
+  a = a + 5 + c
+end
+
+-- Every check before the first write: a refused batch changes nothing.
+local function live(exp)
+  return exp ~= false and (exp == '' or tonumber(exp) > now)
+end
+for i = 1, n do
+  if jobs[i].keyed then
+    local held = redis.call('GET', KEYS[2 + 2 * i])
+    if held then
+      local hk = ARGV[3] .. held
+      -- An expired holder (by the callers' clock, ahead of Redis's TTL)
+      -- frees the key: the SET below takes it over.
+      if live(redis.call('HGET', hk, 'exp')) then
+        local rec = redis.call('HGETALL', hk)
+        table.insert(rec, 1, i)
+        table.insert(rec, 1, 'dup')
+        return rec
+      end
+    end
+  end
+end
+for i = 1, n do
+  local exp = redis.call('HGET', KEYS[1 + 2 * i], 'exp')
+  if live(exp) then
+    return {'exists', i}
+  end
+  -- An expired record not yet removed by its TTL is replaced whole.
+  jobs[i].stale = exp ~= false
+end
+local max = tonumber(ARGV[2])
+if max > 0 and redis.call('ZCARD', KEYS[1]) + n > max then
+  return {'full'}
+end
+
+for i = 1, n do
+  local j = jobs[i]
+  local jk, ik = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+  if j.stale then
+    redis.call('DEL', jk)
+  end
+  local ikv = ''
+  if j.keyed then
+    ikv = ik
+    redis.call('SET', ik, j.id)
+  end
+  redis.call('HSET', jk, 'st', 'accepted', 'v', 1, 'lo', '', 'lu', '', 'exp', j.exp, 'ik', ikv, unpack(ARGV, j.first, j.last))
+  if j.ttl ~= '' then
+    redis.call('PEXPIRE', jk, j.ttl)
+    if j.keyed then
+      redis.call('PEXPIRE', ik, j.ttl)
+    end
+  end
+end
+-- The batch's sequence numbers in one INCRBY, its queue entries in one
+-- ZADD per chunk (a chunk bounds the arguments unpack puts on Lua's stack).
+local seq = redis.call('INCRBY', KEYS[2], n) - n
+local chunk = 500
+for from = 1, n, chunk do
+  local args = {}
+  for i = from, math.min(from + chunk - 1, n) do
+    args[#args + 1] = seq + i
+    args[#args + 1] = jobs[i].id
+  end
+  redis.call('ZADD', KEYS[1], unpack(args))
+end
+-- One wake-up for the whole batch: each woken worker passes it on while
+-- jobs are waiting.
+redis.call('PUBLISH', ARGV[4], 'w')
+return {'ok'}
