@@ -59,6 +59,8 @@ type Store struct {
 	notes    []string            // notifications to send, deduplicated
 	noteSet  map[string]struct{} // the members of notes
 	noteWake chan struct{}       // capacity 1: notes is not empty
+
+	updates chan *groupUpdate // to the grouper (group.go)
 }
 
 // New returns a Store on pool and starts its listener (the connection that
@@ -123,12 +125,14 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		q:        newQueries(pgx.Identifier{opts.Schema, "jobs"}.Sanitize()),
 		noteSet:  make(map[string]struct{}),
 		noteWake: make(chan struct{}, 1),
+		updates:  make(chan *groupUpdate),
 	}
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.listen()
 	go s.notifier()
+	go s.grouper()
 	if s.sint > 0 {
 		s.wg.Add(1)
 		go s.sweeper()
@@ -355,12 +359,15 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 		update = s.q.updateTx
 	}
 	now := s.now()
-	var (
-		version int64
-		ignored string
-	)
-	err = db.QueryRow(ctx, update, j.ID, int64(j.Version), string(j.State), j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt),
-		data, j.State.Terminal(), from, now, s.channel, del.id, del.state, del.due, del.data).Scan(&version, &ignored)
+	args := []any{j.ID, int64(j.Version), string(j.State), j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt),
+		data, j.State.Terminal(), from, now, s.channel, del.id, del.state, del.due, del.data}
+	var version int64
+	if inTx {
+		var ignored string
+		err = db.QueryRow(ctx, update, args...).Scan(&version, &ignored)
+	} else {
+		version, err = s.updateGrouped(ctx, j.ID, args)
+	}
 	if err == nil {
 		j.Version = uint64(version)
 		if !inTx {
