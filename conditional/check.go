@@ -96,7 +96,7 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 		response.Strip304(h)
 		w.WriteHeader(http.StatusNotModified)
 	case PreconditionFailed:
-		writeConflict(w, r, opts.ErrorWriter, v.ETag)
+		writeConflict(w, r, opts.ErrorWriter, v.ETag, "")
 	case PreconditionRequired:
 		httperr.Write(w, r, opts.ErrorWriter, requiredError(v))
 	case AlreadyApplied:
@@ -207,11 +207,16 @@ func isTagForm(s string, t etag.Tag) bool {
 	return len(s) == len(t.Opaque)+2 && s[0] == '"' && s[len(s)-1] == '"' && s[1:len(s)-1] == t.Opaque
 }
 
-// writeConflict answers 412 with the current tag, formatted on the stack.
-func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t etag.Tag) {
+// writeConflict answers 412 with the current tag t in header form, copied
+// onto the stack from text when the caller has it (a Scan of text gave t),
+// formatted otherwise.
+func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t etag.Tag, text string) {
 	var cur []byte
-	if !t.IsZero() {
-		var buf [64]byte
+	var buf [64]byte
+	switch {
+	case text != "":
+		cur = append(buf[:0], text...)
+	case !t.IsZero():
 		cur = t.Append(buf[:0])
 	}
 	precond.WriteConflict(w, r, wr, cur)
