@@ -76,11 +76,21 @@ const (
 //	}
 //	write()
 //
-// A 412 allocates twice and a 304 at most twice (once when the client sent
-// the current tag back as it got it); letting a GET proceed costs two
+// A 412 allocates twice. A 304 with an ETag allocates nothing when the
+// handler has already set the ETag field to v.ETag's header form (from a
+// value kept with its record, say), once when the client sent the current
+// tag back as it got it, twice otherwise; letting a GET proceed costs two
 // allocations for the validators, none with OmitProceedValidators.
 func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (proceed bool) {
-	out := Evaluate(r, v, opts)
+	out := Proceed
+	var inm []string
+	switch r.Method {
+	case http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		// Evaluate's rule (RFC 9110 §13.2.1): no precondition applies.
+	default:
+		inm = r.Header["If-None-Match"]
+		out = evaluate(r, r.Header["If-Match"], inm, v, &opts)
+	}
 	h := w.Header()
 	if v.Vary != "" {
 		addVary(h, v.Vary)
@@ -89,11 +99,16 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 	case NotModified:
 		// Last-Modified guides a cache only when there is no ETag (§15.4.5).
 		if !v.ETag.IsZero() {
-			h["Etag"] = tagValue(r.Header["If-None-Match"], v.ETag)
+			// A handler that set the current tag already keeps its value.
+			if et := h["Etag"]; len(et) != 1 || !isTagForm(et[0], v.ETag) {
+				h["Etag"] = tagValue(inm, v.ETag)
+			}
 		} else {
 			setValidators(h, v, &opts, false, true)
 		}
-		response.Strip304(h)
+		if !stripsOnCommit(w) {
+			response.Strip304(h)
+		}
 		w.WriteHeader(http.StatusNotModified)
 	case PreconditionFailed:
 		writeConflict(w, r, opts.ErrorWriter, v.ETag, "")
@@ -112,6 +127,19 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 		return true
 	}
 	return false
+}
+
+// stripsOnCommit reports whether w is the writer of internal/response, which
+// every httpsem middleware hands its handler: it strips a 304's header
+// (response.Strip304) itself when it commits it, after anything the handler
+// still sets, so stripping here as well would only do the work twice. No
+// writer from outside this module can have a method that takes a
+// response.Options.
+func stripsOnCommit(w http.ResponseWriter) bool {
+	_, ok := w.(interface {
+		Reset(http.ResponseWriter, *http.Request, response.Options)
+	})
+	return ok
 }
 
 // addVary adds the field names of the list vary to h's Vary.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/httpsem/httpsem/etag"
 	"github.com/httpsem/httpsem/httperr"
+	"github.com/httpsem/httpsem/internal/response"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,41 +30,68 @@ func setRepresentationHeaders(h http.Header) {
 	h.Set("Date", httpDate(now))
 }
 
+// writers are the two kinds of writer Check may get: net/http's own (here a
+// recorder, which strips nothing), and the writer of internal/response that
+// every httpsem middleware hands its handler, which strips a 304 itself
+// when it commits it (Check then leaves the stripping to it). done completes
+// the response, as the middleware does once the handler returns.
+var writers = []struct {
+	name string
+	wrap func(w http.ResponseWriter, r *http.Request) (_ http.ResponseWriter, done func())
+}{
+	{"plain writer", func(w http.ResponseWriter, _ *http.Request) (http.ResponseWriter, func()) { return w, func() {} }},
+	{"behind an httpsem writer", func(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, func()) {
+		rw := response.New(w, r, response.Options{})
+		return rw.ResponseWriter(), func() { _ = rw.Finish() }
+	}},
+}
+
 func TestCheckNotModifiedHeaders(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
 		v        Validators
 		h        http.Header
+		preset   string // the ETag the handler set before Check
 		wantTag  string
 		wantDate string
 	}{
 		// RFC 9110 §15.4.5: ETag is sent; Last-Modified only guides a cache
 		// when there is no ETag.
-		{"with ETag", Validators{ETag: tagA, LastModified: lm}, hdr("If-None-Match", `"a"`), `"a"`, ""},
-		{"Last-Modified only", Validators{LastModified: lm}, hdr("If-Modified-Since", httpDate(lm)), "", httpDate(lm)},
-		{"future Last-Modified sent clamped (§8.8.2.1)", Validators{LastModified: now.Add(time.Hour)}, hdr("If-Modified-Since", httpDate(now)), "", httpDate(now)},
+		{"with ETag", Validators{ETag: tagA, LastModified: lm}, hdr("If-None-Match", `"a"`), "", `"a"`, ""},
+		{"with ETag the handler set", Validators{ETag: tagA, LastModified: lm}, hdr("If-None-Match", `"a"`), `"a"`, `"a"`, ""},
+		{"handler's stale ETag replaced", Validators{ETag: tagA, LastModified: lm}, hdr("If-None-Match", `"a"`), `"old"`, `"a"`, ""},
+		{"Last-Modified only", Validators{LastModified: lm}, hdr("If-Modified-Since", httpDate(lm)), "", "", httpDate(lm)},
+		{"future Last-Modified sent clamped (§8.8.2.1)", Validators{LastModified: now.Add(time.Hour)}, hdr("If-Modified-Since", httpDate(now)), "", "", httpDate(now)},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			w := httptest.NewRecorder()
-			setRepresentationHeaders(w.Header())
-			w.Header().Set("Last-Modified", "stale")
-			ok := Check(w, newRequest("GET", tc.h), tc.v, Options{Now: fixedNow})
-			require.False(t, ok)
-			require.Equal(t, http.StatusNotModified, w.Code)
-			h := w.Result().Header
-			assert.Equal(t, tc.wantTag, h.Get("Etag"))
-			assert.Equal(t, tc.wantDate, h.Get("Last-Modified"))
-			for _, k := range []string{"Cache-Control", "Vary", "Expires", "Content-Location", "Date"} {
-				assert.NotEmpty(t, h.Get(k), k)
-			}
-			for _, k := range []string{"Content-Type", "Content-Length", "Content-Encoding", "Content-Range", "Content-Language"} {
-				assert.Empty(t, h.Get(k), k)
-			}
-			assert.Empty(t, w.Body.String())
-		})
+	for _, wr := range writers {
+		for _, tc := range tests {
+			t.Run(wr.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				rec := httptest.NewRecorder()
+				r := newRequest("GET", tc.h)
+				w, done := wr.wrap(rec, r)
+				setRepresentationHeaders(w.Header())
+				w.Header().Set("Last-Modified", "stale")
+				if tc.preset != "" {
+					w.Header().Set("Etag", tc.preset)
+				}
+				ok := Check(w, r, tc.v, Options{Now: fixedNow})
+				require.False(t, ok)
+				done()
+				require.Equal(t, http.StatusNotModified, rec.Code)
+				h := rec.Result().Header
+				assert.Equal(t, tc.wantTag, h.Get("Etag"))
+				assert.Equal(t, tc.wantDate, h.Get("Last-Modified"))
+				for _, k := range []string{"Cache-Control", "Vary", "Expires", "Content-Location", "Date"} {
+					assert.NotEmpty(t, h.Get(k), k)
+				}
+				for _, k := range []string{"Content-Type", "Content-Length", "Content-Encoding", "Content-Range", "Content-Language"} {
+					assert.Empty(t, h.Get(k), k)
+				}
+				assert.Empty(t, rec.Body.String())
+			})
+		}
 	}
 }
 
@@ -340,6 +368,45 @@ func TestCheckNotModifiedTagValue(t *testing.T) {
 				}))
 			}
 		})
+	}
+}
+
+// TestCheckNotModifiedAllocations pins issue 16's validator-first 304: a
+// handler that set the current tag's ETag field before Check (from a value
+// kept with its record) gets its 304 without an allocation, from a plain
+// writer and behind an httpsem writer alike.
+//
+// Not parallel: it counts allocations.
+func TestCheckNotModifiedAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates; the counts hold without it")
+	}
+	r := newRequest("GET", hdr("If-None-Match", `"x", "a"`))
+	v := Validators{ETag: tagA}
+	preset, vary := []string{`"a"`}, []string{"Accept"}
+	inner := &nopWriter{h: http.Header{}}
+	rw := response.New(inner, r, response.Options{})
+	for _, tc := range []struct {
+		name string
+		w    func() http.ResponseWriter
+		done func()
+	}{
+		{"plain writer", func() http.ResponseWriter { return inner }, func() {}},
+		{"behind an httpsem writer", func() http.ResponseWriter {
+			rw.Reset(inner, r, response.Options{})
+			return rw.ResponseWriter()
+		}, func() { _ = rw.Finish() }},
+	} {
+		assert.Zero(t, testing.AllocsPerRun(100, func() {
+			clear(inner.h)
+			w := tc.w()
+			w.Header()["Vary"] = vary
+			w.Header()["Etag"] = preset
+			if Check(w, r, v, Options{}) {
+				t.Fatal("Check let a matching If-None-Match proceed")
+			}
+			tc.done()
+		}), tc.name)
 	}
 }
 
