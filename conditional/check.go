@@ -76,11 +76,13 @@ const (
 //	}
 //	write()
 //
-// A 412 allocates twice. A 304 with an ETag allocates nothing when the
-// handler has already set the ETag field to v.ETag's header form (from a
-// value kept with its record, say), once when the client sent the current
-// tag back as it got it, twice otherwise; letting a GET proceed costs two
-// allocations for the validators, none with OmitProceedValidators.
+// A 412 allocates twice. A handler that has already set the ETag field to
+// v.ETag's header form (from a value kept with its record, say) keeps it,
+// which spares the allocations of the tag: a 304 with an ETag then costs
+// none (otherwise one when the client sent the current tag back as it got
+// it, two when not). Letting a GET proceed costs two allocations for the
+// validators (none for a preset ETag and no LastModified), none with
+// OmitProceedValidators.
 func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (proceed bool) {
 	out := Proceed
 	var inm []string
@@ -99,8 +101,7 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 	case NotModified:
 		// Last-Modified guides a cache only when there is no ETag (§15.4.5).
 		if !v.ETag.IsZero() {
-			// A handler that set the current tag already keeps its value.
-			if et := h["Etag"]; len(et) != 1 || !isTagForm(et[0], v.ETag) {
+			if !hasTag(h, v.ETag) {
 				h["Etag"] = tagValue(inm, v.ETag)
 			}
 		} else {
@@ -153,12 +154,21 @@ func addVary(h http.Header, vary string) {
 	}
 }
 
+// hasTag reports whether the handler has already set h's ETag field to t in
+// header form, from a value it keeps with its record, say: Check then keeps
+// that value instead of allocating another.
+func hasTag(h http.Header, t etag.Tag) bool {
+	et := h["Etag"]
+	return len(et) == 1 && isTagForm(et[0], t)
+}
+
 // setValidators writes the current validators into h: the ETag when withTag
-// is set, the Last-Modified (clamped to now, RFC 9110 §8.8.2.1) when withDate
-// is set. Both values share one string, and both slices one array, so that
-// the two fields cost two allocations.
+// is set (and the handler has not set it, see hasTag), the Last-Modified
+// (clamped to now, RFC 9110 §8.8.2.1) when withDate is set. Both values
+// share one string, and both slices one array, so that the two fields cost
+// two allocations.
 func setValidators(h http.Header, v Validators, opts *Options, withTag, withDate bool) {
-	withTag = withTag && !v.ETag.IsZero()
+	withTag = withTag && !v.ETag.IsZero() && !hasTag(h, v.ETag)
 	var lm int64
 	if withDate {
 		lm, withDate = precond.LastModified(v.LastModified, opts.now().Unix())
