@@ -214,6 +214,7 @@ func tagValue(inm []string, t etag.Tag) []string {
 }
 
 // findTagForm returns the first occurrence of t's header form in line.
+// t.Opaque is not empty.
 func findTagForm(line string, t etag.Tag) (string, bool) {
 	prefix := 1 // the opening DQUOTE
 	if t.Weak {
@@ -224,11 +225,15 @@ func findTagForm(line string, t etag.Tag) (string, bool) {
 		if i < 0 {
 			return "", false
 		}
-		start, end := off+i-prefix, off+i+len(t.Opaque)+1
-		if start >= 0 && end <= len(line) && isTagForm(line[start:end], t) {
+		i += off
+		// line[i:end-1] is t.Opaque: what is left to check is what
+		// surrounds it.
+		start, end := i-prefix, i+len(t.Opaque)+1
+		if start >= 0 && end <= len(line) && line[i-1] == '"' && line[end-1] == '"' &&
+			(!t.Weak || line[start] == 'W' && line[start+1] == '/') {
 			return line[start:end], true
 		}
-		off += i + 1
+		off = i + 1
 	}
 	return "", false
 }
