@@ -76,11 +76,23 @@ const (
 //	}
 //	write()
 //
-// A 412 allocates twice and a 304 at most twice (once when the client sent
-// the current tag back as it got it); letting a GET proceed costs two
-// allocations for the validators, none with OmitProceedValidators.
+// A 412 allocates twice. A handler that has already set the ETag field to
+// v.ETag's header form (from a value kept with its record, say) keeps it,
+// which spares the allocations of the tag: a 304 with an ETag then costs
+// none (otherwise one when the client sent the current tag back as it got
+// it, two when not). Letting a GET proceed costs two allocations for the
+// validators (none for a preset ETag and no LastModified), none with
+// OmitProceedValidators.
 func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (proceed bool) {
-	out := Evaluate(r, v, opts)
+	out := Proceed
+	var inm []string
+	switch r.Method {
+	case http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		// Evaluate's rule (RFC 9110 §13.2.1): no precondition applies.
+	default:
+		inm = r.Header["If-None-Match"]
+		out = evaluate(r, r.Header["If-Match"], inm, v, &opts)
+	}
 	h := w.Header()
 	if v.Vary != "" {
 		addVary(h, v.Vary)
@@ -89,14 +101,18 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 	case NotModified:
 		// Last-Modified guides a cache only when there is no ETag (§15.4.5).
 		if !v.ETag.IsZero() {
-			h["Etag"] = tagValue(r.Header["If-None-Match"], v.ETag)
+			if !hasTag(h, v.ETag) {
+				h["Etag"] = tagValue(inm, v.ETag)
+			}
 		} else {
 			setValidators(h, v, &opts, false, true)
 		}
-		response.Strip304(h)
+		if !stripsOnCommit(w) {
+			response.Strip304(h)
+		}
 		w.WriteHeader(http.StatusNotModified)
 	case PreconditionFailed:
-		writeConflict(w, r, opts.ErrorWriter, v.ETag)
+		writeConflict(w, r, opts.ErrorWriter, v.ETag, "")
 	case PreconditionRequired:
 		httperr.Write(w, r, opts.ErrorWriter, requiredError(v))
 	case AlreadyApplied:
@@ -114,6 +130,19 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 	return false
 }
 
+// stripsOnCommit reports whether w is the writer of internal/response, which
+// every httpsem middleware hands its handler: it strips a 304's header
+// (response.Strip304) itself when it commits it, after anything the handler
+// still sets, so stripping here as well would only do the work twice. No
+// writer from outside this module can have a method that takes a
+// response.Options.
+func stripsOnCommit(w http.ResponseWriter) bool {
+	_, ok := w.(interface {
+		Reset(http.ResponseWriter, *http.Request, response.Options)
+	})
+	return ok
+}
+
 // addVary adds the field names of the list vary to h's Vary.
 func addVary(h http.Header, vary string) {
 	for rest := vary; rest != ""; {
@@ -125,12 +154,21 @@ func addVary(h http.Header, vary string) {
 	}
 }
 
+// hasTag reports whether the handler has already set h's ETag field to t in
+// header form, from a value it keeps with its record, say: Check then keeps
+// that value instead of allocating another.
+func hasTag(h http.Header, t etag.Tag) bool {
+	et := h["Etag"]
+	return len(et) == 1 && isTagForm(et[0], t)
+}
+
 // setValidators writes the current validators into h: the ETag when withTag
-// is set, the Last-Modified (clamped to now, RFC 9110 §8.8.2.1) when withDate
-// is set. Both values share one string, and both slices one array, so that
-// the two fields cost two allocations.
+// is set (and the handler has not set it, see hasTag), the Last-Modified
+// (clamped to now, RFC 9110 §8.8.2.1) when withDate is set. Both values
+// share one string, and both slices one array, so that the two fields cost
+// two allocations.
 func setValidators(h http.Header, v Validators, opts *Options, withTag, withDate bool) {
-	withTag = withTag && !v.ETag.IsZero()
+	withTag = withTag && !v.ETag.IsZero() && !hasTag(h, v.ETag)
 	var lm int64
 	if withDate {
 		lm, withDate = precond.LastModified(v.LastModified, opts.now().Unix())
@@ -176,6 +214,7 @@ func tagValue(inm []string, t etag.Tag) []string {
 }
 
 // findTagForm returns the first occurrence of t's header form in line.
+// t.Opaque is not empty.
 func findTagForm(line string, t etag.Tag) (string, bool) {
 	prefix := 1 // the opening DQUOTE
 	if t.Weak {
@@ -186,11 +225,15 @@ func findTagForm(line string, t etag.Tag) (string, bool) {
 		if i < 0 {
 			return "", false
 		}
-		start, end := off+i-prefix, off+i+len(t.Opaque)+1
-		if start >= 0 && end <= len(line) && isTagForm(line[start:end], t) {
+		i += off
+		// line[i:end-1] is t.Opaque: what is left to check is what
+		// surrounds it.
+		start, end := i-prefix, i+len(t.Opaque)+1
+		if start >= 0 && end <= len(line) && line[i-1] == '"' && line[end-1] == '"' &&
+			(!t.Weak || line[start] == 'W' && line[start+1] == '/') {
 			return line[start:end], true
 		}
-		off += i + 1
+		off = i + 1
 	}
 	return "", false
 }
@@ -207,11 +250,16 @@ func isTagForm(s string, t etag.Tag) bool {
 	return len(s) == len(t.Opaque)+2 && s[0] == '"' && s[len(s)-1] == '"' && s[1:len(s)-1] == t.Opaque
 }
 
-// writeConflict answers 412 with the current tag, formatted on the stack.
-func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t etag.Tag) {
+// writeConflict answers 412 with the current tag t in header form, copied
+// onto the stack from text when the caller has it (a Scan of text gave t),
+// formatted otherwise.
+func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t etag.Tag, text string) {
 	var cur []byte
-	if !t.IsZero() {
-		var buf [64]byte
+	var buf [64]byte
+	switch {
+	case text != "":
+		cur = append(buf[:0], text...)
+	case !t.IsZero():
 		cur = t.Append(buf[:0])
 	}
 	precond.WriteConflict(w, r, wr, cur)

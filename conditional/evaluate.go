@@ -63,8 +63,8 @@ func evaluate(r *http.Request, im, inm []string, v Validators, opts *Options) Ou
 	in := precond.Input{
 		Method:              r.Method,
 		Header:              h,
-		IfMatch:             precond.Field(im, precond.Match(etag.Match(im, v.ETag, false))),
-		IfNoneMatch:         precond.Field(inm, precond.Match(etag.Match(inm, v.ETag, true))),
+		IfMatch:             match(im, v.ETag, false),
+		IfNoneMatch:         match(inm, v.ETag, true),
 		LastModified:        v.LastModified,
 		Exists:              v.exists(),
 		Now:                 opts.Now,
@@ -87,6 +87,15 @@ func evaluate(r *http.Request, im, inm []string, v Validators, opts *Options) Ou
 		return PreconditionRequired
 	}
 	return Proceed
+}
+
+// match compares t with the members of a list field whose field lines are
+// values, weakly or strongly; an absent field is not scanned at all.
+func match(values []string, t etag.Tag, weak bool) precond.Match {
+	if len(values) == 0 {
+		return precond.Absent
+	}
+	return precond.Field(values, precond.Match(etag.Match(values, t, weak)))
 }
 
 // RangeApplies reports whether the Range header field of r is to be honoured

@@ -122,3 +122,29 @@ func FuzzEvaluate(f *testing.F) {
 		require.Falsef(t, req != out && (req != PreconditionRequired || out != Proceed || getOrHead), "RequirePrecondition changed %v into %v", out, req)
 	})
 }
+
+// FuzzFindTagForm checks the search behind the 304's ETag value: the tag's
+// header form is found in an If-None-Match line exactly when the line holds
+// it, and what is found is that form, byte for byte.
+func FuzzFindTagForm(f *testing.F) {
+	for _, s := range []struct {
+		line, opaque string
+		weak         bool
+	}{
+		{`"a"`, "a", false}, {`"x", "a"`, "a", false}, {`W/"a"`, "a", true}, {`W/"a"`, "a", false},
+		{`"xa", "ab", *`, "a", false}, {`"a"`, "a", true}, {`W"a", W/"a"`, "a", true}, {`"aa"`, "a", false},
+	} {
+		f.Add(s.line, s.opaque, s.weak)
+	}
+	f.Fuzz(func(t *testing.T, line, opaque string, weak bool) {
+		if opaque == "" {
+			t.Skip("tagValue never searches for an empty opaque-tag")
+		}
+		tag := etag.Tag{Opaque: opaque, Weak: weak}
+		got, ok := findTagForm(line, tag)
+		require.Equal(t, strings.Contains(line, tag.String()), ok, "findTagForm(%q, %q)", line, tag.String())
+		if ok {
+			require.Equal(t, tag.String(), got)
+		}
+	})
+}

@@ -55,14 +55,25 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 				next.ServeHTTP(w, r)
 				return
 			}
-			// Each field is looked up once per request: the hook reads
-			// them from the guard.
+			// Each field is looked up at most once per request: the hook
+			// reads them from the guard. A present If-Match makes
+			// If-Unmodified-Since ignored, a present If-None-Match makes
+			// If-Modified-Since ignored (RFC 9110 §13.1.3, §13.1.4), so those
+			// are not looked up at all; and with If-Match alone,
+			// If-Modified-Since only matters once If-Match holds (§13.2.2
+			// step 1 comes first), so the hook looks it up then.
 			h := r.Header
-			f := fields{h["If-Match"], h["If-None-Match"], h["If-Modified-Since"], h["If-Unmodified-Since"]}
-			if len(f.im) == 0 && len(f.inm) == 0 && len(f.ims) == 0 && len(f.ius) == 0 {
-				// If-Range alone cannot change the status.
-				next.ServeHTTP(w, r)
-				return
+			f := fields{im: h["If-Match"], inm: h["If-None-Match"]}
+			if len(f.im) == 0 {
+				f.ius = h["If-Unmodified-Since"]
+				if len(f.inm) == 0 {
+					f.ims = h["If-Modified-Since"]
+					if len(f.ius) == 0 && len(f.ims) == 0 {
+						// If-Range alone cannot change the status.
+						next.ServeHTTP(w, r)
+						return
+					}
+				}
 			}
 			g := pool.Get().(*guard)
 			g.f = f
@@ -79,7 +90,9 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 	}
 }
 
-// fields are the precondition field lines of one request.
+// fields are the precondition field lines of one request. ius is nil when
+// If-Match is present, ims when If-Match or If-None-Match is (see the
+// lookups in Middleware).
 type fields struct{ im, inm, ims, ius []string }
 
 // guard is the per-request state of the middleware: the wrapping writer and
@@ -98,19 +111,27 @@ func (g *guard) commit(c *response.Commit) (handled bool) {
 	}
 	opts := g.opts
 	v := Validators{Exists: true}
+	var text string // v.ETag as the handler wrote it: a 412 sends it back as is
 	if et := c.Header["Etag"]; len(et) == 1 {
 		s := header.TrimOWS(et[0])
 		if t, n, ok := etag.Scan(s); ok && n == len(s) {
-			v.ETag = t
+			v.ETag, text = t, s
 		}
 	}
 	if len(g.f.ims) == 0 && len(g.f.ius) == 0 {
-		// No date precondition: Last-Modified cannot change the outcome, so
-		// a 412 (whose error body carries no Last-Modified) need not parse it.
+		// No date precondition yet: Last-Modified cannot change the
+		// outcome, so a 412 (whose error body carries no Last-Modified)
+		// need not parse it.
 		out := evaluate(c.Request, g.f.im, g.f.inm, v, opts)
 		if out == PreconditionFailed {
-			writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
+			writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag, text)
 			return true
+		}
+		if len(g.f.im) > 0 && len(g.f.inm) == 0 {
+			// If-Match held, so If-Modified-Since (step 4) is next.
+			if ims := c.Request.Header["If-Modified-Since"]; len(ims) > 0 {
+				return g.commitDated(c, v, text)
+			}
 		}
 		clampLastModified(c.Header, opts)
 		if out == NotModified {
@@ -119,12 +140,19 @@ func (g *guard) commit(c *response.Commit) (handled bool) {
 		}
 		return false
 	}
+	return g.commitDated(c, v, text)
+}
+
+// commitDated is the hook for a request whose date preconditions matter:
+// the handler's Last-Modified takes part.
+func (g *guard) commitDated(c *response.Commit, v Validators, text string) (handled bool) {
+	opts := g.opts
 	v.LastModified = clampLastModified(c.Header, opts)
 	switch evaluate(c.Request, g.f.im, g.f.inm, v, opts) {
 	case NotModified:
 		c.Status = http.StatusNotModified
 	case PreconditionFailed:
-		writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag)
+		writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag, text)
 		return true
 	}
 	return false

@@ -193,3 +193,53 @@ func TestMiddlewareStreams(t *testing.T) {
 		})
 	}
 }
+
+// TestMiddlewareAgreesWithEvaluate: for every combination of the four
+// precondition fields on GET and HEAD, the middleware answers what Evaluate
+// decides for the handler's validators. The middleware skips the lookups of
+// fields that cannot matter (If-Unmodified-Since beside If-Match,
+// If-Modified-Since beside If-None-Match, If-Modified-Since until If-Match
+// held), so this pins that the skipping never changes an outcome: RFC 9110
+// §13.2.2 steps 1 to 4, §13.1.3 and §13.1.4 (a field beside its overriding
+// one is ignored, valid or not).
+func TestMiddlewareAgreesWithEvaluate(t *testing.T) {
+	t.Parallel()
+	older, newer := httpDate(lm.Add(-time.Second)), httpDate(lm.Add(time.Second))
+	ifMatch := []string{"", `"a"`, `"b"`, "*", "bogus"}
+	ifNoneMatch := []string{"", `"a"`, `"b"`, "*"}
+	dates := []string{"", httpDate(lm), older, newer, "garbage"}
+	for _, lmValue := range []string{"", httpDate(lm)} {
+		handler := resource(`"a"`, lmValue, 200)
+		mw := Middleware(Options{Now: fixedNow})(handler)
+		v := Validators{ETag: tagA, Exists: true}
+		if lmValue != "" {
+			v.LastModified = lm
+		}
+		for _, method := range []string{"GET", "HEAD"} {
+			for _, im := range ifMatch {
+				for _, inm := range ifNoneMatch {
+					for _, ims := range dates {
+						for _, ius := range dates {
+							var kv []string
+							for _, f := range [][2]string{{"If-Match", im}, {"If-None-Match", inm}, {"If-Modified-Since", ims}, {"If-Unmodified-Since", ius}} {
+								if f[1] != "" {
+									kv = append(kv, f[0], f[1])
+								}
+							}
+							want := http.StatusOK
+							switch Evaluate(newRequest(method, hdr(kv...)), v, Options{Now: fixedNow}) {
+							case NotModified:
+								want = http.StatusNotModified
+							case PreconditionFailed:
+								want = http.StatusPreconditionFailed
+							}
+							rec := httptest.NewRecorder()
+							mw.ServeHTTP(rec, newRequest(method, hdr(kv...)))
+							assert.Equal(t, want, rec.Code, "%s %q, Last-Modified %q", method, kv, lmValue)
+						}
+					}
+				}
+			}
+		}
+	}
+}

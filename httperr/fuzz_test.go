@@ -10,7 +10,7 @@ import (
 // FuzzAppendString checks that the envelope's strings are byte for byte what
 // encoding/json writes, for any input, valid UTF-8 or not.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "CONFLICT", `"v2"`, "a<b>&c", "\x00\x1f\x7f", "é\u2028\xff", `back\slash`} {
+	for _, s := range []string{"", "CONFLICT", `"v2"`, `W/"v2"`, `""`, `W/""`, `"a"b"`, `W/"`, "a<b>&c", "\x00\x1f\x7f", "é\u2028\xff", `back\slash`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

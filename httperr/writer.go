@@ -326,6 +326,22 @@ func appendString(b []byte, s string) []byte {
 // appendBytes is appendString for the short values (entity-tags) that
 // WriteWith takes as bytes, so that they may live on the caller's stack.
 func appendBytes(b []byte, s []byte) []byte {
+	// An entity-tag (`"v7"`, `W/"v7"`) has two bytes to escape, its quotes,
+	// and they sit at known places: the general loop below would look for
+	// them byte by byte, after a first pass to classify.
+	if n := len(s); n >= 2 && s[n-1] == '"' {
+		prefix := 0
+		if s[0] == 'W' && n >= 4 && s[1] == '/' {
+			prefix = 2
+		}
+		if s[prefix] == '"' && plainBytes(s[prefix+1:n-1]) {
+			b = append(b, '"')
+			b = append(b, s[:prefix]...)
+			b = append(b, '\\', '"')
+			b = append(b, s[prefix+1:n-1]...)
+			return append(b, '\\', '"', '"')
+		}
+	}
 	var class uint8
 	for _, c := range s {
 		class |= jsonClass[c]
@@ -349,6 +365,21 @@ func appendBytes(b []byte, s []byte) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// plainBytes reports whether every byte of s is copied into a JSON string as
+// it is (jsonClass 0), four bytes a step as in stringClass.
+func plainBytes(s []byte) bool {
+	var class uint8
+	for len(s) >= 4 {
+		w := s[:4]
+		class |= jsonClass[w[0]] | jsonClass[w[1]] | jsonClass[w[2]] | jsonClass[w[3]]
+		s = s[4:]
+	}
+	for _, c := range s {
+		class |= jsonClass[c]
+	}
+	return class == 0
 }
 
 // stringClass returns the largest jsonClass of the bytes of s, four bytes a
