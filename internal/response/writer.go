@@ -241,7 +241,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	if rw.r != nil {
 		method = rw.r.Method
 	}
-	if status == http.StatusNotModified {
+	if status == http.StatusNotModified && !strips304(rw.w) {
 		Strip304(h)
 	}
 	if !BodyAllowed(method, status) {
@@ -256,6 +256,24 @@ func (rw *Writer) commitHeader(complete bool) {
 	}
 	rw.w.WriteHeader(status)
 }
+
+// strips304 reports whether w is the view of another Writer that has not
+// committed: each middleware of a stack wraps the writer of the one outside
+// it, and the WriteHeader(304) that w is about to get makes that Writer
+// strip the shared header itself, after its own hook, so stripping here too
+// would do the work twice, or three times behind three middlewares.
+func strips304(w http.ResponseWriter) bool {
+	v, ok := w.(interface{ writer() *Writer })
+	if !ok {
+		return false
+	}
+	in := v.writer()
+	return in.status == 0 && !in.committed && !in.hijacked
+}
+
+// writer returns rw; the views of [Writer.ResponseWriter] embed it, so that
+// strips304 finds the Writer behind any of them.
+func (rw *Writer) writer() *Writer { return rw }
 
 // hasLength reports whether h already states Content-Length n (n >= 0),
 // so that a hook that set it (from a cache) spares the per-response
