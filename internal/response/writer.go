@@ -59,6 +59,10 @@ type Writer struct {
 	buf    []byte              // kept across requests, emptied
 	view   http.ResponseWriter // what ResponseWriter returns for an inner writer of type viewOf
 	viewOf reflect.Type
+	// commit is what the hook is given, kept here so that handing it to a
+	// func value allocates nothing; it is zero outside commitHeader, so the
+	// reset of every request need not clear it.
+	commit Commit
 }
 
 type state struct {
@@ -73,7 +77,6 @@ type state struct {
 	vetted    bool // Passthrough reported false at the final WriteHeader
 	hijacked  bool
 	written   int64
-	commit    Commit
 }
 
 // New wraps w for request r.
