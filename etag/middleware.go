@@ -180,6 +180,14 @@ func passthrough(status int, h http.Header) bool {
 	if !taggable(status) {
 		return true
 	}
+	if len(h) == 1 {
+		// The usual header at the first write is Content-Type alone: one
+		// lookup that finds it tells what the one field is, and costs less
+		// than starting a pass, which draws two random numbers.
+		if ct, ok := h["Content-Type"]; ok {
+			return len(ct) > 0 && isEventStream(ct[0])
+		}
+	}
 	if len(h) <= 4 {
 		// One pass over a few fields costs less than the four hashed
 		// lookups below; it makes the same decision.
