@@ -237,7 +237,9 @@ func streaming(h http.Header) bool {
 
 func isEventStream(ct string) bool {
 	const es = "text/event-stream"
-	if len(ct) < len(es) || !header.EqualFold(ct[:len(es)], es) {
+	// ct[5]|0x20 is 'e' only for 'e' and 'E': the test turns text/plain and
+	// application/* away before the case-insensitive comparison.
+	if len(ct) < len(es) || ct[5]|0x20 != 'e' || !header.EqualFold(ct[:len(es)], es) {
 		return false
 	}
 	rest := ct[len(es):]
@@ -281,8 +283,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 	if e != nil {
 		tag, hdr = e.tag, e.hdr[0]
 		c.Header["Etag"] = e.hdr
-	}
-	if tag.IsZero() {
+	} else if tag.IsZero() {
 		return false
 	}
 	rh := c.Request.Header
