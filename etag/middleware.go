@@ -345,7 +345,10 @@ func (m *middleware) setLength(c *response.Commit, e *cachedTag) {
 // date fields are left to precond.Evaluate to read (an If-Range only
 // matters to a 206, which is never tagged).
 func matchField(values []string, tag Tag, hdr string, weak bool) precond.Match {
-	if len(values) == 1 && hdr != "" && values[0] == hdr && (weak || !tag.Weak) {
+	switch {
+	case len(values) == 0:
+		return precond.Absent
+	case len(values) == 1 && hdr != "" && values[0] == hdr && (weak || !tag.Weak):
 		return precond.Matched
 	}
 	return precond.Field(values, precond.Match(Match(values, tag, weak)))
