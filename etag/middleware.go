@@ -281,7 +281,6 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		e = m.tagFor(c.Body)
 	}
 	if e != nil {
-		tag, hdr = e.tag, e.hdr[0]
 		c.Header["Etag"] = e.hdr
 	} else if tag.IsZero() {
 		return false
@@ -293,6 +292,9 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		// only answer Proceed (the date fields are left to conditional).
 		m.setLength(c, e)
 		return false
+	}
+	if e != nil {
+		tag, hdr = e.tag, e.hdr[0]
 	}
 	current := tag
 	if variant := m.variant(inm, tag); !variant.IsZero() {
