@@ -30,7 +30,9 @@ type Commit struct {
 	Request *http.Request
 	// Status is the final status the handler chose; the hook may change it.
 	Status int
-	// Header is the response header (the inner writer's map).
+	// Header is the response header (the inner writer's map). When the
+	// status is 304 it may still hold what a 304 must not carry: the
+	// Writer nearest the server strips it (Strip304), after its own hook.
 	Header http.Header
 	// Body holds the buffered body bytes; the whole body when Complete.
 	// It must not be retained after the hook returns.
