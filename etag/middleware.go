@@ -180,6 +180,14 @@ func passthrough(status int, h http.Header) bool {
 	if !taggable(status) {
 		return true
 	}
+	if len(h) == 1 {
+		// The usual header at the first write is Content-Type alone: one
+		// lookup that finds it tells what the one field is, and costs less
+		// than starting a pass, which draws two random numbers.
+		if ct, ok := h["Content-Type"]; ok {
+			return len(ct) > 0 && isEventStream(ct[0])
+		}
+	}
 	if len(h) <= 4 {
 		// One pass over a few fields costs less than the four hashed
 		// lookups below; it makes the same decision.
@@ -229,7 +237,9 @@ func streaming(h http.Header) bool {
 
 func isEventStream(ct string) bool {
 	const es = "text/event-stream"
-	if len(ct) < len(es) || !header.EqualFold(ct[:len(es)], es) {
+	// ct[5]|0x20 is 'e' only for 'e' and 'E': the test turns text/plain and
+	// application/* away before the case-insensitive comparison.
+	if len(ct) < len(es) || ct[5]|0x20 != 'e' || !header.EqualFold(ct[:len(es)], es) {
 		return false
 	}
 	rest := ct[len(es):]
@@ -237,7 +247,11 @@ func isEventStream(ct string) bool {
 }
 
 func (m *middleware) onCommit(c *response.Commit) bool {
-	var tag Tag
+	var (
+		tag Tag
+		hdr string     // tag in header form, where known without formatting it
+		e   *cachedTag // the tag computed from the body, if it was
+	)
 	if c.Vetted {
 		// passthrough said no at WriteHeader: taggable, not streaming and
 		// no handler tag; running the header checks again would double
@@ -245,7 +259,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 		if !c.Complete {
 			return false
 		}
-		tag = m.setTag(c)
+		e = m.tagFor(c.Body)
 	} else if !taggable(c.Status) || streaming(c.Header) {
 		return false
 	} else if v, ok := handlerTag(c.Header); ok {
@@ -258,69 +272,88 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 			// could only give wrong answers.
 			return false
 		}
-		tag = t
+		tag, hdr = t, v[0]
 	} else {
 		if !c.Complete {
 			// Streaming after overflow or Flush: the bytes are unknown.
 			return false
 		}
-		tag = m.setTag(c)
+		e = m.tagFor(c.Body)
 	}
-	if tag.IsZero() {
+	if e != nil {
+		c.Header["Etag"] = e.hdr
+	} else if tag.IsZero() {
 		return false
 	}
+	rh := c.Request.Header
+	im, inm := rh["If-Match"], rh["If-None-Match"]
+	if len(im) == 0 && len(inm) == 0 {
+		// With neither field and no Last-Modified, precond.Evaluate can
+		// only answer Proceed (the date fields are left to conditional).
+		m.setLength(c, e)
+		return false
+	}
+	if e != nil {
+		tag, hdr = e.tag, e.hdr[0]
+	}
 	current := tag
-	variant := m.variant(c.Request, tag)
-	if !variant.IsZero() {
-		tag = variant
+	if variant := m.variant(inm, tag); !variant.IsZero() {
 		// The client holds the encoded variant: a 304 must name it, since
 		// caches pick the stored response to update by this tag (RFC 9111
 		// §4.3.4).
+		tag, hdr = variant, ""
 	}
-	in := input(c.Request, tag)
+	in := precond.Input{
+		Method:      c.Request.Method,
+		Header:      rh,
+		IfMatch:     matchField(im, tag, hdr, false),
+		IfNoneMatch: matchField(inm, tag, hdr, true),
+		Exists:      true,
+	}
 	switch precond.Evaluate(&in) {
 	case precond.NotModified:
+		// No Content-Length: a 304 describes no content (RFC 9110 §15.4.5).
 		c.Status = http.StatusNotModified
-		if !variant.IsZero() {
+		if tag != current {
 			delete(c.Header, "ETag")
-			c.Header.Set("Etag", variant.String())
+			c.Header.Set("Etag", tag.String())
 		}
 	case precond.Failed, precond.NoneMatchFailed:
 		var buf [64]byte
 		delete(c.Header, "ETag") // httperr removes only the canonical key
 		precond.WriteConflict(c.W, c.Request, m.errw, current.Append(buf[:0]))
 		return true
+	default:
+		m.setLength(c, e)
 	}
 	return false
 }
 
-// setTag sets the ETag and Content-Length of the complete body c.Body and
-// returns the tag.
-func (m *middleware) setTag(c *response.Commit) Tag {
-	e := m.tagFor(c.Body)
-	c.Header["Etag"] = e.hdr
-	// The exact length of the whole body, which the writer would set
-	// anyway; from the cache it costs no allocation.
-	c.Header["Content-Length"] = e.cl
-	c.LengthSet = true
-	return e.tag
+// setLength sets the Content-Length of a body the middleware tagged (e is
+// its tag): the exact length of the whole body, which the writer would set
+// anyway; from the tag cache it costs no allocation.
+func (m *middleware) setLength(c *response.Commit, e *cachedTag) {
+	if e != nil {
+		c.Header["Content-Length"] = e.cl
+		c.LengthSet = true
+	}
 }
 
-// input is what the one precondition evaluator needs for a GET or HEAD
-// request of an existing resource whose only validator is tag: with no
-// Last-Modified, If-Unmodified-Since and If-Modified-Since are ignored
-// (§13.1.4, §13.1.3), which leaves them to conditional.Middleware; If-Range
-// only matters to a 206, which is never tagged.
-func input(r *http.Request, tag Tag) precond.Input {
-	h := r.Header
-	im, inm := h["If-Match"], h["If-None-Match"]
-	return precond.Input{
-		Method:      r.Method,
-		Header:      h,
-		IfMatch:     precond.Field(im, precond.Match(Match(im, tag, false))),
-		IfNoneMatch: precond.Field(inm, precond.Match(Match(inm, tag, true))),
-		Exists:      true,
+// matchField is precond.Field(values, Match(values, tag, weak)) for the
+// If-Match (strong) or If-None-Match (weak) field lines values and the
+// current tag, valid and not zero, whose header form is hdr ("" when
+// unknown). A field that is that very form, the revalidation of a client
+// that stored this response, matches without parsing the list. Only the
+// date fields are left to precond.Evaluate to read (an If-Range only
+// matters to a 206, which is never tagged).
+func matchField(values []string, tag Tag, hdr string, weak bool) precond.Match {
+	switch {
+	case len(values) == 0:
+		return precond.Absent
+	case len(values) == 1 && hdr != "" && values[0] == hdr && (weak || !tag.Weak):
+		return precond.Matched
 	}
+	return precond.Field(values, precond.Match(Match(values, tag, weak)))
 }
 
 // tagFor returns the tag of body, reusing the header value of a recently
@@ -341,15 +374,15 @@ func (m *middleware) tagFor(body []byte) *cachedTag {
 	return e
 }
 
-// variant returns the member of If-None-Match that is tag plus one of the
-// configured variant suffixes, or the zero Tag when there is none or when a
-// member matches tag itself.
-func (m *middleware) variant(r *http.Request, tag Tag) Tag {
+// variant returns the member of If-None-Match (its field lines inm) that is
+// tag plus one of the configured variant suffixes, or the zero Tag when
+// there is none or when a member matches tag itself.
+func (m *middleware) variant(inm []string, tag Tag) Tag {
 	if len(m.suffixes) == 0 {
 		return Tag{}
 	}
 	var found Tag
-	Each(r.Header["If-None-Match"], func(t Tag, star bool) bool {
+	Each(inm, func(t Tag, star bool) bool {
 		if star || WeakMatch(t, tag) {
 			found = Tag{}
 			return false

@@ -8,8 +8,9 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// TestPassthroughSizes checks that the one-pass reading of a small header
-// and the lookups of a larger one make the same decision.
+// TestPassthroughSizes checks that the lookup of a header of one field, the
+// one-pass reading of a small header and the lookups of a larger one make the
+// same decision.
 func TestPassthroughSizes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -19,6 +20,10 @@ func TestPassthroughSizes(t *testing.T) {
 		want   bool
 	}{
 		{"plain", 200, http.Header{"Content-Type": {"text/plain"}}, false},
+		{"plain, empty", 200, http.Header{"Content-Type": {}}, false},
+		{"event stream alone", 200, http.Header{"Content-Type": {"text/event-stream"}}, true}, // WHATWG SSE
+		{"event stream, two fields", 200, http.Header{"Content-Type": {"text/event-stream"}, "Vary": {"Accept"}}, true},
+		{"handler tag and type", 200, http.Header{"Content-Type": {"text/plain"}, "Etag": {`"a"`}}, true}, // RFC 9110 §8.8.3
 		{"no header", 200, http.Header{}, false},
 		{"206 is not tagged", 206, http.Header{}, true},                                      // RFC 9110 §15.3.7
 		{"handler tag", 200, http.Header{"Etag": {`"a"`}}, true},                             // RFC 9110 §8.8.3

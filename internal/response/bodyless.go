@@ -14,16 +14,19 @@ func BodyAllowed(method string, status int) bool {
 // notModifiedDrop are the representation headers a 304 must not carry
 // (RFC 9110 §15.4.5: it describes no content; a sender SHOULD NOT generate
 // representation metadata other than the fields that guide cache updates).
+// dropOn304 must name the same.
 var notModifiedDrop = [...]string{
 	"Content-Type", "Content-Length", "Content-Encoding", "Content-Range",
 	"Content-Language", "Content-Disposition", "Content-Md5", "Transfer-Encoding", "Trailer",
 }
 
+// dropOn304 reports whether k is in notModifiedDrop. A switch compiles to a
+// dispatch on the length, which costs less than comparing k with each name.
 func dropOn304(k string) bool {
-	for _, d := range notModifiedDrop {
-		if k == d {
-			return true
-		}
+	switch k {
+	case "Content-Type", "Content-Length", "Content-Encoding", "Content-Range",
+		"Content-Language", "Content-Disposition", "Content-Md5", "Transfer-Encoding", "Trailer":
+		return true
 	}
 	return false
 }
@@ -34,11 +37,20 @@ func dropOn304(k string) bool {
 // the only case where it still guides a cache update.
 func Strip304(h http.Header) {
 	// One pass over the few fields present costs less than deleting each
-	// droppable key, which hashes it whether it is there or not.
-	_, tagged := h["Etag"]
+	// droppable key, which hashes it whether it is there or not; it also
+	// finds the ETag, which a lookup would hash again.
+	tagged, modified := false, false
 	for k := range h {
-		if dropOn304(k) || tagged && k == "Last-Modified" {
+		switch {
+		case dropOn304(k):
 			delete(h, k)
+		case k == "Etag":
+			tagged = true
+		case k == "Last-Modified":
+			modified = true
 		}
+	}
+	if tagged && modified {
+		delete(h, "Last-Modified")
 	}
 }

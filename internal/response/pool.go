@@ -44,6 +44,8 @@ func (p *Pool) Put(rw *Writer) {
 	if cap(rw.buf) > p.maxRetain {
 		rw.buf = nil
 	}
-	rw.reset(nil, nil, Options{})
+	// Only the references are dropped, so that a pooled Writer keeps no
+	// request alive; Get resets the rest.
+	rw.w, rw.r = nil, nil
 	p.p.Put(rw)
 }

@@ -30,7 +30,9 @@ type Commit struct {
 	Request *http.Request
 	// Status is the final status the handler chose; the hook may change it.
 	Status int
-	// Header is the response header (the inner writer's map).
+	// Header is the response header (the inner writer's map). When the
+	// status is 304 it may still hold what a 304 must not carry: the
+	// Writer nearest the server strips it (Strip304), after its own hook.
 	Header http.Header
 	// Body holds the buffered body bytes; the whole body when Complete.
 	// It must not be retained after the hook returns.
@@ -59,6 +61,10 @@ type Writer struct {
 	buf    []byte              // kept across requests, emptied
 	view   http.ResponseWriter // what ResponseWriter returns for an inner writer of type viewOf
 	viewOf reflect.Type
+	// commit is what the hook is given, kept here so that handing it to a
+	// func value allocates nothing; it is zero outside commitHeader, so the
+	// reset of every request need not clear it.
+	commit Commit
 }
 
 type state struct {
@@ -73,7 +79,6 @@ type state struct {
 	vetted    bool // Passthrough reported false at the final WriteHeader
 	hijacked  bool
 	written   int64
-	commit    Commit
 }
 
 // New wraps w for request r.
@@ -241,7 +246,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	if rw.r != nil {
 		method = rw.r.Method
 	}
-	if status == http.StatusNotModified {
+	if status == http.StatusNotModified && !strips304(rw.w) {
 		Strip304(h)
 	}
 	if !BodyAllowed(method, status) {
@@ -256,6 +261,24 @@ func (rw *Writer) commitHeader(complete bool) {
 	}
 	rw.w.WriteHeader(status)
 }
+
+// strips304 reports whether w is the view of another Writer that has not
+// committed: each middleware of a stack wraps the writer of the one outside
+// it, and the WriteHeader(304) that w is about to get makes that Writer
+// strip the shared header itself, after its own hook, so stripping here too
+// would do the work twice, or three times behind three middlewares.
+func strips304(w http.ResponseWriter) bool {
+	v, ok := w.(interface{ writer() *Writer })
+	if !ok {
+		return false
+	}
+	in := v.writer()
+	return in.status == 0 && !in.committed && !in.hijacked
+}
+
+// writer returns rw; the views of [Writer.ResponseWriter] embed it, so that
+// strips304 finds the Writer behind any of them.
+func (rw *Writer) writer() *Writer { return rw }
 
 // hasLength reports whether h already states Content-Length n (n >= 0),
 // so that a hook that set it (from a cache) spares the per-response

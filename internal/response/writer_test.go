@@ -412,3 +412,64 @@ func TestHasLength(t *testing.T) {
 		assert.Equal(t, tc.want, hasLength(h, tc.n), "%q %d", tc.v, tc.n)
 	}
 }
+
+// TestNested304 checks a stack of Writers, each middleware's wrapping the
+// writer of the one outside it, where the innermost hook (the one nearest the
+// handler) turns a 200 into a 304: the client gets a 304 with only the fields
+// RFC 9110 §15.4.5 allows, also the one an outer hook adds, however many
+// Writers the 304 passes, and also when the handler committed the outer
+// Writer itself (through Unwrap), which then ignores the 304.
+func TestNested304(t *testing.T) {
+	turn304 := Options{MaxBuffer: 1 << 10, OnCommit: func(c *Commit) bool {
+		c.Status = http.StatusNotModified
+		return false
+	}}
+	addFields := Options{OnCommit: func(c *Commit) bool {
+		c.Header["Cache-Control"] = []string{"max-age=60"}
+		c.Header["Content-Language"] = []string{"en"} // RFC 9110 §15.4.5: not on a 304
+		return false
+	}}
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Etag"] = []string{`"a"`}
+		w.Header()["Content-Type"] = []string{"text/plain"}
+		w.Header()["Last-Modified"] = []string{"Thu, 01 Jan 2026 00:00:00 GMT"}
+		_, _ = io.WriteString(w, "body")
+	}
+	for _, tc := range []struct {
+		name   string
+		layers int // Writers between the server and the one that makes the 304
+	}{{"one Writer", 0}, {"two Writers", 1}, {"three Writers", 2}} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := wrap(nil, turn304, handler)
+			for range tc.layers {
+				h = wrap(nil, addFields, h.ServeHTTP)
+			}
+			for name, srv := range servers(t, h) {
+				got := doWire(t, srv, http.MethodGet)
+				assert.Equal(t, http.StatusNotModified, got.status, name)
+				assert.Empty(t, got.body, name)
+				assert.Equal(t, `"a"`, got.header.Get("Etag"), name)
+				for _, k := range []string{"Content-Type", "Content-Length", "Content-Language", "Last-Modified"} {
+					assert.NotContains(t, got.header, k, name)
+				}
+				if tc.layers > 0 {
+					assert.Equal(t, "max-age=60", got.header.Get("Cache-Control"), name)
+				}
+			}
+		})
+	}
+	t.Run("outer Writer committed by the handler", func(t *testing.T) {
+		h := wrap(nil, addFields, wrap(nil, turn304, func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Content-Type"] = []string{"text/plain"}
+			// The outer Writer commits a 204 and ignores the 304 that follows;
+			// this Writer still strips for its own 304 decision.
+			w.(interface{ Unwrap() http.ResponseWriter }).Unwrap().WriteHeader(http.StatusNoContent)
+			_, _ = io.WriteString(w, "body")
+		}).ServeHTTP)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.Equal(t, http.StatusNoContent, rec.Code)
+		assert.NotContains(t, rec.Header(), "Content-Type")
+		assert.Empty(t, rec.Body.String())
+	})
+}
