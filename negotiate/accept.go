@@ -221,7 +221,7 @@ func (sc *scores) field(v string, part []offer, valid uint32, seen bool) (_ bool
 				p += elementEnd(s, 0) + 1 // past the comma (or the end)
 				continue
 			}
-			work += len(part) // coverConcrete compares each offer once
+			work += len(part) // each offer is compared once
 			if cover, u, known = coverConcrete(s, part); known && cover == 0 {
 				p += elementEnd(s, 0) + 1
 				continue
@@ -301,42 +301,27 @@ func rangeCover(typ, sub string, part []offer, valid uint32) (level int, cover u
 
 // coverConcrete returns the offers of part that the member at the start of s
 // covers as a concrete "type/subtype" range and u, the end of that range.
-// known is false when it cannot tell (a "type/*" member), and the caller
-// then reads the member token by token. It compares s with each offer's
-// type and subtype instead of reading the member's own tokens: equal to a
-// token, they are tokens, so validation is not lost; a member that differs
-// from every offer (cover 0, u 0) only has to be stepped over, since a valid
-// member has already been seen.
+// known is false when it cannot tell (a "type/*" member, or one that may
+// be), and the caller then reads the member token by token. It compares s
+// with each offer's type/subtype as two words (offer.lo, offer.hi) instead
+// of reading the member's own tokens: equal to a token, they are tokens, so
+// validation is not lost; a member that differs from every offer (cover 0,
+// u 0) only has to be stepped over, since a valid member has already been
+// seen.
 func coverConcrete(s string, part []offer) (cover uint32, u int, known bool) {
 	for i := range part {
 		o := &part[i]
-		n := len(o.typ)
-		if n == 0 || len(s) <= n+1 || s[n] != '/' {
-			continue
-		}
-		// A subtype that differs in its first byte (compared with the
-		// case bit masked, so that equal letters of either case pass)
-		// rejects most members before any string comparison.
-		c := s[n+1]
-		if c == '*' {
+		if t := len(o.typ); t+1 < len(s) && s[t+1] == '*' && s[t] == '/' {
 			return 0, 0, false
 		}
-		if c|0x20 != o.sub[0]|0x20 {
+		if n := len(o.ts); n >= 8 && (n > len(s) ||
+			load64(s)|o.foldLo != o.lo || load64At(s, n-8)|o.foldHi != o.hi) {
 			continue
 		}
-		rest, m := s[n+1:], len(o.sub)
-		if len(rest) >= m && (len(rest) == m || !header.IsTokenChar(rest[m])) &&
-			equalFoldPrefix(rest, o.sub) && equalFoldPrefix(s, o.typ) {
+		if o.heads(s) {
 			cover |= 1 << i
-			u = n + 1 + m
+			u = len(o.ts)
 		}
 	}
 	return cover, u, true
-}
-
-// equalFoldPrefix reports whether s starts with prefix, ASCII case-insensitively;
-// the exact comparison first, since senders almost always use lower case.
-func equalFoldPrefix(s, prefix string) bool {
-	p := s[:len(prefix)]
-	return p == prefix || header.EqualFold(p, prefix)
 }
