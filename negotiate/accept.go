@@ -3,6 +3,7 @@ package negotiate
 import (
 	"math/bits"
 	"net/http"
+	"strings"
 
 	"github.com/httpsem/httpsem/internal/header"
 )
@@ -135,11 +136,12 @@ func parseOffers(offers []string) []offer {
 // type is invalid and never selected. Offers are scored chunk by chunk so the
 // per-offer state stays on the stack.
 //
-// work counts the operations done: the bytes the scans read (every byte of
-// the field once, by the separator, token and element scans, whose spans
-// never overlap), again the parameter text of members that were parsed, one
-// per offer compared by coverConcrete, and the parameter steps of
-// paramsMatch. It costs a few additions per member and lets tests assert
+// work counts the operations done: three per byte of the field for its
+// scans (the separator, token and element scans read each byte once, except
+// that skip's comma scan and elementEnd both read the bytes from a quote to
+// the comma after it; skip's quote look-ups read each byte once more), again
+// the parameter text of members that were parsed, one per offer compared by
+// coverConcrete, and the parameter steps of paramsMatch. It costs a few additions per member and lets tests assert
 // linear cost by counting rather than by timing.
 func selectParsed(accept []string, offers []offer) (best, work int) {
 	best, bestQ := -1, 0
@@ -189,6 +191,9 @@ func selectParsed(accept []string, offers []offer) (best, work int) {
 // set its weight so far (-1: none) and that weight.
 type scores struct {
 	spec, weight [chunk]int32
+	// quote is the first '"' of the line field reads at or after skip's
+	// last look-up (len of the line if none; -1 before the first).
+	quote int
 	// first marks the bytes (all below 128, tokens are ASCII) that begin
 	// an offer's type in either case: a member starting with any other
 	// byte, other than "*", covers no offer. Extra bits only cost a closer
@@ -202,28 +207,29 @@ type scores struct {
 //
 // Only a member whose type/subtype covers some offer can change a score, so
 // the type/subtype is read first and compared; a member that covers nothing
-// is skipped to its comma without reading its parameters, once a valid
-// member has been seen (before that its validity decides whether the field
-// counts as absent, so it is parsed in full). Each byte is examined a bounded
-// number of times, whatever the field holds.
+// is skipped to its comma (skip) without reading its parameters, once a
+// valid member has been seen (before that its validity decides whether the
+// field counts as absent, so it is parsed in full). Each byte is examined a
+// bounded number of times, whatever the field holds.
 func (sc *scores) field(v string, part []offer, valid uint32, seen bool) (_ bool, work int) {
+	sc.quote = -1
 	for p := 0; ; {
 		for p < len(v) && listSpace[v[p]] {
 			p++
 		}
 		if p >= len(v) {
-			return seen, work + len(v)
+			return seen, work + 3*len(v) // the scans (see selectParsed)
 		}
 		s := v[p:]
 		level, cover, u, known := levelSubtype, uint32(0), 0, false
 		if c := s[0]; seen && c != '*' {
 			if c >= 128 || sc.first[c>>6]&(1<<(c&63)) == 0 {
-				p += elementEnd(s, 0) + 1 // past the comma (or the end)
+				p = sc.skip(v, p) // past the comma (or the end)
 				continue
 			}
-			work += len(part) // coverConcrete compares each offer once
+			work += len(part) // each offer is compared once
 			if cover, u, known = coverConcrete(s, part); known && cover == 0 {
-				p += elementEnd(s, 0) + 1
+				p = sc.skip(v, p)
 				continue
 			}
 		}
@@ -241,7 +247,9 @@ func (sc *scores) field(v string, part []offer, valid uint32, seen bool) (_ bool
 			}
 			level, cover = rangeCover(typ, sub, part, valid)
 		}
-		end := elementEnd(s, u)
+		// The type/subtype holds no comma or quote: the scan starts past
+		// it.
+		end := sc.skip(v, p+u) - 1 - p
 		p += end + 1
 		if cover == 0 && seen {
 			continue
@@ -301,42 +309,78 @@ func rangeCover(typ, sub string, part []offer, valid uint32) (level int, cover u
 
 // coverConcrete returns the offers of part that the member at the start of s
 // covers as a concrete "type/subtype" range and u, the end of that range.
-// known is false when it cannot tell (a "type/*" member), and the caller
-// then reads the member token by token. It compares s with each offer's
-// type and subtype instead of reading the member's own tokens: equal to a
-// token, they are tokens, so validation is not lost; a member that differs
-// from every offer (cover 0, u 0) only has to be stepped over, since a valid
-// member has already been seen.
+// known is false when it cannot tell (a "type/*" member, or one that may
+// be), and the caller then reads the member token by token. It compares s
+// with each offer's type/subtype as two words (offer.lo, offer.hi) instead
+// of reading the member's own tokens: equal to a token, they are tokens, so
+// validation is not lost; a member that differs from every offer (cover 0,
+// u 0) only has to be stepped over, since a valid member has already been
+// seen.
 func coverConcrete(s string, part []offer) (cover uint32, u int, known bool) {
 	for i := range part {
 		o := &part[i]
-		n := len(o.typ)
-		if n == 0 || len(s) <= n+1 || s[n] != '/' {
-			continue
-		}
-		// A subtype that differs in its first byte (compared with the
-		// case bit masked, so that equal letters of either case pass)
-		// rejects most members before any string comparison.
-		c := s[n+1]
-		if c == '*' {
+		if t := len(o.typ); t+1 < len(s) && s[t+1] == '*' && s[t] == '/' {
 			return 0, 0, false
 		}
-		if c|0x20 != o.sub[0]|0x20 {
+		if n := len(o.ts); n >= 8 && (n > len(s) ||
+			load64(s)|o.foldLo != o.lo || load64At(s, n-8)|o.foldHi != o.hi) {
 			continue
 		}
-		rest, m := s[n+1:], len(o.sub)
-		if len(rest) >= m && (len(rest) == m || !header.IsTokenChar(rest[m])) &&
-			equalFoldPrefix(rest, o.sub) && equalFoldPrefix(s, o.typ) {
+		if o.heads(s) {
 			cover |= 1 << i
-			u = n + 1 + m
+			u = len(o.ts)
 		}
 	}
 	return cover, u, true
 }
 
-// equalFoldPrefix reports whether s starts with prefix, ASCII case-insensitively;
-// the exact comparison first, since senders almost always use lower case.
-func equalFoldPrefix(s, prefix string) bool {
-	p := s[:len(prefix)]
-	return p == prefix || header.EqualFold(p, prefix)
+// skip returns the index just past the comma that ends the member of v that
+// starts at p (or len(v)+1 past the end), as p+elementEnd(v[p:], 0)+1 would.
+// Quotes are rare, so it looks for the comma alone, sixteen bytes a step,
+// and leaves the member to elementEnd only when the line's next quote
+// (looked up with strings.IndexByte once per occurrence) comes first.
+func (sc *scores) skip(v string, p int) int {
+	if sc.quote < p {
+		sc.quote = nextByte(v, p, '"')
+	}
+	// A byte of x^(lsb*',') is zero where x has a comma, and (y-lsb)&^y&msb
+	// flags the lowest zero byte of y exactly (a borrow only flags bytes
+	// above it).
+	end := p
+	for ; end+16 <= len(v); end += 16 {
+		x, y := load64At(v, end)^lsb*',', load64At(v, end+8)^lsb*','
+		zx, zy := (x-lsb)&^x&msb, (y-lsb)&^y&msb
+		if zx != 0 {
+			end += bits.TrailingZeros64(zx) >> 3
+			goto found
+		}
+		if zy != 0 {
+			end += 8 + bits.TrailingZeros64(zy)>>3
+			goto found
+		}
+	}
+	if end+8 <= len(v) {
+		x := load64At(v, end) ^ lsb*','
+		if z := (x - lsb) &^ x & msb; z != 0 {
+			end += bits.TrailingZeros64(z) >> 3
+			goto found
+		}
+		end += 8
+	}
+	for end < len(v) && v[end] != ',' {
+		end++
+	}
+found:
+	if end > sc.quote {
+		end = elementEnd(v, sc.quote) // the comma may be quoted (RFC 9110 §5.6.4)
+	}
+	return end + 1
+}
+
+// nextByte returns the index of the first c in s at or after i, or len(s).
+func nextByte(s string, i int, c byte) int {
+	if j := strings.IndexByte(s[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(s)
 }

@@ -283,3 +283,92 @@ func elementEndRef(s string) int {
 	}
 	return len(s)
 }
+
+// elementOffers are offers of every length class the member scan of
+// scores.field treats apart (type/subtype shorter than 8 bytes, 8 to 16,
+// longer than 16), with parameters, upper case and a shared type.
+var elementOffers = []string{
+	"a/b", "text/css", "image/png", "Text/HTML;level=1", "application/json",
+	"application/xml;charset=utf-8", "application/vnd.api+json", "application/x-www-form-urlencoded",
+}
+
+// FuzzSelectTypeElements compares SelectType with refSelectElements, a slow
+// implementation that splits the field with header.Elements (which honours
+// quoted strings, RFC 9110 §5.6.4) and parses every member in full with
+// parseMediaRange: the word-at-a-time member scan and the shortcuts for
+// members that match no offer must not change the answer. Several field
+// lines are formed by splitting the input at newlines (RFC 9110 §5.3).
+func FuzzSelectTypeElements(f *testing.F) {
+	for _, s := range acceptSeeds() {
+		f.Add(s)
+	}
+	f.Add(`text/css;x=",",a/b;q=0.5,*/*;q=0.1`)
+	f.Add("APPLICATION/VND.API+JSON;q=0.9, application/*;q=0.1, a/b")
+	f.Add("application/x-www-form-urlencoded\napplication/json;q=0.2,text/*;q=0.3")
+	f.Add(`image/png;q=0.1, application/json;charset="utf-8", text/html;level=1;q=0.4`)
+	// Near misses of the word comparison: a longer subtype, a shared
+	// prefix, a type wildcard after a skipped member, a member that ends
+	// the line inside its first word.
+	f.Add("text/cssx, application/jsonp;q=0.5, application/vnd.api+jsonx, a/bc, image/png")
+	f.Add("application/jso, application/*;q=0.3, text/css")
+	f.Add("image/png;q=0.1,text/*;q=0.2,a/b")
+	// A quoted comma in a member that decides.
+	f.Add(`a/b;q=0.1, text/css;x=",";q=0.9`)
+	f.Fuzz(func(t *testing.T, accept string) {
+		lines := strings.Split(accept, "\n")
+		for _, offers := range [][]string{elementOffers, elementOffers[3:6], elementOffers[4:5], {"nonsense", "a/b"}} {
+			got, want := SelectType(lines, offers), refSelectElements(lines, offers)
+			require.Equalf(t, want, got, "SelectType(%q, %q) = %d, reference says %d", lines, offers, got, want)
+		}
+	})
+}
+
+// refSelectElements is RFC 9110 §12.5.1 as SelectType documents it, member
+// by member, with no shortcut.
+func refSelectElements(accept []string, offers []string) int {
+	var ranges []mediaRange
+	header.Elements(accept, func(elem string) bool {
+		if r, ok := parseMediaRange(elem); ok {
+			ranges = append(ranges, r)
+		}
+		return true
+	})
+	parsed := make([]offer, len(offers))
+	valid := make([]bool, len(offers))
+	for i, o := range offers {
+		valid[i] = parsed[i].parse(o)
+	}
+	if len(ranges) == 0 {
+		return slices.Index(valid, true)
+	}
+	best, bestQ := -1, 0
+	for i := range offers {
+		if !valid[i] {
+			continue
+		}
+		o := mediaRange{typ: parsed[i].typ, sub: parsed[i].sub}
+		spec, q := int32(-1), 0
+		for _, r := range ranges {
+			if !typeMatches(&r, &o) {
+				continue
+			}
+			level := levelSubtype
+			if r.typ == "*" {
+				level = levelAny
+			} else if r.sub == "*" {
+				level = levelType
+			}
+			sp := specificity(level, r.nparams)
+			if sp <= spec {
+				continue
+			}
+			if match, _ := paramsMatch(r.params, &parsed[i]); match {
+				spec, q = sp, r.q
+			}
+		}
+		if spec >= 0 && q > bestQ {
+			best, bestQ = i, q
+		}
+	}
+	return best
+}

@@ -24,6 +24,66 @@ type offer struct {
 	typ, sub string
 	params   string
 	implicit string
+	// ts is "type/subtype" (typ and sub are slices of it). When it is at
+	// least eight bytes long, lo and hi are its first and last eight bytes
+	// (overlapping below sixteen) as little-endian words in lower case,
+	// and foldLo and foldHi hold 0x20 at its letters: a member's word w
+	// matches ignoring case exactly when w|fold == key (see heads).
+	ts             string
+	lo, hi         uint64
+	foldLo, foldHi uint64
+}
+
+// heads reports whether the Accept member m starts with the offer's
+// type/subtype, ASCII case-insensitively (RFC 9110 §8.3.1), followed by the
+// end of m or a byte that cannot continue the subtype token. It is false for
+// an invalid (zero) offer. For valid offers the compared bytes are tokens, so
+// a member that matches has a valid type/subtype.
+func (o *offer) heads(m string) bool {
+	n := len(o.ts)
+	if len(m) < n {
+		return false
+	}
+	if n >= 8 {
+		if load64(m[:8])|o.foldLo != o.lo || load64(m[n-8:n])|o.foldHi != o.hi {
+			return false
+		}
+		if n > 16 && !equalFoldExact(m[8:n-8], o.ts[8:n-8]) {
+			return false
+		}
+	} else if n == 0 || !header.EqualFold(m[:n], o.ts) {
+		return false
+	}
+	return n == len(m) || !header.IsTokenChar(m[n])
+}
+
+// equalFoldExact is header.EqualFold for a's that usually match b exactly.
+func equalFoldExact(a, b string) bool {
+	return a == b || header.EqualFold(a, b)
+}
+
+// load64 returns the first eight bytes of s as a little-endian word; the
+// compiler turns it into one load.
+func load64(s string) uint64 {
+	w := s[:8]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+}
+
+// load64At returns s[i:i+8] as a little-endian word: one bounds check and
+// one load.
+func load64At(s string, i int) uint64 { return load64(s[i : i+8]) }
+
+// foldKey returns the word x of token bytes in lower case and the mask of
+// its letters' 0x20 bits. For bytes below 0x80, b|0x20 is a lower-case
+// letter exactly when b is a letter; then b|0x20 + 0x1f sets the high bit
+// exactly when it is >= 'a', and + 0x05 exactly when it is > 'z', neither
+// carrying into the next byte.
+func foldKey(x uint64) (key, fold uint64) {
+	y := x | lsb*0x20
+	letters := (y + lsb*0x1f) &^ (y + lsb*0x05) & msb
+	fold = letters >> 2
+	return x | fold, fold
 }
 
 // Specificity levels of RFC 9110 §12.5.1: "*/*" < "type/*" < "type/subtype",
@@ -129,13 +189,20 @@ func splitType(s string) (typ, sub, rest string, ok bool) {
 	return s[:i], s[i+1 : j], s[j:], true
 }
 
+// appType is the start of most offers.
+const appType = "application/"
+
 // splitOfferType is splitType for offers, whose type is most often
-// "application": eight lower-case letters are checked at once (for bytes
-// below 0x80, b+0x1f sets the high bit exactly when b >= 'a' and b+0x05
-// exactly when b > 'z', without carrying into the next byte).
+// "application": it is compared at once, and otherwise eight lower-case
+// letters are checked at once (for bytes below 0x80, b+0x1f sets the high
+// bit exactly when b >= 'a' and b+0x05 exactly when b > 'z', without
+// carrying into the next byte).
 func splitOfferType(s string) (typ, sub, rest string, ok bool) {
 	i := 0
-	if len(s) >= 8 {
+	if len(s) > len(appType) && s[:len(appType)] == appType {
+		// The commonest type of all, compared as two words.
+		i = len(appType) - 1
+	} else if len(s) >= 8 {
 		w := s[:8]
 		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
 			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
@@ -436,7 +503,8 @@ func parseOffer(s string) (offer, bool) {
 // parse is parseOffer into o, which it leaves zero when s is invalid; the
 // hot path of SelectType parses straight into its stack buffer.
 func (o *offer) parse(s string) bool {
-	typ, sub, rest, ok := splitOfferType(header.TrimOWS(s))
+	s = header.TrimOWS(s)
+	typ, sub, rest, ok := splitOfferType(s)
 	if !ok || typ == "*" || sub == "*" {
 		return false
 	}
@@ -458,6 +526,11 @@ func (o *offer) parse(s string) bool {
 		}
 	}
 	o.typ, o.sub, o.params = typ, sub, rest
+	o.ts = s[:len(typ)+1+len(sub)]
+	if n := len(o.ts); n >= 8 {
+		o.lo, o.foldLo = foldKey(load64(o.ts))
+		o.hi, o.foldHi = foldKey(load64(o.ts[n-8:]))
+	}
 	if !charset && isJSON(sub) {
 		o.implicit = utf8Charset
 	}
@@ -471,7 +544,7 @@ func isJSON(sub string) bool {
 	if sub == "" || sub[len(sub)-1]|0x20 != 'n' {
 		return false
 	}
-	return header.EqualFold(sub, "json") || hasSuffixFold(sub, "+json")
+	return sub == "json" || header.EqualFold(sub, "json") || hasSuffixFold(sub, "+json")
 }
 
 func hasSuffixFold(s, suffix string) bool {

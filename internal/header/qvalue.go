@@ -13,35 +13,34 @@ const MaxQ = 1000
 // reports ok == false so the caller can ignore the member, as §5.6.1 lets a
 // recipient do with invalid list elements.
 func ParseQValue(s string) (q int, ok bool) {
-	if len(s) == 0 || len(s) > 5 {
+	if len(s) == 0 || len(s) > 5 || s[0]-'0' > 1 {
 		return 0, false
 	}
-	switch s[0] {
-	case '0':
-	case '1':
-		q = MaxQ
-	default:
-		return 0, false
-	}
+	whole := int(s[0]-'0') * MaxQ
 	if len(s) == 1 {
-		return q, true
+		return whole, true
 	}
 	if s[1] != '.' {
 		return 0, false
 	}
-	scale := 100
 	for i := 2; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
+		d := s[i] - '0'
+		if d > 9 {
 			return 0, false
 		}
-		if q == MaxQ && c != '0' {
-			return 0, false
-		}
-		q += int(c-'0') * scale
-		scale /= 10
+		q = q*10 + int(d)
 	}
-	return q, true
+	// Scaled to thousandths once, not with a division per digit.
+	switch len(s) {
+	case 3:
+		q *= 100
+	case 4:
+		q *= 10
+	}
+	if whole != 0 && q != 0 {
+		return 0, false
+	}
+	return whole + q, true
 }
 
 // AppendQValue appends the shortest qvalue text for q in thousandths ("1",

@@ -1,6 +1,9 @@
 package header
 
 import (
+	"math"
+	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,6 +53,34 @@ func TestParseQValue(t *testing.T) {
 			assert.Equal(t, tt.q, q)
 		})
 	}
+}
+
+// TestParseQValueExhaustive compares ParseQValue with the RFC 9110 §12.4.2
+// grammar as a regular expression, and the value with strconv, on every
+// string of up to six bytes over an alphabet that reaches each branch.
+func TestParseQValueExhaustive(t *testing.T) {
+	t.Parallel()
+	grammar := regexp.MustCompile(`^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$`)
+	const alphabet = "0159.a "
+	var gen func(prefix string)
+	gen = func(s string) {
+		q, ok := ParseQValue(s)
+		if grammar.MatchString(s) {
+			f, err := strconv.ParseFloat(s, 64)
+			require.NoError(t, err, s)
+			require.Truef(t, ok, "%q refused", s)
+			require.Equalf(t, int(math.Round(f*1000)), q, "%q", s)
+		} else {
+			require.Falsef(t, ok, "%q accepted as %d", s, q)
+			require.Zero(t, q, s)
+		}
+		if len(s) < 6 {
+			for i := range len(alphabet) {
+				gen(s + alphabet[i:i+1])
+			}
+		}
+	}
+	gen("")
 }
 
 func TestAppendQValue(t *testing.T) {
