@@ -52,12 +52,15 @@
 // row or none (a taken key or ID fails it; the queue bound admits all or
 // nothing), in batch order, and the workers are woken once.
 //
-// Outcomes are grouped the other way round: Updates that arrive while one
-// is in flight (the workers finishing jobs at once) are sent as one pgx
-// batch, one implicit transaction and one commit, and each caller returns
-// after that commit, as it would alone. A batch the database refuses is
-// run again one statement at a time, so one bad update fails only itself.
-// Claims are not grouped: each Dequeue is one UPDATE and one commit.
+// Claims and outcomes are grouped the other way round, by arrival: the
+// Dequeues that arrive while a claim is in flight claim together, in one
+// UPDATE that takes the oldest waiting jobs (then jobs whose lease ended),
+// one for each; the Updates that arrive while one is in flight (the
+// workers finishing jobs at once) are sent as one pgx batch, one implicit
+// transaction and one commit. Each caller returns after that commit, as it
+// would alone. A batch the database refuses is run again one statement at
+// a time, so one bad update fails only itself; a job claimed for a
+// Dequeue that gave up meanwhile is released at once.
 //
 // # Transactions
 //

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/httpsem/httpsem/asyncjob"
 )
 
 // Group commit of Update. Each job costs a compare-and-set UPDATE when it
@@ -145,4 +148,152 @@ func groupContext(base context.Context, group []*groupUpdate) (context.Context, 
 		}
 	}
 	return context.WithDeadline(base, last)
+}
+
+// Group claims. A claim is an UPDATE and a commit too, one per job, and the
+// workers of a busy queue claim at once: Dequeues that arrive while one is
+// in flight claim together, in one statement (dequeueGroup) that takes the
+// oldest waiting jobs, then jobs whose lease ended, one for each, in the
+// order the Dequeues came. A Dequeue that gets none waits as if it had
+// found the queue empty (it was, but for rows the others locked).
+//
+// A caller whose context ends while its claim is in flight gives up its
+// place: the grouper then releases the job it claimed for it, so that the
+// job does not wait for its lease to end (Release lets any worker take it
+// over at once).
+
+// claim states.
+const (
+	claimWaiting int32 = iota
+	claimDelivered
+	claimAbandoned
+)
+
+// groupClaim is one Dequeue waiting for a grouped claim.
+type groupClaim struct {
+	worker     string
+	now, until time.Time
+	state      atomic.Int32
+	job        *asyncjob.Job
+	err        error // pgx.ErrNoRows: nothing to claim
+	done       chan struct{}
+}
+
+// claimGrouped claims a job for worker, alone or together with concurrent
+// Dequeues; pgx.ErrNoRows when there is none.
+func (s *Store) claimGrouped(ctx context.Context, worker string, now, until time.Time) (*asyncjob.Job, error) {
+	r := &groupClaim{worker: worker, now: now, until: until, done: make(chan struct{})}
+	select {
+	case s.claims <- r:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-s.ctx.Done():
+		return s.claimOne(ctx, worker, now, until)
+	}
+	select {
+	case <-r.done:
+		return r.job, r.err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(claimWaiting, claimAbandoned) {
+			return nil, ctx.Err()
+		}
+		<-r.done // delivered meanwhile: the job is this caller's
+		return r.job, r.err
+	}
+}
+
+func (s *Store) claimOne(ctx context.Context, worker string, now, until time.Time) (*asyncjob.Job, error) {
+	var ignored string
+	return s.scanJob(s.pool.QueryRow(ctx, s.q.dequeue, worker, now, until, s.channel), &ignored)
+}
+
+// claimer runs the grouped claims until Close.
+func (s *Store) claimer() {
+	defer s.wg.Done()
+	group := make([]*groupClaim, 0, maxGroup)
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case r := <-s.claims:
+			group = append(group[:0], r)
+		}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.claims:
+				group = append(group, r)
+			default:
+				break gather
+			}
+		}
+		s.runClaims(group)
+		clear(group)
+	}
+}
+
+// runClaims claims for the Dequeues of group and completes each.
+func (s *Store) runClaims(group []*groupClaim) {
+	ctx, cancel := context.WithTimeout(s.ctx, s.maxRW+s.poll)
+	defer cancel()
+	if len(group) == 1 {
+		r := group[0]
+		r.job, r.err = s.claimOne(ctx, r.worker, r.now, r.until)
+	} else {
+		s.claimMany(ctx, group)
+	}
+	for _, r := range group {
+		if r.state.CompareAndSwap(claimWaiting, claimDelivered) || r.job == nil {
+			close(r.done)
+			continue
+		}
+		// Abandoned with a job: hand the job back at once.
+		rctx, rcancel := context.WithTimeout(s.ctx, s.maxRW)
+		if err := s.Release(rctx, r.job.ID, r.worker); err != nil {
+			s.log.Warn("pgstore: releasing a job claimed for a Dequeue that gave up failed; it is taken over when its lease ends", "job", r.job.ID, "err", err)
+		}
+		rcancel()
+		close(r.done)
+	}
+}
+
+// claimMany runs dequeueGroup for group; after a failed statement it claims
+// for each Dequeue alone.
+func (s *Store) claimMany(ctx context.Context, group []*groupClaim) {
+	owners := make([]string, len(group))
+	until := make([]time.Time, len(group))
+	now := group[0].now
+	for i, r := range group {
+		owners[i], until[i] = r.worker, r.until
+		r.err = pgx.ErrNoRows
+		if r.now.After(now) {
+			now = r.now
+		}
+	}
+	rows, err := s.pool.Query(ctx, s.q.dequeueGroup, owners, until, now)
+	if err == nil {
+		for rows.Next() {
+			var ord int64
+			j, serr := s.scanJob(rows, &ord)
+			if serr != nil {
+				err = serr
+				break
+			}
+			if ord >= 1 && int(ord) <= len(group) {
+				group[ord-1].job, group[ord-1].err = j, nil
+			}
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if err != nil {
+		// The statement's transaction rolled back: nobody holds a job. Claim
+		// one by one, as without grouping.
+		s.log.Warn("pgstore: grouped claim failed; claiming one by one", "err", err)
+		for _, r := range group {
+			r.job, r.err = s.claimOne(ctx, r.worker, r.now, r.until)
+		}
+	}
 }

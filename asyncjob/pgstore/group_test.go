@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -139,4 +140,126 @@ func testUpdatesCommitTogether(t *testing.T, refuse bool) {
 		require.NoError(t, err)
 		assert.Equal(t, asyncjob.StateProcessing, got.State, "job %d is unchanged", i)
 	}
+}
+
+// sqlCount counts the statements a pool sends that start with prefix.
+type sqlCount struct {
+	prefix string
+	n      atomic.Int32
+}
+
+func (c *sqlCount) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if strings.HasPrefix(d.SQL, c.prefix) {
+		c.n.Add(1)
+	}
+	return ctx
+}
+func (c *sqlCount) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// lockJobs holds an exclusive lock on the store's table in a transaction
+// of its own, so that the next claim blocks in the database; the returned
+// func releases it.
+func lockJobs(t *testing.T, u string, s *pgstore.Store) func() {
+	t.Helper()
+	ctx := ctxT(t)
+	tx, err := newPool(t, u).Begin(ctx)
+	require.NoError(t, err)
+	_, err = tx.Exec(ctx, "LOCK TABLE "+s.Table()+" IN ACCESS EXCLUSIVE MODE")
+	require.NoError(t, err)
+	return func() { require.NoError(t, tx.Rollback(ctx)) }
+}
+
+// TestClaimsGoTogether: Dequeues that arrive while a claim is in flight
+// claim together, in one statement, each its own job with its own lease,
+// the waiting jobs first and then one whose lease ended.
+func TestClaimsGoTogether(t *testing.T) {
+	t.Parallel()
+	u := newDatabase(t)
+	cfg, err := pgxpool.ParseConfig(u)
+	require.NoError(t, err)
+	count := &sqlCount{prefix: "WITH w AS"}
+	cfg.ConnConfig.Tracer = count
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	s := newStore(t, pool, pgstore.Options{SweepInterval: -1, PollInterval: time.Minute})
+	ctx := ctxT(t)
+	const n = 8
+	want := map[string]bool{}
+	// One job whose worker died: its lease ends at once, and the group
+	// takes it over after the waiting ones.
+	dead, err := s.Create(ctx, newJob(""), 0)
+	require.NoError(t, err)
+	_, err = s.Dequeue(ctx, "dead", time.Millisecond)
+	require.NoError(t, err)
+	want[dead.ID] = true
+	for range n - 1 {
+		j, err := s.Create(ctx, newJob(""), 0)
+		require.NoError(t, err)
+		want[j.ID] = true
+	}
+	time.Sleep(10 * time.Millisecond)
+	unlock := lockJobs(t, u, s)
+	got := make([]*asyncjob.Job, n)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		got[0], err = s.Dequeue(ctx, "w0", time.Minute)
+		assert.NoError(t, err)
+	})
+	time.Sleep(100 * time.Millisecond) // the first claim is in flight, blocked
+	for i := 1; i < n; i++ {
+		wg.Go(func() {
+			j, err := s.Dequeue(ctx, fmt.Sprintf("w%d", i), time.Minute)
+			assert.NoError(t, err)
+			got[i] = j
+		})
+	}
+	time.Sleep(200 * time.Millisecond) // the others wait for it
+	unlock()
+	wg.Wait()
+	assert.EqualValues(t, 1, count.n.Load(), "the waiting Dequeues claimed in one statement")
+	for i, j := range got {
+		require.NotNil(t, j, "worker %d", i)
+		assert.True(t, want[j.ID], "job %s claimed twice or unknown", j.ID)
+		delete(want, j.ID)
+		assert.Equal(t, fmt.Sprintf("w%d", i), j.LeaseOwner)
+		assert.Equal(t, asyncjob.StateProcessing, j.State)
+		if j.ID == dead.ID {
+			assert.Equal(t, 2, j.Attempt, "taken over")
+		} else {
+			assert.Equal(t, 1, j.Attempt)
+		}
+		stored, err := s.Get(ctx, j.ID)
+		require.NoError(t, err)
+		assert.Equal(t, j.LeaseOwner, stored.LeaseOwner)
+	}
+}
+
+// TestAbandonedClaimIsReleased: a Dequeue that gives up while its claim is
+// in flight does not strand the job it was claimed for until its lease
+// ends: the job is released, and the next Dequeue takes it at once.
+func TestAbandonedClaimIsReleased(t *testing.T) {
+	t.Parallel()
+	u := newDatabase(t)
+	s := newStore(t, newPool(t, u), pgstore.Options{SweepInterval: -1, PollInterval: time.Minute})
+	ctx := ctxT(t)
+	created, err := s.Create(ctx, newJob(""), 0)
+	require.NoError(t, err)
+	unlock := lockJobs(t, u, s)
+	gone, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Dequeue(gone, "quitter", time.Hour)
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond) // its claim is in flight, blocked
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	unlock()
+	start := time.Now()
+	j, err := s.Dequeue(ctx, "heir", time.Hour)
+	require.NoError(t, err)
+	assert.Equal(t, created.ID, j.ID)
+	assert.Equal(t, "heir", j.LeaseOwner)
+	assert.Less(t, time.Since(start), 20*time.Second, "taken over long before the hour's lease")
 }

@@ -9,6 +9,7 @@ type queries struct {
 	insert, holder, deleteExpired, whyNot string
 	get, exists, update                   string
 	dequeue, renew, release               string
+	dequeueGroup                          string
 	sweep                                 string
 	claimDelivery, recordDelivery         string
 	// CreateBatch's: the insert, and what tells why it inserted nothing.
@@ -98,6 +99,21 @@ WHERE id = coalesce(
     (SELECT id FROM {t} WHERE state = 'accepted' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED),
     (SELECT id FROM {t} WHERE state = 'processing' AND lease_until <= $2 ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED))
 RETURNING {cols}, ` + notify("$4", "version::text || ' ' || id")),
+		// dequeue for several workers at once (group.go): the k oldest
+		// waiting jobs, then the processing jobs whose lease ended first,
+		// claimed for the k workers in order. The CTEs' columns have names
+		// of their own, so that {cols} names only the table's.
+		dequeueGroup: r.Replace(`WITH w AS (SELECT * FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS w(wowner, wlease, word)),
+qa AS (SELECT id AS cid, 0 AS cpri, seq::float8 AS ckey FROM {t} WHERE state = 'accepted'
+    ORDER BY seq LIMIT cardinality($1::text[]) FOR UPDATE SKIP LOCKED),
+qe AS (SELECT id AS cid, 1 AS cpri, extract(epoch FROM lease_until)::float8 AS ckey FROM {t} WHERE state = 'processing' AND lease_until <= $3
+    ORDER BY lease_until LIMIT cardinality($1::text[]) FOR UPDATE SKIP LOCKED),
+c AS (SELECT cid, row_number() OVER (ORDER BY cpri, ckey) AS cord FROM (SELECT * FROM qa UNION ALL SELECT * FROM qe) q)
+UPDATE {t} SET state = 'processing', attempt = attempt + 1, started_at = coalesce(started_at, $3),
+    lease_owner = w.wowner, lease_until = w.wlease, version = version + 1
+FROM c JOIN w ON w.word = c.cord
+WHERE id = c.cid
+RETURNING {cols}, w.word`),
 		renew: r.Replace(`UPDATE {t} SET lease_until = $4
 WHERE id = $1 AND state = 'processing' AND lease_owner = $2 AND ` + liveAt("$3")),
 		release: r.Replace(`UPDATE {t} SET lease_until = $3

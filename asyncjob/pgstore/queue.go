@@ -13,7 +13,8 @@ import (
 
 // Dequeue implements [asyncjob.Store]. One UPDATE picks the oldest waiting
 // job (or the processing job whose lease ended first) with FOR UPDATE SKIP
-// LOCKED and claims it, so no two workers on any instances ever hold one
+// LOCKED and claims it (one UPDATE for all the Dequeues that arrive while
+// one is in flight: see group.go), so no two workers on any instances ever hold one
 // job, and workers do not queue behind each other's row locks. When there
 // is nothing to do it waits for a notification (Create or Release on any
 // instance, delivered at commit) or at most Options.PollInterval, which
@@ -42,8 +43,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			return nil, err
 		}
 		now := s.now()
-		var ignored string
-		j, err := s.scanJob(s.pool.QueryRow(ctx, s.q.dequeue, worker, now, now.Add(lease), s.channel), &ignored)
+		j, err := s.claimGrouped(ctx, worker, now, now.Add(lease))
 		if err == nil {
 			// More may be waiting: pass the wake-up on to one other worker
 			// rather than waking them all for every job.

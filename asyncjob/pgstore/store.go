@@ -61,6 +61,7 @@ type Store struct {
 	noteWake chan struct{}       // capacity 1: notes is not empty
 
 	updates chan *groupUpdate // to the grouper (group.go)
+	claims  chan *groupClaim  // to the claimer (group.go)
 }
 
 // New returns a Store on pool and starts its listener (the connection that
@@ -126,13 +127,15 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		noteSet:  make(map[string]struct{}),
 		noteWake: make(chan struct{}, 1),
 		updates:  make(chan *groupUpdate),
+		claims:   make(chan *groupClaim),
 	}
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.listen()
 	go s.notifier()
 	go s.grouper()
+	go s.claimer()
 	if s.sint > 0 {
 		s.wg.Add(1)
 		go s.sweeper()

@@ -24,6 +24,7 @@ import (
 //	ds   delivery state   dn   next attempt time
 //	dlo  delivery lease owner  dlu  delivery lease end
 //	wt   "1" once a watcher read the record: changes are published from then on
+//	     (set and read by the scripts only)
 const (
 	fImm     = "i"
 	fMut     = "m"
@@ -40,8 +41,6 @@ const (
 	fDelivery   = "d"
 	fDeliveryBy = "dlo"
 	fDeliveryTo = "dlu"
-
-	fWatched = "wt"
 )
 
 // immutable is the part of a Job that Store.Update never changes.
