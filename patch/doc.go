@@ -127,8 +127,11 @@
 //  14. Repeated member names come out duplicated or as phantom null
 //     members: here patches that repeat a name are 400 (I-JSON, RFC 7493
 //     §2.3). Target documents are expected to have unique names; if one
-//     does not, the last of the repeated members is the one addressed and
-//     the result is valid JSON, never a panic.
+//     does not, the last of the repeated members is the one addressed, a
+//     merge patch's null removes every member of that name (so the merge
+//     stays idempotent), an object of more than 16 members that an
+//     operation looks into loses the earlier repeats it shadows, and the
+//     result is valid JSON, never a panic.
 //  15. MergePatch orders new members by Go map iteration (different bytes
 //     each time), removes nulls inside arrays although RFC 7396 §2 keeps a
 //     non-object patch value as is, and rejects a null target: here target

@@ -52,7 +52,11 @@ func mergeNode(target *node, patch []byte) *node {
 		name := decodeKey(key)
 		i := target.find(name)
 		if kindAt(val, 0) == 'n' { // null removes the member
-			if i >= 0 {
+			// Every member of that name: in a target that repeats it, an
+			// earlier one would otherwise take the removed one's place, and
+			// the same patch applied again would remove it too (RFC 7396
+			// §2's merge is idempotent).
+			for ; i >= 0; i = target.find(name) {
 				target.removeMember(i, name)
 			}
 			continue

@@ -35,6 +35,13 @@ func TestMergePatchRules(t *testing.T) {
 		{"escaped names match", `{"a":1}`, `{"\u0061":2}`, `{"a":2}`},
 		{"whitespace", "{ \"a\" : 1 }", "{ \"b\" : [ 1 ] }", `{"a":1,"b":[1]}`},
 		{"empty patch", `{"a":1}`, `{}`, `{"a":1}`},
+		// RFC 8259 §4: repeated names are unpredictable; the last member is
+		// the one addressed, and null removes the name whole, so that the
+		// merge stays idempotent (found by FuzzMergePatch).
+		{"repeated name removed whole", `{"":"","":""}`, `{"":null}`, `{}`},
+		{"repeated name set", `{"a":1,"b":0,"a":2}`, `{"a":3}`, `{"a":1,"b":0,"a":3}`},
+		{"repeated name in a wide object", `{"a":1,"k1":1,"k2":1,"k3":1,"k4":1,"k5":1,"k6":1,"k7":1,"k8":1,"k9":1,"k10":1,"k11":1,"k12":1,"k13":1,"k14":1,"k15":1,"k16":1,"a":2}`,
+			`{"a":null}`, `{"k1":1,"k2":1,"k3":1,"k4":1,"k5":1,"k6":1,"k7":1,"k8":1,"k9":1,"k10":1,"k11":1,"k12":1,"k13":1,"k14":1,"k15":1,"k16":1}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

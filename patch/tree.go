@@ -74,7 +74,16 @@ func (n *node) find(name string) int {
 			n.obj.index = make(map[string]int, len(n.obj.fields))
 			for i, f := range n.obj.fields {
 				if f.val != nil {
-					n.obj.index[decodeKey(f.key)] = i
+					name := decodeKey(f.key)
+					if j, again := n.obj.index[name]; again {
+						// A repeated name (RFC 8259 §4: its meaning is
+						// unpredictable) is the last member's, as the small
+						// path below addresses it; the earlier one can never
+						// be reached, and dropping it keeps the index exact.
+						n.obj.fields[j].val = nil
+						n.obj.live--
+					}
+					n.obj.index[name] = i
 				}
 			}
 		}
