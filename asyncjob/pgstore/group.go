@@ -27,7 +27,8 @@ import (
 // within a batch the rows are locked in ID order, so that two instances'
 // batches do not deadlock on each other.
 
-// maxGroup bounds the updates sent in one batch.
+// maxGroup bounds the updates sent in one batch and the claims made in
+// one statement (README, Limits).
 const maxGroup = 64
 
 // groupUpdate is one Update waiting for the group's commit.
@@ -74,24 +75,30 @@ func (s *Store) updateOne(ctx context.Context, args []any) (int64, error) {
 // grouper runs the grouped updates until Close.
 func (s *Store) grouper() {
 	defer s.wg.Done()
-	group := make([]*groupUpdate, 0, maxGroup)
+	gather(s.ctx.Done(), s.updates, s.runGroup)
+}
+
+// gather runs run on each request from ch together with those already
+// waiting behind it (at most maxGroup), until done closes.
+func gather[T any](done <-chan struct{}, ch <-chan T, run func([]T)) {
+	group := make([]T, 0, maxGroup)
 	for {
 		select {
-		case <-s.ctx.Done():
+		case <-done:
 			return
-		case r := <-s.updates:
+		case r := <-ch:
 			group = append(group[:0], r)
 		}
-	gather:
+	more:
 		for len(group) < maxGroup {
 			select {
-			case r := <-s.updates:
+			case r := <-ch:
 				group = append(group, r)
 			default:
-				break gather
+				break more
 			}
 		}
-		s.runGroup(group)
+		run(group)
 		clear(group)
 	}
 }
@@ -210,26 +217,7 @@ func (s *Store) claimOne(ctx context.Context, worker string, now, until time.Tim
 // claimer runs the grouped claims until Close.
 func (s *Store) claimer() {
 	defer s.wg.Done()
-	group := make([]*groupClaim, 0, maxGroup)
-	for {
-		select {
-		case <-s.ctx.Done():
-			return
-		case r := <-s.claims:
-			group = append(group[:0], r)
-		}
-	gather:
-		for len(group) < maxGroup {
-			select {
-			case r := <-s.claims:
-				group = append(group, r)
-			default:
-				break gather
-			}
-		}
-		s.runClaims(group)
-		clear(group)
-	}
+	gather(s.ctx.Done(), s.claims, s.runClaims)
 }
 
 // runClaims claims for the Dequeues of group and completes each.

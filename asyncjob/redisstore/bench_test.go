@@ -14,22 +14,39 @@ import (
 	"github.com/httpsem/httpsem/asyncjob/redisstore"
 )
 
-// roundTrips counts the commands (and pipelines) a client sends: each is
-// one network round trip.
+// roundTrips counts the round trips a client makes (a command or a
+// pipeline is one), but not those that set up a new connection of its pool
+// (HELLO, CLIENT SETINFO, sent as a pipeline): the traffic of the store's
+// operations.
 type roundTrips struct{ n atomic.Int64 }
+
+func handshake(cmd redis.Cmder) bool {
+	switch cmd.Name() {
+	case "hello", "client", "auth", "select":
+		return true
+	}
+	return false
+}
 
 func (h *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (h *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
+		if !handshake(cmd) {
+			h.n.Add(1)
+		}
 		return next(ctx, cmd)
 	}
 }
 
 func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(1)
+		for _, c := range cmds {
+			if !handshake(c) {
+				h.n.Add(1)
+				break
+			}
+		}
 		return next(ctx, cmds)
 	}
 }

@@ -55,7 +55,11 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			}
 			return nil, s.fail(ctx, "dequeue", err)
 		}
-		switch tag, _ := res[0].(string); {
+		var tag string
+		if len(res) > 0 {
+			tag, _ = res[0].(string)
+		}
+		switch {
 		case tag == "job" && len(res) >= 5:
 			queued, _ := res[1].(int64)
 			if s.wk.done(reserved, score(res[4]), queued, score(res[3])) {

@@ -2,53 +2,15 @@ package redisstore_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/httpsem/httpsem/asyncjob"
 	"github.com/httpsem/httpsem/asyncjob/redisstore"
 )
-
-// commands counts the round trips a client makes but those that set up a
-// new connection of its pool (HELLO, CLIENT SETINFO, sent as a pipeline):
-// the traffic of the store's operations.
-type commands struct{ n atomic.Int64 }
-
-func handshake(cmd redis.Cmder) bool {
-	switch cmd.Name() {
-	case "hello", "client", "auth", "select":
-		return true
-	}
-	return false
-}
-
-func (h *commands) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *commands) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if !handshake(cmd) {
-			h.n.Add(1)
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func (h *commands) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		for _, c := range cmds {
-			if !handshake(c) {
-				h.n.Add(1)
-				break
-			}
-		}
-		return next(ctx, cmds)
-	}
-}
 
 // TestDrainedDequeueWakesOnCreate: a Dequeue after a claim that took the
 // last queued job waits for a wake-up instead of asking Redis, and a job
@@ -58,7 +20,7 @@ func TestDrainedDequeueWakesOnCreate(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
 	ck := newClock()
-	rt := &commands{}
+	rt := &roundTrips{}
 	c := newClient(t)
 	c.AddHook(rt)
 	worker := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
@@ -129,7 +91,7 @@ func TestDrainedDequeueTakesOverExpiredLease(t *testing.T) {
 func TestJobCostsThreeRoundTrips(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
-	rt := &commands{}
+	rt := &roundTrips{}
 	c := newClient(t)
 	c.AddHook(rt)
 	s := newStore(t, c, redisstore.Options{Prefix: p, PollInterval: time.Minute})
