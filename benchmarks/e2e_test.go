@@ -118,6 +118,62 @@ func e2eStack() http.Handler {
 	return mux
 }
 
+// e2eEncodedStack is e2eStack around a handler that encodes its
+// representations once, as e2eBare does, instead of on every request: the
+// same four packages on the path (cache, conditional, etag hashing the body
+// and answering the 304, negotiate choosing JSON or XML and setting Vary),
+// and the same bytes on the wire, so that the ratio to e2eBare is what the
+// library adds and nothing of encoding/json, which e2eStack's handler runs
+// on every request and e2eBare never does. A service whose representations
+// change less often than they are read would keep them encoded the same
+// way (examples/server encodes per request: it has three small events).
+// Unacceptable requests go to the renderer, which answers 406.
+func e2eEncodedStack() http.Handler {
+	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
+	if err != nil {
+		panic(err) // fixed options: only a broken build gets here
+	}
+	type encoded struct {
+		e       e2eEvent
+		reps    [2]e2eResponse // JSON, XML: the order of types
+		content [2][]string    // their Content-Type values
+	}
+	types := []string{"application/json", "application/xml"}
+	rec := &encoded{e: e2eEvent{ID: "1", Name: "Go meetup: HTTP semantics", Venue: "Berlin", StartsAt: time.Date(2025, 3, 14, 18, 30, 0, 0, time.UTC), Capacity: 120}}
+	for i, t := range types {
+		rec.reps[i] = e2eRecordAs(t)
+		rec.content[i] = rec.reps[i].contentType
+	}
+	events := map[string]*encoded{"1": rec}
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, ok := events[r.PathValue("id")]
+		if !ok {
+			httperr.Write(w, r, nil, httperr.New(http.StatusNotFound, httperr.CodeNotFound, "Event not found."))
+			return
+		}
+		typ, ok := negotiate.Type(w, r, types...)
+		if !ok {
+			_ = render.Render(w, r, http.StatusOK, e.e)
+			return
+		}
+		i := 0
+		if typ == types[1] {
+			i = 1
+		}
+		rep := &e.reps[i]
+		h := w.Header()
+		h["Content-Type"] = e.content[i]
+		h["Content-Length"] = rep.contentLength
+		_, _ = w.Write(rep.body)
+	})
+	h = etag.Middleware(etag.Options{})(h)
+	h = conditional.Middleware(conditional.Options{})(h)
+	h = cache.Middleware(cache.Options{Control: cache.PublicListing()})(h)
+	mux := http.NewServeMux()
+	mux.Handle("GET /events/{id}", h)
+	return mux
+}
+
 // e2eVersion is the version of event 1 in the validator-first stack: its
 // tag is etag.FromVersion(e2eVersion), `"1"`.
 const e2eVersion = 1
@@ -180,10 +236,14 @@ type e2eResponse struct {
 	vary          []string
 }
 
-// e2eRecord asks the stack for its 200 response once.
-func e2eRecord() e2eResponse {
+// e2eRecord asks the stack for its 200 response to Accept: application/json
+// once.
+func e2eRecord() e2eResponse { return e2eRecordAs("application/json") }
+
+// e2eRecordAs asks the stack for its 200 response to Accept: accept once.
+func e2eRecordAs(accept string) e2eResponse {
 	req := httptest.NewRequest(http.MethodGet, e2ePath, nil)
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	rec := httptest.NewRecorder()
 	e2eStack().ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
@@ -382,10 +442,12 @@ func e2eServe(impl string) int {
 		h = e2eBare()
 	case "httpsem":
 		h = e2eStack()
+	case "httpsem-encoded":
+		h = e2eEncodedStack()
 	case "httpsem-validator":
 		h = e2eValidatorStack()
 	default:
-		fmt.Fprintf(os.Stderr, "%s=%q: want bare, httpsem or httpsem-validator\n", e2eServeEnv, impl)
+		fmt.Fprintf(os.Stderr, "%s=%q: want bare, httpsem, httpsem-encoded or httpsem-validator\n", e2eServeEnv, impl)
 		return 2
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -502,7 +564,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		status int
 	}{{"200", http.StatusOK}, {"304", http.StatusNotModified}} {
 		b.Run("path="+p.name, func(b *testing.B) {
-			for _, impl := range []string{"bare", "httpsem", "httpsem-validator"} {
+			for _, impl := range []string{"bare", "httpsem", "httpsem-encoded", "httpsem-validator"} {
 				inm := ""
 				if p.status == http.StatusNotModified {
 					inm = e2eTag(impl, tag)
@@ -625,7 +687,16 @@ func e2eExchange(t *testing.T, addr string, req []byte) []byte {
 // net/http server, and that those bytes are the response the benchmark
 // means to measure.
 func TestE2ESameBytes(t *testing.T) {
-	stack := httptest.NewServer(e2eStack())
+	for _, s := range []struct {
+		name string
+		h    http.Handler
+	}{{"httpsem", e2eStack()}, {"httpsem-encoded", e2eEncodedStack()}} {
+		t.Run(s.name, func(t *testing.T) { testE2ESameBytes(t, s.h) })
+	}
+}
+
+func testE2ESameBytes(t *testing.T, h http.Handler) {
+	stack := httptest.NewServer(h)
 	defer stack.Close()
 	bare := httptest.NewServer(e2eBare())
 	defer bare.Close()
@@ -674,6 +745,53 @@ func TestE2ESameBytes(t *testing.T) {
 	}
 	assert.Equal(t, []string{"application/json"}, rep.contentType)
 	assert.JSONEq(t, `{"id":"1","name":"Go meetup: HTTP semantics","venue":"Berlin","starts_at":"2025-03-14T18:30:00Z","capacity":120}`, string(rep.body))
+}
+
+// TestE2EEncodedStackAnswersAsStack checks that the stack whose handler
+// encodes once answers every request as the one that encodes per request
+// does: JSON and XML, 304 and 412 from the tag of each, the 406 of an
+// unacceptable Accept and the 404 of an unknown event.
+func TestE2EEncodedStackAnswersAsStack(t *testing.T) {
+	stack, encoded := e2eStack(), e2eEncodedStack()
+	jsonTag, xmlTag := e2eRecord().etag[0], e2eRecordAs("application/xml").etag[0]
+	for _, tc := range []struct {
+		name, path, accept, ifNoneMatch, ifMatch string
+		status                                   int
+	}{
+		{"JSON", e2ePath, "application/json", "", "", http.StatusOK},
+		// RFC 9110 §12.5.1: the browser's header prefers XML (q=0.9) to
+		// */* (q=0.8).
+		{"browser: XML", e2ePath, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "", "", http.StatusOK},
+		{"no Accept: JSON", e2ePath, "", "", "", http.StatusOK},
+		// RFC 9110 §13.1.2: each representation has its own tag.
+		{"JSON 304", e2ePath, "application/json", jsonTag, "", http.StatusNotModified},
+		{"XML 304", e2ePath, "application/xml", xmlTag, "", http.StatusNotModified},
+		{"XML with the JSON tag: 200", e2ePath, "application/xml", jsonTag, "", http.StatusOK},
+		// RFC 9110 §13.1.1: If-Match with another tag fails.
+		{"412", e2ePath, "application/json", "", xmlTag, http.StatusPreconditionFailed},
+		// RFC 9110 §15.5.7.
+		{"406", e2ePath, "text/html", "", "", http.StatusNotAcceptable},
+		{"404", "/events/9", "application/json", "", "", http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			serve := func(h http.Handler) *httptest.ResponseRecorder {
+				r := httptest.NewRequest(http.MethodGet, tc.path, nil)
+				for k, v := range map[string]string{"Accept": tc.accept, "If-None-Match": tc.ifNoneMatch, "If-Match": tc.ifMatch} {
+					if v != "" {
+						r.Header.Set(k, v)
+					}
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				return w
+			}
+			want, got := serve(stack), serve(encoded)
+			assert.Equal(t, tc.status, want.Code, "e2eStack")
+			assert.Equal(t, want.Code, got.Code)
+			assert.Equal(t, want.Header(), got.Header())
+			assert.Equal(t, want.Body.String(), got.Body.String())
+		})
+	}
 }
 
 // TestE2EValidatorStack checks that the validator-first stack serves what
@@ -750,7 +868,7 @@ func TestE2EValidatorAllocs(t *testing.T) {
 // e2eStartServer fails the test otherwise).
 func TestE2EServeProcess(t *testing.T) {
 	tag := e2eRecord().etag[0]
-	for _, impl := range []string{"bare", "httpsem", "httpsem-validator"} {
+	for _, impl := range []string{"bare", "httpsem", "httpsem-encoded", "httpsem-validator"} {
 		t.Run(impl, func(t *testing.T) {
 			addr, pid := e2eStartServer(t, impl)
 			for _, tc := range []struct {
@@ -902,7 +1020,7 @@ func BenchmarkE2EHandler(b *testing.B) {
 			for _, impl := range []struct {
 				name string
 				h    http.Handler
-			}{{"bare", e2eBare()}, {"httpsem", e2eStack()}, {"httpsem-validator", e2eValidatorStack()}} {
+			}{{"bare", e2eBare()}, {"httpsem", e2eStack()}, {"httpsem-encoded", e2eEncodedStack()}, {"httpsem-validator", e2eValidatorStack()}} {
 				b.Run("impl="+impl.name, func(b *testing.B) {
 					r := httptest.NewRequest(http.MethodGet, e2ePath, nil)
 					r.Header.Set("Accept", "application/json")

@@ -119,8 +119,8 @@ fi
 # implementations give the same answer on it.
 "$bin" -test.run '.' -test.short >/dev/null
 
-e2e_rows=(path=200/impl=bare path=200/impl=httpsem path=200/impl=httpsem-validator
-  path=304/impl=bare path=304/impl=httpsem path=304/impl=httpsem-validator)
+e2e_rows=(path=200/impl=bare path=200/impl=httpsem path=200/impl=httpsem-encoded path=200/impl=httpsem-validator
+  path=304/impl=bare path=304/impl=httpsem path=304/impl=httpsem-encoded path=304/impl=httpsem-validator)
 start=$SECONDS
 for ((i = 1; i <= rounds; i++)); do
   echo "round $i/$rounds ($((SECONDS - start)) s)" >&2

@@ -23,7 +23,7 @@ const chunk = 16
 // default representation anyway.
 func Type(w http.ResponseWriter, r *http.Request, offers ...string) (offer string, ok bool) {
 	header.AddVary(w.Header(), "Accept")
-	i := SelectType(r.Header.Values("Accept"), offers)
+	i := SelectType(r.Header["Accept"], offers) // net/http canonicalises request keys
 	if i < 0 {
 		return "", false
 	}
@@ -110,9 +110,17 @@ func selectOne(accept []string, offers []string) (i int, ok bool) {
 	}
 	var r mediaRange
 	var rest string
-	r.typ, r.sub, rest, ok = splitType(header.TrimOWS(accept[0]))
+	field := header.TrimOWS(accept[0])
+	r.typ, r.sub, rest, ok = splitType(field)
 	if !ok || rest != "" || r.typ == "*" && r.sub != "*" {
 		return 0, false
+	}
+	if len(offers) > 0 && offers[0] == field && r.typ != "*" && r.sub != "*" {
+		// The client asks for exactly the server's first offer, the
+		// commonest request of all: the range covers it, so it wins, and
+		// being the same concrete type/subtype without parameters, the
+		// offer is valid without parsing it.
+		return 0, true
 	}
 	for i, o := range offers {
 		if m, valid := parseOffer(o); valid && typeMatches(&r, &mediaRange{typ: m.typ, sub: m.sub}) {

@@ -31,6 +31,14 @@ func TestSelectType(t *testing.T) {
 		{"all malformed", []string{"json, */json, a/b;q=2, /x"}, jsonXML, 0},
 		{"star star", []string{"*/*"}, jsonXML, 0},
 		{"exact", []string{"application/xml"}, jsonXML, 1},
+		{"exact first offer", []string{"application/json"}, jsonXML, 0},
+		{"exact first offer, OWS", []string{" application/json\t"}, jsonXML, 0},
+		// An offer with a wildcard is not a representation: never selected,
+		// even when the field is the same text.
+		{"wildcard offer equal to field", []string{"*/*"}, []string{"*/*", "text/plain"}, 1},
+		{"type wildcard offer equal to field", []string{"text/*"}, []string{"text/*", "text/plain"}, 1},
+		// A range with parameters goes the general way: the offer must carry them.
+		{"exact first offer with params", []string{"text/plain;format=flowed"}, []string{"text/plain;format=flowed", "text/plain"}, 0},
 		{"case-insensitive type", []string{"APPLICATION/XML"}, jsonXML, 1},
 		{"type wildcard", []string{"application/*"}, jsonXML, 0},
 		{"unlisted", []string{"text/html"}, jsonXML, -1},
