@@ -99,7 +99,10 @@ type Renderer struct {
 	// ctValues holds each Content-Type as a ready header value. The slices
 	// are shared by every response and have capacity 1, so a later
 	// Header().Add copies instead of writing into them.
-	ctValues     [][]string
+	ctValues [][]string
+	// varyAccept is the Vary value of a response whose handler set none,
+	// shared the same way.
+	varyAccept   []string
 	serveDefault bool
 	errorWriter  httperr.Writer
 	pool         sync.Pool
@@ -123,6 +126,7 @@ func NewRenderer(opts Options) (*Renderer, error) {
 		encoders:     slices.Clone(encs),
 		serveDefault: opts.ServeDefault,
 		errorWriter:  opts.ErrorWriter,
+		varyAccept:   []string{"Accept"},
 	}
 	for i, e := range rn.encoders {
 		mt := header.TrimOWS(e.MediaType)
@@ -203,8 +207,13 @@ func (rn *Renderer) MediaTypes() []string { return append([]string(nil), rn.offe
 // client's formats cannot carry is never a 500. Any other encoder error
 // writes 500 and returns an error matching [ErrEncode] and the encoder's
 // error.
+//
+// The Content-Type value, and the Vary value of a response that had none,
+// are shared by every response of the Renderer, so that rendering
+// allocates neither: like any header value, replace or add to them
+// (Header.Set, Header.Add), never modify them in place.
 func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v any) error {
-	header.AddVary(w.Header(), "Accept")
+	header.AddVaryShared(w.Header(), rn.varyAccept)
 	if !response.BodyAllowed(http.MethodGet, status) {
 		w.WriteHeader(status)
 		return nil

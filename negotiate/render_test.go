@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/httpsem/httpsem/internal/header"
 	"io"
 	"math"
 	"net/http"
@@ -362,4 +363,30 @@ func TestRenderSharedContentTypeIsSafe(t *testing.T) {
 	require.NoError(t, rn.Render(second, httptest.NewRequest("GET", "/", nil), http.StatusOK, 1))
 	assert.Equal(t, []string{"application/json"}, second.Header()["Content-Type"])
 	assert.Equal(t, []string{"application/json", "text/plain"}, first.Header()["Content-Type"])
+}
+
+// TestRenderSharedVaryIsSafe checks that the Vary value the renderer shares
+// between responses survives a handler adding to the first response's Vary,
+// by Header.Add or by cache.AddVary's merge.
+func TestRenderSharedVaryIsSafe(t *testing.T) {
+	rn, err := NewRenderer(Options{})
+	require.NoError(t, err)
+	render := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		require.NoError(t, rn.Render(w, httptest.NewRequest("GET", "/", nil), http.StatusOK, 1))
+		return w
+	}
+	first := render()
+	first.Header().Add("Vary", "Origin")
+	second := render()
+	header.AddVary(second.Header(), "Accept-Language")
+	third := render()
+	assert.Equal(t, []string{"Accept", "Origin"}, first.Header()["Vary"])
+	assert.Equal(t, []string{"Accept, Accept-Language"}, second.Header()["Vary"])
+	assert.Equal(t, []string{"Accept"}, third.Header()["Vary"])
+	// A handler's own Vary is merged into, not replaced.
+	w := httptest.NewRecorder()
+	w.Header().Set("Vary", "Origin")
+	require.NoError(t, rn.Render(w, httptest.NewRequest("GET", "/", nil), http.StatusOK, 1))
+	assert.Equal(t, []string{"Origin, Accept"}, w.Header()["Vary"])
 }

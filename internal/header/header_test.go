@@ -106,6 +106,40 @@ func TestAddVaryFirstNameOneAlloc(t *testing.T) {
 	assert.Equal(t, 1.0, allocs, "only the value slice")
 }
 
+// TestAddVaryShared checks that AddVaryShared merges as AddVary does and,
+// into a header without Vary, sets the caller's shared value without
+// allocating.
+func TestAddVaryShared(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		have []string
+		want []string
+	}{
+		{"into empty", nil, []string{"Accept"}},
+		{"into an empty line list", []string{}, []string{"Accept"}},
+		{"no duplicate, case-insensitive (RFC 9110 §5.1)", []string{"accept"}, []string{"accept"}},
+		{"merged", []string{"Origin"}, []string{"Origin, Accept"}},
+		{"existing * absorbs it (RFC 9110 §12.5.5)", []string{"*"}, []string{"*"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			shared := []string{"Accept"}
+			h := http.Header{}
+			if tc.have != nil {
+				h["Vary"] = tc.have
+			}
+			AddVaryShared(h, shared)
+			assert.Equal(t, tc.want, h["Vary"])
+			assert.Equal(t, []string{"Accept"}, shared, "the shared value is never written")
+		})
+	}
+	shared := []string{"Accept"}
+	h := http.Header{}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { clear(h); AddVaryShared(h, shared) }))
+	assert.Same(t, &shared[0], &h["Vary"][0], "the shared value itself")
+	h.Add("Vary", "Origin") // full, so Add copies
+	assert.Equal(t, []string{"Accept"}, shared)
+}
+
 func TestAddVaryNoAllocWhenPresent(t *testing.T) {
 	h := http.Header{"Vary": {"Accept, Accept-Encoding"}}
 	allocs := testing.AllocsPerRun(100, func() { AddVary(h, "accept-encoding") })

@@ -5,6 +5,20 @@ import (
 	"strings"
 )
 
+// AddVaryShared is AddVary(h, shared[0]) for a caller that adds the same
+// one canonical field name to every response: when h has no Vary yet, it
+// sets shared itself, a []string{name} of capacity 1 that the caller built
+// once, instead of allocating a value per response. Like every shared
+// header value it is only ever replaced (Header.Set, Header.Add copy it
+// since it is full), never written in place.
+func AddVaryShared(h http.Header, shared []string) {
+	if len(h["Vary"]) == 0 {
+		h["Vary"] = shared
+		return
+	}
+	AddVary(h, shared[0])
+}
+
 // AddVary adds field names to the Vary header of h without duplicates,
 // comparing case-insensitively (field names are case-insensitive, RFC 9110
 // §5.1). When Vary already is "*" nothing is added; adding "*" replaces the
