@@ -64,10 +64,21 @@ const (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "server:", err)
-		os.Exit(1)
+	if code := exitCode(run(os.Args[1:], os.Stdout, os.Stderr), os.Stderr); code != 0 {
+		os.Exit(code)
 	}
+}
+
+// exitCode reports run's error on stderr and turns it into the process's
+// exit status: 0 for -h and -help, whose usage the flag set has printed
+// already (asking for help is not a failure), 1 for any other error.
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	}
+	fmt.Fprintln(stderr, "server:", err)
+	return 1
 }
 
 // run parses args, serves until SIGINT or SIGTERM and shuts down. It is main

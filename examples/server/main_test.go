@@ -117,6 +117,26 @@ func TestMain_FlagErrors(t *testing.T) {
 	}
 }
 
+// TestMain_Help checks that -h and -help print the usage and exit 0: asking
+// for help is not a failure, and nothing listens.
+func TestMain_Help(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		t.Run(arg, func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(bin, arg)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			require.NoError(t, cmd.Run(), "exit status; stderr: %s", stderr.String())
+			assert.Contains(t, stderr.String(), "Usage of server:")
+			assert.Contains(t, stderr.String(), "-read-timeout")
+			assert.NotContains(t, stderr.String(), "help requested", "no error line after the usage")
+			assert.Empty(t, stdout.String(), "nothing is announced when nothing listens")
+		})
+	}
+}
+
 // lockedBuffer is a bytes.Buffer safe to read while a process writes to it.
 type lockedBuffer struct {
 	mu sync.Mutex
