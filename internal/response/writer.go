@@ -232,16 +232,39 @@ func (rw *Writer) commitHeader(complete bool) {
 	}
 	rw.committed = true
 	h := rw.w.Header()
-	c := &rw.commit
-	*c = Commit{Request: rw.r, Status: rw.status, Header: h, Body: rw.buf, Complete: complete, Vetted: rw.vetted, W: rw.w}
-	if rw.opts.OnCommit != nil && rw.opts.OnCommit(c) {
-		rw.discard = true
+	status, lengthSet := rw.status, false
+	if rw.opts.OnCommit != nil {
+		// rw.commit is zero here, so only the fields that may not be need
+		// setting: cheaper than building a Commit and copying it in.
+		c := &rw.commit
+		c.Request, c.Status, c.Header, c.Body, c.W = rw.r, status, h, rw.buf, rw.w
+		c.Complete, c.Vetted = complete, rw.vetted
+		handled := rw.opts.OnCommit(c)
+		status, lengthSet = c.Status, c.LengthSet
 		rw.commit = Commit{}
+		if handled {
+			rw.discard = true
+			return
+		}
+		rw.status = status
+	}
+	if status != http.StatusOK || rw.r == nil || rw.r.Method == http.MethodHead {
+		// Anything but a 200 to a request other than HEAD: the rules for
+		// bodiless responses apply, which the usual case need not read.
+		rw.commitStatus(h, status, complete, lengthSet)
 		return
 	}
-	status, lengthSet := c.Status, c.LengthSet
-	rw.commit = Commit{}
-	rw.status = status
+	if complete && !lengthSet && !hasLength(h, len(rw.buf)) {
+		// The whole body is known, so its length is too.
+		h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
+	}
+	rw.w.WriteHeader(status)
+}
+
+// commitStatus is the end of commitHeader for a status other than 200 or a
+// HEAD request (or no request): it strips a 304, discards the body of a
+// response that has none, and sets the Content-Length of a complete body.
+func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bool) {
 	method := ""
 	if rw.r != nil {
 		method = rw.r.Method
