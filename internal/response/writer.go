@@ -91,8 +91,13 @@ func New(w http.ResponseWriter, r *http.Request, opts Options) *Writer {
 func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
 	// Only the per-request state is rewritten: the buffer and the view
 	// outlive the request, and copying them back would cost more than the
-	// rest of the reset.
-	rw.state = state{w: w, r: r, opts: opts, buffering: opts.MaxBuffer > 0}
+	// rest of the reset. It is set field by field, every field of state
+	// (TestResetCoversState counts them): a state literal is built on the
+	// stack and then copied, twice the stores.
+	rw.w, rw.r, rw.opts = w, r, opts
+	rw.status, rw.written = 0, 0
+	rw.committed, rw.discard, rw.vetted, rw.hijacked = false, false, false, false
+	rw.buffering = opts.MaxBuffer > 0
 	rw.buf = rw.buf[:0]
 }
 
