@@ -93,7 +93,8 @@ func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
 	// outlive the request, and copying them back would cost more than the
 	// rest of the reset. It is set field by field, every field of state
 	// (TestResetCoversState counts them): a state literal is built on the
-	// stack and then copied, twice the stores.
+	// stack and then copied, twice the stores, and the copy's wide loads of
+	// fields just stored narrow defeat store-to-load forwarding.
 	rw.w, rw.r, rw.opts = w, r, opts
 	rw.status, rw.written = 0, 0
 	rw.committed, rw.discard, rw.vetted, rw.hijacked = false, false, false, false
@@ -239,8 +240,10 @@ func (rw *Writer) commitHeader(complete bool) {
 	h := rw.w.Header()
 	status, lengthSet := rw.status, false
 	if rw.opts.OnCommit != nil {
-		// rw.commit is zero here, so only the fields that may not be need
-		// setting: cheaper than building a Commit and copying it in.
+		// rw.commit is zero between commits, so only the fields that may
+		// not be are set. Building a Commit literal on the stack and
+		// copying it in costs twice the stores, and its wide loads of
+		// fields just stored narrow defeat store-to-load forwarding.
 		c := &rw.commit
 		c.Request, c.Status, c.Header, c.Body, c.W = rw.r, status, h, rw.buf, rw.w
 		c.Complete, c.Vetted = complete, rw.vetted
