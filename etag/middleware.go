@@ -247,20 +247,40 @@ func isEventStream(ct string) bool {
 }
 
 func (m *middleware) onCommit(c *response.Commit) bool {
+	if !c.Vetted {
+		return m.commitUnvetted(c)
+	}
+	// passthrough said no at WriteHeader: taggable, not streaming and no
+	// handler tag; running the header checks again would double their
+	// cost. This is the path of nearly every response, so it is kept apart
+	// from the precondition evaluation, whose frame would cost every
+	// response its spills.
+	if !c.Complete {
+		return false
+	}
+	e := m.tagFor(c.Body)
+	c.Header["Etag"] = e.hdr
+	rh := c.Request.Header
+	im, inm := rh["If-Match"], rh["If-None-Match"]
+	if len(im) == 0 && len(inm) == 0 {
+		// With neither field and no Last-Modified, precond.Evaluate can
+		// only answer Proceed (the date fields are left to conditional).
+		m.setLength(c, e)
+		return false
+	}
+	return m.evaluate(c, e, e.tag, e.hdr[0], im, inm)
+}
+
+// commitUnvetted is onCommit for a response that passthrough did not vet:
+// one that streamed from its final WriteHeader, because passthrough said so
+// or nothing is buffered.
+func (m *middleware) commitUnvetted(c *response.Commit) bool {
 	var (
 		tag Tag
 		hdr string     // tag in header form, where known without formatting it
 		e   *cachedTag // the tag computed from the body, if it was
 	)
-	if c.Vetted {
-		// passthrough said no at WriteHeader: taggable, not streaming and
-		// no handler tag; running the header checks again would double
-		// their cost.
-		if !c.Complete {
-			return false
-		}
-		e = m.tagFor(c.Body)
-	} else if !taggable(c.Status) || streaming(c.Header) {
+	if !taggable(c.Status) || streaming(c.Header) {
 		return false
 	} else if v, ok := handlerTag(c.Header); ok {
 		if len(v) == 0 {
@@ -296,6 +316,15 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 	if e != nil {
 		tag, hdr = e.tag, e.hdr[0]
 	}
+	return m.evaluate(c, e, tag, hdr, im, inm)
+}
+
+// evaluate answers the request's If-Match and If-None-Match field lines
+// (im, inm; not both empty) for the current tag (in header form hdr, ""
+// when unknown; e is its cache entry when the middleware computed it): 412
+// through the error writer, 304, or the response as it is, with its
+// Content-Length.
+func (m *middleware) evaluate(c *response.Commit, e *cachedTag, tag Tag, hdr string, im, inm []string) bool {
 	current := tag
 	if variant := m.variant(inm, tag); !variant.IsZero() {
 		// The client holds the encoded variant: a 304 must name it, since
@@ -305,7 +334,7 @@ func (m *middleware) onCommit(c *response.Commit) bool {
 	}
 	in := precond.Input{
 		Method:      c.Request.Method,
-		Header:      rh,
+		Header:      c.Request.Header,
 		IfMatch:     matchField(im, tag, hdr, false),
 		IfNoneMatch: matchField(inm, tag, hdr, true),
 		Exists:      true,

@@ -91,8 +91,14 @@ func New(w http.ResponseWriter, r *http.Request, opts Options) *Writer {
 func (rw *Writer) reset(w http.ResponseWriter, r *http.Request, opts Options) {
 	// Only the per-request state is rewritten: the buffer and the view
 	// outlive the request, and copying them back would cost more than the
-	// rest of the reset.
-	rw.state = state{w: w, r: r, opts: opts, buffering: opts.MaxBuffer > 0}
+	// rest of the reset. It is set field by field, every field of state
+	// (TestResetCoversState counts them): a state literal is built on the
+	// stack and then copied, twice the stores, and the copy's wide loads of
+	// fields just stored narrow defeat store-to-load forwarding.
+	rw.w, rw.r, rw.opts = w, r, opts
+	rw.status, rw.written = 0, 0
+	rw.committed, rw.discard, rw.vetted, rw.hijacked = false, false, false, false
+	rw.buffering = opts.MaxBuffer > 0
 	rw.buf = rw.buf[:0]
 }
 
@@ -232,16 +238,41 @@ func (rw *Writer) commitHeader(complete bool) {
 	}
 	rw.committed = true
 	h := rw.w.Header()
-	c := &rw.commit
-	*c = Commit{Request: rw.r, Status: rw.status, Header: h, Body: rw.buf, Complete: complete, Vetted: rw.vetted, W: rw.w}
-	if rw.opts.OnCommit != nil && rw.opts.OnCommit(c) {
-		rw.discard = true
+	status, lengthSet := rw.status, false
+	if rw.opts.OnCommit != nil {
+		// rw.commit is zero between commits, so only the fields that may
+		// not be are set. Building a Commit literal on the stack and
+		// copying it in costs twice the stores, and its wide loads of
+		// fields just stored narrow defeat store-to-load forwarding.
+		c := &rw.commit
+		c.Request, c.Status, c.Header, c.Body, c.W = rw.r, status, h, rw.buf, rw.w
+		c.Complete, c.Vetted = complete, rw.vetted
+		handled := rw.opts.OnCommit(c)
+		status, lengthSet = c.Status, c.LengthSet
 		rw.commit = Commit{}
+		if handled {
+			rw.discard = true
+			return
+		}
+		rw.status = status
+	}
+	if status != http.StatusOK || rw.r == nil || rw.r.Method == http.MethodHead {
+		// Anything but a 200 to a request other than HEAD: the rules for
+		// bodiless responses apply, which the usual case need not read.
+		rw.commitStatus(h, status, complete, lengthSet)
 		return
 	}
-	status, lengthSet := c.Status, c.LengthSet
-	rw.commit = Commit{}
-	rw.status = status
+	if complete && !lengthSet && !hasLength(h, len(rw.buf)) {
+		// The whole body is known, so its length is too.
+		h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
+	}
+	rw.w.WriteHeader(status)
+}
+
+// commitStatus is the end of commitHeader for a status other than 200 or a
+// HEAD request (or no request): it strips a 304, discards the body of a
+// response that has none, and sets the Content-Length of a complete body.
+func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bool) {
 	method := ""
 	if rw.r != nil {
 		method = rw.r.Method

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -472,4 +473,22 @@ func TestNested304(t *testing.T) {
 		assert.NotContains(t, rec.Header(), "Content-Type")
 		assert.Empty(t, rec.Body.String())
 	})
+}
+
+// TestResetCoversState checks that a reused Writer starts each request from
+// the state New gives it: reset sets the fields of state one by one, so a
+// field it missed would carry one request's state into the next.
+func TestResetCoversState(t *testing.T) {
+	// reset names every field of state; a new field must be added there and
+	// counted here.
+	require.Equal(t, 10, reflect.TypeFor[state]().NumField(), "reset must set every field of state")
+	w, r := httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, opts := range []Options{{MaxBuffer: 8}, {}} {
+		rw := New(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/", nil), Options{MaxBuffer: 1})
+		rw.state = state{status: 201, committed: true, discard: true, buffering: true, vetted: true, hijacked: true, written: 3}
+		rw.buf = append(rw.buf, "abc"...)
+		rw.Reset(w, r, opts)
+		assert.Equal(t, New(w, r, opts).state, rw.state, "MaxBuffer %d", opts.MaxBuffer)
+		assert.Empty(t, rw.buf)
+	}
 }
