@@ -189,17 +189,21 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: encode job: %w", err)
 	}
-	mut, err := mutableFields(j)
+	mut, payload, attempt, started, err := mutableValues(j)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: encode job: %w", err)
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	hasKey, idem := "0", s.queue
+	idem := s.queue // the script's sign of a job without a key
 	if j.IdempotencyKey != "" {
-		hasKey, idem = "1", s.idemKey(j.Owner, j.IdempotencyKey)
+		idem = s.idemKey(j.Owner, j.IdempotencyKey)
 	}
-	args := append([]any{j.ID, nanos(now), max(maxQueued, 0), hasKey, s.jobPrefix, s.channel, exp, ttl, fImm, imm}, mut...)
+	args := []any{j.ID, nanos(now), max(maxQueued, 0), s.jobPrefix, s.channel, exp, ttl, imm, mut, payload}
+	if j.Attempt != 0 || !j.StartedAt.IsZero() {
+		// Not a fresh submission's: stored as given.
+		args = append(args, attempt, started)
+	}
 	res, err := s.sc.create.Run(ctx, s.rdb, []string{s.jobKey(j.ID), idem, s.queue, s.seq}, args...).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "create", err)
@@ -263,18 +267,20 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	if !j.State.Valid() {
 		return fmt.Errorf("redisstore: invalid state %q: %w", j.State, asyncjob.ErrConflict)
 	}
-	mut, err := mutableFields(j)
+	mut, payload, attempt, started, err := mutableValues(j)
 	if err != nil {
 		return fmt.Errorf("redisstore: encode job: %w", err)
 	}
-	del, err := deliveryArgs(j.Delivery)
-	if err != nil {
-		return fmt.Errorf("redisstore: encode delivery: %w", err)
-	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	args := append([]any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.channel, exp, ttl}, del...)
-	args = append(args, mut...)
+	args := []any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.channel, exp, ttl, mut, payload, attempt, started}
+	if j.Delivery != nil && j.Delivery.ID != "" {
+		del, err := deliveryArgs(j.Delivery)
+		if err != nil {
+			return fmt.Errorf("redisstore: encode delivery: %w", err)
+		}
+		args = append(args, del...)
+	}
 	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.queue, s.running, s.outbox}, args...).Slice()
 	if err != nil {
 		return s.fail(ctx, "update", err)
