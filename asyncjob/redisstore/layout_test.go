@@ -81,4 +81,3 @@ func TestEarlierLayoutReads(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, stored, fresh)
 }
-

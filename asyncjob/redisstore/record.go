@@ -57,6 +57,9 @@ type immutable struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+// emptyMutable is field m of a job with no mutable field set.
+const emptyMutable = "{}"
+
 // mutable is the part of a Job kept in field m.
 type mutable struct {
 	Progress    int              `json:"progress,omitempty"`
@@ -70,6 +73,9 @@ type mutable struct {
 }
 
 func encodeImmutable(j *asyncjob.Job) (string, error) {
+	if s, ok := appendImmutable(make([]byte, 0, 128), j); ok {
+		return s, nil
+	}
 	b, err := json.Marshal(immutable{
 		ID: j.ID, Kind: j.Kind, Owner: j.Owner, IdempotencyKey: j.IdempotencyKey,
 		Fingerprint: j.Fingerprint, CreatedAt: j.CreatedAt,
@@ -77,20 +83,60 @@ func encodeImmutable(j *asyncjob.Job) (string, error) {
 	return string(b), err
 }
 
+// appendImmutable writes the JSON that json.Marshal makes of j's immutable
+// part, byte for byte, without reflection, when every string is plain
+// ASCII that JSON keeps verbatim and CreatedAt is one MarshalJSON accepts;
+// else it reports false and json.Marshal decides. One runs per submission.
+func appendImmutable(b []byte, j *asyncjob.Job) (string, bool) {
+	_, off := j.CreatedAt.Zone()
+	if y := j.CreatedAt.Year(); y < 0 || y > 9999 || off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+		return "", false
+	}
+	for _, f := range []struct {
+		name, v string
+		omit    bool
+	}{{`{"id":`, j.ID, false}, {`,"kind":`, j.Kind, false}, {`,"owner":`, j.Owner, true},
+		{`,"idempotency_key":`, j.IdempotencyKey, true}, {`,"fingerprint":`, j.Fingerprint, true}} {
+		if f.omit && f.v == "" {
+			continue
+		}
+		for i := 0; i < len(f.v); i++ {
+			// encoding/json escapes control characters, quotes, backslashes
+			// and (HTML-safe) <, > and &; it rewrites invalid UTF-8.
+			if c := f.v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return "", false
+			}
+		}
+		b = append(b, f.name...)
+		b = append(b, '"')
+		b = append(b, f.v...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"created_at":"`...)
+	b = j.CreatedAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `"}`...)
+	return string(b), true
+}
+
 // mutableValues returns the values Create and Update write besides state,
 // Version, lease and expiry, in the order the scripts take them: fields m,
 // p, att and sa. (The scripts name the fields themselves: every argument
 // costs Redis a Lua string and a table slot on every call.)
 func mutableValues(j *asyncjob.Job) (mut, payload, attempt, started string, err error) {
-	b, err := json.Marshal(mutable{
+	mu := mutable{
 		Progress: j.Progress, Message: j.Message, FinishedAt: j.FinishedAt,
 		EstimatedAt: j.EstimatedAt, Timeout: j.Timeout, CallbackURL: j.CallbackURL,
 		Result: j.Result, Error: j.Error,
-	})
-	if err != nil {
-		return "", "", "", "", err
 	}
-	return string(b), string(j.Payload), strconv.Itoa(j.Attempt), nanos(j.StartedAt), nil
+	mut = emptyMutable // every field is omitted when zero: what json.Marshal makes of a fresh job's
+	if mu != (mutable{}) {
+		b, err := json.Marshal(mu)
+		if err != nil {
+			return "", "", "", "", err
+		}
+		mut = string(b)
+	}
+	return mut, string(j.Payload), strconv.Itoa(j.Attempt), nanos(j.StartedAt), nil
 }
 
 // nanos renders t as Unix nanoseconds, "" for the zero time. Nanoseconds
@@ -144,8 +190,11 @@ func decodeRaw(f *raw) (*asyncjob.Job, error) {
 	if err = json.Unmarshal([]byte(f.imm), &im); err != nil {
 		return nil, fmt.Errorf("redisstore: corrupt record: %w", err)
 	}
-	if err = json.Unmarshal([]byte(f.mut), &mu); err != nil {
-		return nil, fmt.Errorf("redisstore: corrupt record %s: %w", im.ID, err)
+	// A fresh job's m (most claims read one) holds nothing to decode.
+	if f.mut != emptyMutable {
+		if err = json.Unmarshal([]byte(f.mut), &mu); err != nil {
+			return nil, fmt.Errorf("redisstore: corrupt record %s: %w", im.ID, err)
+		}
 	}
 	j := &asyncjob.Job{
 		ID: im.ID, Kind: im.Kind, Owner: im.Owner, IdempotencyKey: im.IdempotencyKey,
