@@ -28,7 +28,7 @@ func (s *Store) CreateBatch(ctx context.Context, jobs []*asyncjob.Job, maxQueued
 	keys := make([]string, 0, 2+2*len(jobs))
 	keys = append(keys, s.queue, s.seq)
 	args := make([]any, 0, 5+9*len(jobs))
-	args = append(args, nanos(now), max(maxQueued, 0), s.jobPrefix, s.channel, len(jobs))
+	args = append(args, nanos(now), max(maxQueued, 0), s.argPrefix, s.argChannel, len(jobs))
 	for _, j := range jobs {
 		imm, err := encodeImmutable(j)
 		if err != nil {

@@ -48,7 +48,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		now := s.now()
 		until := nanos(now.Add(lease))
 		res, err := s.sc.dequeue.Run(ctx, s.rdb, []string{s.queue, s.running},
-			worker, nanos(now), until, s.jobPrefix, s.channel).Slice()
+			worker, nanos(now), until, s.argPrefix, s.argChannel).Slice()
 		if err != nil {
 			s.wk.done(reserved, 0, 0, 0)
 			if ctx.Err() != nil {

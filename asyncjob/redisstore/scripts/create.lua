@@ -77,7 +77,9 @@ if ARGV[7] ~= '' then
     redis.call('PEXPIRE', KEYS[2], ARGV[7])
   end
 end
-local seq = redis.call('INCR', KEYS[4])
+-- The number as a string: Redis would turn a Lua number argument into one
+-- with a "%.17g" printf (here the integer format is exact and cheaper).
+local seq = string.format('%d', redis.call('INCR', KEYS[4]))
 redis.call('ZADD', KEYS[3], seq, ARGV[1])
 -- The submission number lets each instance count the jobs it may find.
 redis.call('PUBLISH', ARGV[5], 'w ' .. seq)

@@ -32,29 +32,32 @@
 -- now is read from its argument only where a time is compared: tonumber
 -- is a strtod, and most calls compare none.
 
+-- Numbers are passed to redis.call as strings: Redis turns a Lua number
+-- argument into one with a "%.17g" printf on every call.
+
 local function nextLeaseEnd()
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGE', KEYS[2], '0', '0', 'WITHSCORES')
   if #first == 0 then
     return ''
   end
   return first[2]
 end
 
--- f holds the fields 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt', 'i', 'm',
--- 'p', 'di' of the record: what a claim decides on and what it returns.
+-- f holds the fields 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p',
+-- 'di' of the record: what a claim decides on and what it returns.
 -- The change is published only when a watcher reads the record. seq is the
 -- job's submission number, or '' for a job taken over.
 local function claim(id, key, f, seq)
-  local sa = f[4]
+  local sa = f[3]
   if sa == false or sa == '' then
     sa = ARGV[2]
   end
-  local v = (tonumber(f[6]) or 0) + 1
-  local att = (tonumber(f[5]) or 0) + 1
+  local v = (tonumber(f[5]) or 0) + 1
+  local att = (tonumber(f[4]) or 0) + 1
   redis.call('HSET', key, 'st', 'processing', 'lo', ARGV[1], 'lu', ARGV[3], 'sa', sa,
     'att', string.format('%d', att), 'v', string.format('%d', v))
   redis.call('ZADD', KEYS[2], ARGV[3], id)
-  if f[7] then
+  if f[6] then
     redis.call('PUBLISH', ARGV[5], string.format('%d', v) .. ' ' .. id)
   end
   local queued = redis.call('ZCARD', KEYS[1])
@@ -65,10 +68,10 @@ local function claim(id, key, f, seq)
   if queued == 0 then
     next = nextLeaseEnd()
   else
-    last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+    last = redis.call('ZRANGE', KEYS[1], '-1', '-1', 'WITHSCORES')[2]
   end
-  local rec = {'job', queued, next, last, seq, v, att, sa, f[2], f[8], f[9], f[10], f[11]}
-  if f[11] and f[11] ~= '' then
+  local rec = {'job', queued, next, last, seq, v, att, sa, f[2], f[7], f[8], f[9], f[10]}
+  if f[10] and f[10] ~= '' then
     local d = redis.call('HMGET', key, 'd', 'dlo', 'dlu')
     rec[14], rec[15], rec[16] = d[1], d[2], d[3]
   end
@@ -88,7 +91,7 @@ while true do
   end
   local id = head[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
   if live(f) and f[1] == 'accepted' then
     return claim(id, key, f, head[2])
   end
@@ -96,18 +99,20 @@ end
 
 -- Bounded, so one call never scans an unbounded set.
 for _ = 1, 64 do
-  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, 1)
+  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', '0', '1')
   if #due == 0 then
     break
   end
   local id = due[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
   if live(f) and f[1] == 'processing' then
-    if f[3] == false or f[3] == '' or tonumber(f[3]) <= tonumber(ARGV[2]) then
+    -- The lease end, read here only: a claim from the queue needs none.
+    local lu = redis.call('HGET', key, 'lu')
+    if lu == false or lu == '' or tonumber(lu) <= tonumber(ARGV[2]) then
       return claim(id, key, f, '')
     end
-    redis.call('ZADD', KEYS[2], f[3], id)
+    redis.call('ZADD', KEYS[2], lu, id)
   else
     redis.call('ZREM', KEYS[2], id)
   end
