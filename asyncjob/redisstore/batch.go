@@ -27,16 +27,19 @@ func (s *Store) CreateBatch(ctx context.Context, jobs []*asyncjob.Job, maxQueued
 	now := s.now()
 	keys := make([]string, 0, 2+2*len(jobs))
 	keys = append(keys, s.queue, s.seq)
-	args := make([]any, 0, 5+15*len(jobs))
-	args = append(args, nanos(now), max(maxQueued, 0), s.jobPrefix, s.channel, len(jobs))
+	args := make([]any, 0, 5+9*len(jobs))
+	args = append(args, nanos(now), max(maxQueued, 0), s.argPrefix, s.argChannel, len(jobs))
 	for _, j := range jobs {
 		imm, err := encodeImmutable(j)
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: encode job: %w", err)
 		}
-		mut, err := mutableFields(j)
+		mut, payload, attempt, started, err := mutableValues(j)
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: encode job: %w", err)
+		}
+		if j.Attempt == 0 && j.StartedAt.IsZero() {
+			attempt, started = "", "" // a fresh job's: not written
 		}
 		exp, ttl := s.expiry(j, now)
 		hasKey, idem := "0", s.queue
@@ -44,8 +47,7 @@ func (s *Store) CreateBatch(ctx context.Context, jobs []*asyncjob.Job, maxQueued
 			hasKey, idem = "1", s.idemKey(j.Owner, j.IdempotencyKey)
 		}
 		keys = append(keys, s.jobKey(j.ID), idem)
-		args = append(args, j.ID, hasKey, exp, ttl, 2+len(mut), fImm, imm)
-		args = append(args, mut...)
+		args = append(args, j.ID, hasKey, exp, ttl, imm, mut, payload, attempt, started)
 	}
 	res, err := s.sc.createBatch.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {

@@ -46,8 +46,9 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		}
 		deadline = time.Time{}
 		now := s.now()
+		until := nanos(now.Add(lease))
 		res, err := s.sc.dequeue.Run(ctx, s.rdb, []string{s.queue, s.running},
-			worker, nanos(now), nanos(now.Add(lease)), s.jobPrefix, s.channel).Slice()
+			worker, nanos(now), until, s.argPrefix, s.argChannel).Slice()
 		if err != nil {
 			s.wk.done(reserved, 0, 0, 0)
 			if ctx.Err() != nil {
@@ -60,7 +61,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			tag, _ = res[0].(string)
 		}
 		switch {
-		case tag == "job" && len(res) >= 5:
+		case tag == "job" && len(res) >= 13:
 			queued, _ := res[1].(int64)
 			if s.wk.done(reserved, score(res[4]), queued, score(res[3])) {
 				// More is waiting: pass the wake-up on to another worker
@@ -70,7 +71,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			if queued == 0 {
 				s.leaseEnd.Store(score(res[2]))
 			}
-			return decode(pairs(res[5:]))
+			return decodeClaim(res[5:], worker, until)
 		case tag == "none" && len(res) == 2:
 			s.wk.done(reserved, 0, 0, 0)
 			s.leaseEnd.Store(score(res[1]))
@@ -114,4 +115,25 @@ func (s *Store) wake(payload string) {
 	}
 	s.wk.owe()
 	s.hub.SignalWork()
+}
+
+// decodeClaim rebuilds the job the dequeue script claimed from its reply:
+// v, att, sa, exp, i, m, p, di[, d, dlo, dlu]; the state is processing and
+// the lease worker's until leaseEnd.
+func decodeClaim(res []any, worker, leaseEnd string) (*asyncjob.Job, error) {
+	str := func(i int) string {
+		if i < len(res) {
+			v, _ := res[i].(string)
+			return v
+		}
+		return ""
+	}
+	version, _ := res[0].(int64)
+	attempt, _ := res[1].(int64)
+	return decodeRaw(&raw{
+		imm: str(4), mut: str(5), payload: str(6), state: string(asyncjob.StateProcessing),
+		version: strconv.FormatInt(version, 10), attempt: strconv.FormatInt(attempt, 10),
+		started: str(2), leaseBy: worker, leaseTo: leaseEnd, expires: str(3),
+		deliveryID: str(7), delivery: str(8), deliveryBy: str(9), deliveryTo: str(10),
+	})
 }

@@ -25,6 +25,10 @@ import (
 //	dlo  delivery lease owner  dlu  delivery lease end
 //	wt   "1" once a watcher read the record: changes are published from then on
 //	     (set and read by the scripts only)
+//
+// A fresh job's record has no att, sa, lo and lu (Dequeue writes them): a
+// missing field reads as "", as the empty ones earlier versions wrote, so
+// records of either layout read the same to every version.
 const (
 	fImm     = "i"
 	fMut     = "m"
@@ -53,6 +57,9 @@ type immutable struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+// emptyMutable is field m of a job with no mutable field set.
+const emptyMutable = "{}"
+
 // mutable is the part of a Job kept in field m.
 type mutable struct {
 	Progress    int              `json:"progress,omitempty"`
@@ -66,6 +73,9 @@ type mutable struct {
 }
 
 func encodeImmutable(j *asyncjob.Job) (string, error) {
+	if s, ok := appendImmutable(make([]byte, 0, 128), j); ok {
+		return s, nil
+	}
 	b, err := json.Marshal(immutable{
 		ID: j.ID, Kind: j.Kind, Owner: j.Owner, IdempotencyKey: j.IdempotencyKey,
 		Fingerprint: j.Fingerprint, CreatedAt: j.CreatedAt,
@@ -73,18 +83,60 @@ func encodeImmutable(j *asyncjob.Job) (string, error) {
 	return string(b), err
 }
 
-// mutableFields returns the field/value pairs Create and Update write
-// besides state, Version, lease and expiry.
-func mutableFields(j *asyncjob.Job) ([]any, error) {
-	b, err := json.Marshal(mutable{
+// appendImmutable writes the JSON that json.Marshal makes of j's immutable
+// part, byte for byte, without reflection, when every string is plain
+// ASCII that JSON keeps verbatim and CreatedAt is one MarshalJSON accepts;
+// else it reports false and json.Marshal decides. One runs per submission.
+func appendImmutable(b []byte, j *asyncjob.Job) (string, bool) {
+	_, off := j.CreatedAt.Zone()
+	if y := j.CreatedAt.Year(); y < 0 || y > 9999 || off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+		return "", false
+	}
+	for _, f := range []struct {
+		name, v string
+		omit    bool
+	}{{`{"id":`, j.ID, false}, {`,"kind":`, j.Kind, false}, {`,"owner":`, j.Owner, true},
+		{`,"idempotency_key":`, j.IdempotencyKey, true}, {`,"fingerprint":`, j.Fingerprint, true}} {
+		if f.omit && f.v == "" {
+			continue
+		}
+		for i := 0; i < len(f.v); i++ {
+			// encoding/json escapes control characters, quotes, backslashes
+			// and (HTML-safe) <, > and &; it rewrites invalid UTF-8.
+			if c := f.v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return "", false
+			}
+		}
+		b = append(b, f.name...)
+		b = append(b, '"')
+		b = append(b, f.v...)
+		b = append(b, '"')
+	}
+	b = append(b, `,"created_at":"`...)
+	b = j.CreatedAt.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `"}`...)
+	return string(b), true
+}
+
+// mutableValues returns the values Create and Update write besides state,
+// Version, lease and expiry, in the order the scripts take them: fields m,
+// p, att and sa. (The scripts name the fields themselves: every argument
+// costs Redis a Lua string and a table slot on every call.)
+func mutableValues(j *asyncjob.Job) (mut, payload, attempt, started string, err error) {
+	mu := mutable{
 		Progress: j.Progress, Message: j.Message, FinishedAt: j.FinishedAt,
 		EstimatedAt: j.EstimatedAt, Timeout: j.Timeout, CallbackURL: j.CallbackURL,
 		Result: j.Result, Error: j.Error,
-	})
-	if err != nil {
-		return nil, err
 	}
-	return []any{fMut, string(b), fPayload, string(j.Payload), fAttempt, j.Attempt, fStarted, nanos(j.StartedAt)}, nil
+	mut = emptyMutable // every field is omitted when zero: what json.Marshal makes of a fresh job's
+	if mu != (mutable{}) {
+		b, err := json.Marshal(mu)
+		if err != nil {
+			return "", "", "", "", err
+		}
+		mut = string(b)
+	}
+	return mut, string(j.Payload), strconv.Itoa(j.Attempt), nanos(j.StartedAt), nil
 }
 
 // nanos renders t as Unix nanoseconds, "" for the zero time. Nanoseconds
@@ -108,44 +160,68 @@ func parseNanos(s string) (time.Time, error) {
 	return time.Unix(0, n).UTC(), nil
 }
 
+// raw is a record's fields as stored; a field the record lacks is "".
+// Create writes neither attempt, start time nor lease (Dequeue does), so
+// a record of an accepted job has no att, sa, lo and lu; earlier versions
+// wrote them empty, which reads the same.
+type raw struct {
+	imm, mut, payload, state, version, attempt   string
+	started, leaseBy, leaseTo, expires           string
+	deliveryID, delivery, deliveryBy, deliveryTo string
+}
+
 // decode rebuilds a Job from its hash fields.
 func decode(f map[string]string) (*asyncjob.Job, error) {
+	return decodeRaw(&raw{
+		imm: f[fImm], mut: f[fMut], payload: f[fPayload], state: f[fState], version: f[fVersion],
+		attempt: f[fAttempt], started: f[fStarted], leaseBy: f[fLeaseBy], leaseTo: f[fLeaseTo],
+		expires: f[fExpires], deliveryID: f[fDeliveryID], delivery: f[fDelivery],
+		deliveryBy: f[fDeliveryBy], deliveryTo: f[fDeliveryTo],
+	})
+}
+
+// decodeRaw rebuilds a Job from its fields.
+func decodeRaw(f *raw) (*asyncjob.Job, error) {
 	var (
 		im  immutable
 		mu  mutable
 		err error
 	)
-	if err = json.Unmarshal([]byte(f[fImm]), &im); err != nil {
+	if err = json.Unmarshal([]byte(f.imm), &im); err != nil {
 		return nil, fmt.Errorf("redisstore: corrupt record: %w", err)
 	}
-	if err = json.Unmarshal([]byte(f[fMut]), &mu); err != nil {
-		return nil, fmt.Errorf("redisstore: corrupt record %s: %w", im.ID, err)
+	// A fresh job's m (most claims read one) holds nothing to decode.
+	if f.mut != emptyMutable {
+		if err = json.Unmarshal([]byte(f.mut), &mu); err != nil {
+			return nil, fmt.Errorf("redisstore: corrupt record %s: %w", im.ID, err)
+		}
 	}
 	j := &asyncjob.Job{
 		ID: im.ID, Kind: im.Kind, Owner: im.Owner, IdempotencyKey: im.IdempotencyKey,
 		Fingerprint: im.Fingerprint, CreatedAt: im.CreatedAt,
-		State:    asyncjob.State(f[fState]),
+		State:    asyncjob.State(f.state),
 		Progress: mu.Progress, Message: mu.Message, FinishedAt: mu.FinishedAt,
 		EstimatedAt: mu.EstimatedAt, Timeout: mu.Timeout, CallbackURL: mu.CallbackURL,
 		Result: mu.Result, Error: mu.Error,
-		LeaseOwner: f[fLeaseBy],
+		LeaseOwner: f.leaseBy,
 	}
-	if p := f[fPayload]; p != "" {
-		j.Payload = []byte(p)
+	if f.payload != "" {
+		j.Payload = []byte(f.payload)
 	}
-	if j.Version, err = strconv.ParseUint(f[fVersion], 10, 64); err != nil {
+	if j.Version, err = strconv.ParseUint(f.version, 10, 64); err != nil {
 		return nil, fmt.Errorf("redisstore: corrupt record %s: version: %w", im.ID, err)
 	}
-	if a := f[fAttempt]; a != "" {
+	if a := f.attempt; a != "" {
 		if j.Attempt, err = strconv.Atoi(a); err != nil {
 			return nil, fmt.Errorf("redisstore: corrupt record %s: attempt: %w", im.ID, err)
 		}
 	}
 	for _, t := range []struct {
 		dst *time.Time
+		v   string
 		f   string
-	}{{&j.StartedAt, fStarted}, {&j.LeaseUntil, fLeaseTo}, {&j.ExpiresAt, fExpires}} {
-		if *t.dst, err = parseNanos(f[t.f]); err != nil {
+	}{{&j.StartedAt, f.started, fStarted}, {&j.LeaseUntil, f.leaseTo, fLeaseTo}, {&j.ExpiresAt, f.expires, fExpires}} {
+		if *t.dst, err = parseNanos(t.v); err != nil {
 			return nil, fmt.Errorf("redisstore: corrupt record %s: %s: %w", im.ID, t.f, err)
 		}
 	}
@@ -171,18 +247,18 @@ func deliveryArgs(d *asyncjob.Delivery) ([]any, error) {
 	return []any{d.ID, string(b), string(d.State), nanos(d.NextAttemptAt)}, nil
 }
 
-func decodeDelivery(f map[string]string) (*asyncjob.Delivery, error) {
-	id := f[fDeliveryID]
+func decodeDelivery(f *raw) (*asyncjob.Delivery, error) {
+	id := f.deliveryID
 	if id == "" {
 		return nil, nil
 	}
 	var d asyncjob.Delivery
-	if err := json.Unmarshal([]byte(f[fDelivery]), &d); err != nil {
+	if err := json.Unmarshal([]byte(f.delivery), &d); err != nil {
 		return nil, err
 	}
-	d.ID, d.LeaseOwner = id, f[fDeliveryBy]
+	d.ID, d.LeaseOwner = id, f.deliveryBy
 	var err error
-	if d.LeaseUntil, err = parseNanos(f[fDeliveryTo]); err != nil {
+	if d.LeaseUntil, err = parseNanos(f.deliveryTo); err != nil {
 		return nil, err
 	}
 	return &d, nil

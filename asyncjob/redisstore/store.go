@@ -51,6 +51,10 @@ type Store struct {
 	outbox    string // sorted set of job IDs with a pending delivery, by due time
 	channel   string // Pub/Sub channel of the change feed and wake-ups
 
+	// jobPrefix and channel as script arguments, boxed once: a string
+	// passed as an interface is otherwise an allocation on every call.
+	argPrefix, argChannel any
+
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -118,6 +122,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		outbox:    base + "outbox",
 		channel:   base + "feed",
 	}
+	s.argPrefix, s.argChannel = s.jobPrefix, s.channel
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
@@ -189,17 +194,21 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: encode job: %w", err)
 	}
-	mut, err := mutableFields(j)
+	mut, payload, attempt, started, err := mutableValues(j)
 	if err != nil {
 		return nil, fmt.Errorf("redisstore: encode job: %w", err)
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	hasKey, idem := "0", s.queue
+	idem := s.queue // the script's sign of a job without a key
 	if j.IdempotencyKey != "" {
-		hasKey, idem = "1", s.idemKey(j.Owner, j.IdempotencyKey)
+		idem = s.idemKey(j.Owner, j.IdempotencyKey)
 	}
-	args := append([]any{j.ID, nanos(now), max(maxQueued, 0), hasKey, s.jobPrefix, s.channel, exp, ttl, fImm, imm}, mut...)
+	args := []any{j.ID, nanos(now), max(maxQueued, 0), s.argPrefix, s.argChannel, exp, ttl, imm, mut, payload}
+	if j.Attempt != 0 || !j.StartedAt.IsZero() {
+		// Not a fresh submission's: stored as given.
+		args = append(args, attempt, started)
+	}
 	res, err := s.sc.create.Run(ctx, s.rdb, []string{s.jobKey(j.ID), idem, s.queue, s.seq}, args...).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "create", err)
@@ -263,18 +272,20 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	if !j.State.Valid() {
 		return fmt.Errorf("redisstore: invalid state %q: %w", j.State, asyncjob.ErrConflict)
 	}
-	mut, err := mutableFields(j)
+	mut, payload, attempt, started, err := mutableValues(j)
 	if err != nil {
 		return fmt.Errorf("redisstore: encode job: %w", err)
 	}
-	del, err := deliveryArgs(j.Delivery)
-	if err != nil {
-		return fmt.Errorf("redisstore: encode delivery: %w", err)
-	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	args := append([]any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.channel, exp, ttl}, del...)
-	args = append(args, mut...)
+	args := []any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.argChannel, exp, ttl, mut, payload, attempt, started}
+	if j.Delivery != nil && j.Delivery.ID != "" {
+		del, err := deliveryArgs(j.Delivery)
+		if err != nil {
+			return fmt.Errorf("redisstore: encode delivery: %w", err)
+		}
+		args = append(args, del...)
+	}
 	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.queue, s.running, s.outbox}, args...).Slice()
 	if err != nil {
 		return s.fail(ctx, "update", err)
@@ -311,7 +322,7 @@ func (s *Store) Release(ctx context.Context, id, worker string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r, err := s.sc.release.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(s.now()), s.channel).Text()
+	r, err := s.sc.release.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(s.now()), s.argChannel).Text()
 	if err != nil {
 		return s.fail(ctx, "release", err)
 	}
@@ -338,7 +349,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, worker string, lease time.Dur
 	}
 	now := s.now()
 	res, err := s.sc.claimDelivery.Run(ctx, s.rdb, []string{s.outbox},
-		worker, nanos(now), nanos(now.Add(lease)), s.jobPrefix).Slice()
+		worker, nanos(now), nanos(now.Add(lease)), s.argPrefix).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "claim delivery", err)
 	}
@@ -363,7 +374,7 @@ func (s *Store) RecordDelivery(ctx context.Context, id, worker string, d asyncjo
 		return fmt.Errorf("redisstore: encode delivery: %w", err)
 	}
 	res, err := s.sc.recordDelivery.Run(ctx, s.rdb, []string{s.jobKey(id), s.outbox},
-		id, worker, nanos(s.now()), s.channel, del[1], del[2], del[3]).Slice()
+		id, worker, nanos(s.now()), s.argChannel, del[1], del[2], del[3]).Slice()
 	if err != nil {
 		return s.fail(ctx, "record delivery", err)
 	}

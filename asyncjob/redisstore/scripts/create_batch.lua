@@ -13,10 +13,10 @@
 -- ARGV[3]  prefix of job hash keys (job key = ARGV[3] .. ID)
 -- ARGV[4]  feed channel
 -- ARGV[5]  n, the number of jobs
--- ARGV[6..] for each job in batch order: ID, "1" when it has an
+-- ARGV[6..] for each job in batch order, 9 items: ID, "1" when it has an
 --          idempotency key else "0", expiry (Unix ns or ""), retention TTL
---          in ms (or "", with the expiry), c, then c items: the field/value
---          pairs of the record (i, m, p, att, sa)
+--          in ms (or "", with the expiry), then the record's fields i, m,
+--          p, att and sa (att and sa both "" for a fresh job: not written)
 --
 -- Returns {"ok"}; {"dup", i, f1, v1, ...}: job i's key (from 1) is held by
 -- the live job whose fields follow; {"exists", i} when job i's ID is
@@ -30,10 +30,8 @@ local n = tonumber(ARGV[5])
 local jobs = {}
 local a = 6
 for i = 1, n do
-  local c = tonumber(ARGV[a + 4])
-  jobs[i] = {id = ARGV[a], keyed = ARGV[a + 1] == '1', exp = ARGV[a + 2], ttl = ARGV[a + 3],
-    first = a + 5, last = a + 4 + c}
-  a = a + 5 + c
+  jobs[i] = {id = ARGV[a], keyed = ARGV[a + 1] == '1', exp = ARGV[a + 2], ttl = ARGV[a + 3], at = a + 4}
+  a = a + 9
 end
 
 -- Every check before the first write: a refused batch changes nothing.
@@ -80,7 +78,11 @@ for i = 1, n do
     ikv = ik
     redis.call('SET', ik, j.id)
   end
-  redis.call('HSET', jk, 'st', 'accepted', 'v', 1, 'lo', '', 'lu', '', 'exp', j.exp, 'ik', ikv, unpack(ARGV, j.first, j.last))
+  local f = j.at
+  redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'ik', ikv, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2])
+  if ARGV[f + 3] ~= '' then
+    redis.call('HSET', jk, 'att', ARGV[f + 3], 'sa', ARGV[f + 4])
+  end
   if j.ttl ~= '' then
     redis.call('PEXPIRE', jk, j.ttl)
     if j.keyed then

@@ -12,42 +12,54 @@
 -- ARGV[4]  prefix of job hash keys (job key = ARGV[4] .. ID)
 -- ARGV[5]  feed channel
 --
--- Returns {"job", jobsStillQueued, nextLeaseEnd, lastQueued, seq, f1, v1,
--- ...} with the claimed record, or {"none", nextLeaseEnd}. seq is the
--- claimed job's submission number, or "" for a job taken over. nextLeaseEnd is the
--- earliest lease end of a running job (a score string), or "" when none
--- runs or, after a claim, when jobs are still queued; lastQueued is the
--- highest submission number still queued, or "" when none is.
+-- Returns {"job", jobsStillQueued, nextLeaseEnd, lastQueued, seq, v, att,
+-- sa, exp, i, m, p, di[, d, dlo, dlu]} with the claimed record, or
+-- {"none", nextLeaseEnd}. seq is the claimed job's submission number, or ""
+-- for a job taken over. nextLeaseEnd is the earliest lease end of a
+-- running job (a score string), or "" when none runs or, after a claim,
+-- when jobs are still queued; lastQueued is the highest submission number
+-- still queued, or "" when none is. v (the new Version) and att (the new
+-- attempt) are integers; sa, exp, i, m, p and di are the record's fields
+-- (nil when missing), followed by d, dlo and dlu when di is not empty. The
+-- state is processing and the lease the caller's (lo = ARGV[1], lu =
+-- ARGV[3]).
 --
--- Each claim is one HMGET and one HSET of the record: commands inside a
--- script cost Redis CPU like any other, and a claim runs once per job.
+-- Each claim is one HMGET and one HSET of the record, and the reply holds
+-- only what the caller does not know: commands inside a script, their
+-- replies and the script's own reply cost Redis CPU like any other work,
+-- and a claim runs once per job.
 
-local now = tonumber(ARGV[2])
+-- now is read from its argument only where a time is compared: tonumber
+-- is a strtod, and most calls compare none.
+
+-- Numbers are passed to redis.call as strings: Redis turns a Lua number
+-- argument into one with a "%.17g" printf on every call.
 
 local function nextLeaseEnd()
-  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGE', KEYS[2], '0', '0', 'WITHSCORES')
   if #first == 0 then
     return ''
   end
   return first[2]
 end
 
--- f holds the fields 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt' of the
--- record. The change is published only when a watcher reads the record.
--- seq is the job's submission number, or '' for a job taken over.
+-- f holds the fields 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p',
+-- 'di' of the record: what a claim decides on and what it returns.
+-- The change is published only when a watcher reads the record. seq is the
+-- job's submission number, or '' for a job taken over.
 local function claim(id, key, f, seq)
-  local sa = f[4]
+  local sa = f[3]
   if sa == false or sa == '' then
     sa = ARGV[2]
   end
-  local v = string.format('%d', (tonumber(f[6]) or 0) + 1)
+  local v = (tonumber(f[5]) or 0) + 1
+  local att = (tonumber(f[4]) or 0) + 1
   redis.call('HSET', key, 'st', 'processing', 'lo', ARGV[1], 'lu', ARGV[3], 'sa', sa,
-    'att', string.format('%d', (tonumber(f[5]) or 0) + 1), 'v', v)
+    'att', string.format('%d', att), 'v', string.format('%d', v))
   redis.call('ZADD', KEYS[2], ARGV[3], id)
-  if f[7] then
-    redis.call('PUBLISH', ARGV[5], v .. ' ' .. id)
+  if f[6] then
+    redis.call('PUBLISH', ARGV[5], string.format('%d', v) .. ' ' .. id)
   end
-  local rec = redis.call('HGETALL', key)
   local queued = redis.call('ZCARD', KEYS[1])
   -- With jobs still queued the caller needs the highest submission number
   -- among them (to count them); with none, the earliest lease end (to
@@ -56,18 +68,18 @@ local function claim(id, key, f, seq)
   if queued == 0 then
     next = nextLeaseEnd()
   else
-    last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+    last = redis.call('ZRANGE', KEYS[1], '-1', '-1', 'WITHSCORES')[2]
   end
-  table.insert(rec, 1, seq)
-  table.insert(rec, 1, last)
-  table.insert(rec, 1, next)
-  table.insert(rec, 1, queued)
-  table.insert(rec, 1, 'job')
+  local rec = {'job', queued, next, last, seq, v, att, sa, f[2], f[7], f[8], f[9], f[10]}
+  if f[10] and f[10] ~= '' then
+    local d = redis.call('HMGET', key, 'd', 'dlo', 'dlu')
+    rec[14], rec[15], rec[16] = d[1], d[2], d[3]
+  end
   return rec
 end
 
 local function live(f)
-  return f[1] ~= false and (f[2] == false or f[2] == '' or tonumber(f[2]) > now)
+  return f[1] ~= false and (f[2] == false or f[2] == '' or tonumber(f[2]) > tonumber(ARGV[2]))
 end
 
 -- Entries whose job is no longer accepted cannot normally exist (update
@@ -79,7 +91,7 @@ while true do
   end
   local id = head[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
   if live(f) and f[1] == 'accepted' then
     return claim(id, key, f, head[2])
   end
@@ -87,18 +99,20 @@ end
 
 -- Bounded, so one call never scans an unbounded set.
 for _ = 1, 64 do
-  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, 1)
+  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', '0', '1')
   if #due == 0 then
     break
   end
   local id = due[1]
   local key = ARGV[4] .. id
-  local f = redis.call('HMGET', key, 'st', 'exp', 'lu', 'sa', 'att', 'v', 'wt')
+  local f = redis.call('HMGET', key, 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
   if live(f) and f[1] == 'processing' then
-    if f[3] == false or f[3] == '' or tonumber(f[3]) <= now then
+    -- The lease end, read here only: a claim from the queue needs none.
+    local lu = redis.call('HGET', key, 'lu')
+    if lu == false or lu == '' or tonumber(lu) <= tonumber(ARGV[2]) then
       return claim(id, key, f, '')
     end
-    redis.call('ZADD', KEYS[2], f[3], id)
+    redis.call('ZADD', KEYS[2], lu, id)
   else
     redis.call('ZREM', KEYS[2], id)
   end
