@@ -268,8 +268,66 @@ func (s *Store) claimGrouped(ctx context.Context, worker string, lease time.Dura
 }
 
 func (s *Store) claimOne(ctx context.Context, worker string, now, until time.Time) (*asyncjob.Job, error) {
-	var ignored string
-	return s.scanJob(s.pool.QueryRow(ctx, s.q.dequeue, worker, now, until, s.channel), &ignored)
+	var j *asyncjob.Job
+	err := s.queryClaim(ctx, func(rows pgx.Rows) error {
+		if !rows.Next() {
+			return pgx.ErrNoRows
+		}
+		var (
+			ignored string
+			err     error
+		)
+		j, err = s.scanJob(rows, &ignored)
+		return err
+	}, s.q.dequeue, worker, now, until, s.channel)
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// queryClaim runs a claim statement and scan on its rows. The pending
+// notifications of version changes (the outcomes just committed, mostly)
+// go with it, in its transaction, which commits without waiting for a
+// flush: a busy store's claims follow its group commits closely, and so
+// the notifier's statement is mostly saved. "w" stays with the notifier,
+// whose backend the listener recognises.
+func (s *Store) queryClaim(ctx context.Context, scan func(pgx.Rows) error, sql string, args ...any) error {
+	read := func(rows pgx.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		err = scan(rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		return err
+	}
+	notes := s.takeVersionNotes()
+	if len(notes) == 0 {
+		return read(s.pool.Query(ctx, sql, args...))
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	b.Queue(s.q.notifyMany, s.channel, notes)
+	br := s.pool.SendBatch(ctx, b)
+	err := read(br.Query())
+	if err == nil || errors.Is(err, pgx.ErrNoRows) {
+		if _, nerr := br.Exec(); nerr != nil {
+			err = nerr
+		}
+	}
+	if cerr := br.Close(); cerr != nil && (err == nil || errors.Is(err, pgx.ErrNoRows)) {
+		err = cerr
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		// Rolled back, the notifications with it: the notifier sends them.
+		for _, n := range notes {
+			s.notify(n)
+		}
+	}
+	return err
 }
 
 // claimer serves the waiting Dequeues until Close.
@@ -386,27 +444,22 @@ func (s *Store) claimMany(ctx context.Context, group []*groupClaim, now time.Tim
 		owners[i], until[i] = r.worker, now.Add(r.lease)
 		r.job, r.err = nil, pgx.ErrNoRows
 	}
-	rows, err := s.pool.Query(ctx, s.q.dequeueGroup, owners, until, now, s.channel)
-	if err == nil {
+	err := s.queryClaim(ctx, func(rows pgx.Rows) error {
 		for rows.Next() {
 			var (
 				ord     int64
 				ignored string
 			)
-			j, serr := s.scanJob(rows, &ord, &ignored)
-			if serr != nil {
-				err = serr
-				break
+			j, err := s.scanJob(rows, &ord, &ignored)
+			if err != nil {
+				return err
 			}
 			if ord >= 1 && int(ord) <= len(group) {
 				group[ord-1].job, group[ord-1].err = j, nil
 			}
 		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-	}
+		return nil
+	}, s.q.dequeueGroup, owners, until, now, s.channel)
 	if err != nil {
 		// The statement's transaction rolled back: nobody holds a job. Claim
 		// one by one, as without grouping.

@@ -10,6 +10,7 @@ type queries struct {
 	get, exists, update                   string
 	dequeue, renew, release               string
 	dequeueGroup                          string
+	notifyMany                            string // a claim's companion (queryClaim)
 	sweep                                 string
 	claimDelivery, recordDelivery         string
 	// CreateBatch's: the insert, and what tells why it inserted nothing.
@@ -136,6 +137,7 @@ UPDATE {t} SET state = 'processing', attempt = attempt + 1, started_at = coalesc
 FROM c JOIN w ON w.word = c.cord
 WHERE id = c.cid AND ` + asyncCommit + `
 RETURNING {cols}, w.word, ` + notify("$4", "version::text || ' ' || id")),
+		notifyMany: `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p WHERE ` + asyncCommit,
 		renew: r.Replace(`UPDATE {t} SET lease_until = $4
 WHERE id = $1 AND state = 'processing' AND lease_owner = $2 AND ` + liveAt("$3")),
 		release: r.Replace(`UPDATE {t} SET lease_until = $3
