@@ -54,7 +54,7 @@ func (s *Store) CreateBatch(ctx context.Context, jobs []*asyncjob.Job, maxQueued
 		switch {
 		case err == nil && n == len(jobs):
 			if !inTx {
-				s.hub.SignalWork()
+				s.wakes.announce(len(jobs))
 				s.notify("w")
 			}
 			out := make([]*asyncjob.Job, len(jobs))

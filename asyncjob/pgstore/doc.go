@@ -26,7 +26,11 @@
 // FOR UPDATE SKIP LOCKED: workers on any number of instances never hold one
 // job at once and never wait for each other's row locks. A claim sets
 // lease_until; a job whose lease ended (its worker died) is taken over by the
-// next Dequeue, with its attempt count incremented.
+// next Dequeue, with its attempt count incremented. A claim commits
+// asynchronously (synchronous_commit off for its transaction): a database
+// crash before the next WAL flush may undo it, which leaves the job to
+// another worker as a worker's crash would; the job and its outcome are
+// flushed before Create and Update return.
 //
 // # Notifications
 //
@@ -36,8 +40,11 @@
 // changes on a second connection, batched and with asynchronous commit:
 // a NOTIFY inside a writing transaction would hold PostgreSQL's
 // cluster-wide notification lock across that transaction's WAL flush and
-// serialise every such commit. Jobs created in a caller's transaction are
-// the exception: they notify inside it, delivered at its commit. Both
+// serialise every such commit. That connection waits up to 2 ms after a
+// change for the next ones, so that one statement sends a burst; a claim,
+// whose commit waits for no flush, notifies its own changes and takes the
+// pending version notifications along in its transaction. Jobs created in
+// a caller's transaction notify inside it, delivered at its commit. Both
 // connections reconnect with exponential backoff; a
 // notification lost meanwhile delays a worker by at most
 // Options.PollInterval and a watcher by at most Options.WatchInterval,
@@ -53,9 +60,11 @@
 // nothing), in batch order, and the workers are woken once.
 //
 // Claims and outcomes are grouped the other way round, by arrival: the
-// Dequeues that arrive while a claim is in flight claim together, in one
-// UPDATE that takes the oldest waiting jobs (then jobs whose lease ended),
-// one for each; the Updates that arrive while one is in flight (the
+// Dequeues waiting when the store looks at the queue claim together, in
+// one UPDATE that takes the oldest waiting jobs (then jobs whose lease
+// ended), one for each, and the store looks only when a Create, Release
+// or notification since its last look that came up short says a job may
+// be there, or after Options.PollInterval; the Updates that arrive while one is in flight (the
 // workers finishing jobs at once) are sent as one pgx batch, one implicit
 // transaction and one commit. Each caller returns after that commit, as it
 // would alone. A batch the database refuses is run again one statement at

@@ -14,8 +14,10 @@ import (
 // Every change of a Version notifies "<version> <job ID>"; Create and
 // Release notify "w" (work is available). Changes made on the pool are
 // notified after their commit by the store's notifier connection (see
-// notifier); changes made in a caller's transaction notify in the
-// statement itself, and PostgreSQL delivers those when the transaction
+// notifier), which the listener recognises by its backend's PID and whose
+// "w" it ignores (the store woke its own workers already); claims, which
+// commit without waiting for a flush, and changes made in a caller's
+// transaction notify in the statement itself, and PostgreSQL delivers those when the transaction
 // commits, so a job created in it wakes workers only if it commits.
 // Each Store holds one listening connection, outside the pool, and fans
 // the notifications out to its watchers and waiting workers, so a Watch
@@ -90,6 +92,11 @@ func (s *Store) receive(conn *pgx.Conn) (healthy bool, err error) {
 		}
 		if err == nil {
 			healthy = true
+			if n.Payload == "w" && n.PID == s.notePID.Load() {
+				// This store's own Create or Release, which woke its
+				// workers already.
+				continue
+			}
 			s.hub.Dispatch(n.Payload)
 			continue
 		}

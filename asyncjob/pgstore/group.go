@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -30,6 +31,20 @@ import (
 // maxGroup bounds the updates sent in one batch and the claims made in
 // one statement (README, Limits).
 const maxGroup = 64
+
+// groupGap and groupLinger bound the wait of a group of updates for more:
+// the workers of one grouped claim finish short jobs within some
+// microseconds of each other, and waiting for the last of them makes one
+// commit (a WAL flush of some ms, which the later ones would wait for
+// after the first one's) of what would otherwise be two or three. Only a
+// burst waits (two or more updates ready at once), at most groupGap after
+// the last arrival and groupLinger after the first; a lone update goes at
+// once. (Claims do not wait: they commit without a flush, and measured,
+// waiting for stragglers cost more than the statements it saved.)
+const (
+	groupGap    = 200 * time.Microsecond
+	groupLinger = time.Millisecond
+)
 
 // groupUpdate is one Update waiting for the group's commit.
 type groupUpdate struct {
@@ -79,9 +94,13 @@ func (s *Store) grouper() {
 }
 
 // gather runs run on each request from ch together with those already
-// waiting behind it (at most maxGroup), until done closes.
+// waiting behind it and, in a burst, those that come within groupGap (at
+// most maxGroup), until done closes.
 func gather[T any](done <-chan struct{}, ch <-chan T, run func([]T)) {
 	group := make([]T, 0, maxGroup)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	for {
 		select {
 		case <-done:
@@ -89,17 +108,46 @@ func gather[T any](done <-chan struct{}, ch <-chan T, run func([]T)) {
 		case r := <-ch:
 			group = append(group[:0], r)
 		}
+		deadline := time.Now().Add(groupLinger)
 	more:
 		for len(group) < maxGroup {
+			settle()
 			select {
 			case r := <-ch:
 				group = append(group, r)
+				continue
 			default:
+			}
+			wait := min(groupGap, time.Until(deadline))
+			if wait <= 0 || len(group) < 2 {
+				// A lone request is not part of a burst: it goes at once.
+				break
+			}
+			timer.Reset(wait)
+			select {
+			case r := <-ch:
+				group = append(group, r)
+			case <-timer.C:
 				break more
+			case <-done:
+				break more // those gathered are still run
 			}
 		}
+		timer.Stop()
 		run(group)
 		clear(group)
+	}
+}
+
+// settle lets the goroutines that are ready to run do so before a group
+// is closed: the workers a group commit or a grouped claim has just
+// released come back (with their next Dequeue, with their outcome) a few
+// microseconds apart, and would otherwise each go alone, or with a few,
+// while the first one's statement is in flight. It costs nothing when
+// nobody else is ready, and it never waits for anyone who is not.
+func settle() {
+	for range 2 {
+		runtime.Gosched()
 	}
 }
 
@@ -157,17 +205,22 @@ func groupContext(base context.Context, group []*groupUpdate) (context.Context, 
 	return context.WithDeadline(base, last)
 }
 
-// Group claims. A claim is an UPDATE and a commit too, one per job, and the
-// workers of a busy queue claim at once: Dequeues that arrive while one is
-// in flight claim together, in one statement (dequeueGroup) that takes the
-// oldest waiting jobs, then jobs whose lease ended, one for each, in the
-// order the Dequeues came. A Dequeue that gets none waits as if it had
-// found the queue empty (it was, but for rows the others locked).
+// Group claims. A claim is an UPDATE too, and the workers of a busy queue
+// claim at once. Dequeues therefore wait with the claimer, one goroutine
+// that looks at the queue for all of them together: one statement
+// (dequeueGroup) takes the oldest waiting jobs, then jobs whose lease
+// ended, one for each waiting Dequeue in the order they came (at most
+// maxGroup). Those that get none go on waiting. The claimer looks only
+// when a look may find something (wakes: a Create or a notification since
+// the last look that came up short) and every Options.PollInterval while
+// Dequeues wait, so an idle worker costs no round trip, and a batch of
+// jobs wakes all the waiting workers with one statement rather than one
+// after the other.
 //
-// A caller whose context ends while its claim is in flight gives up its
-// place: the grouper then releases the job it claimed for it, so that the
-// job does not wait for its lease to end (Release lets any worker take it
-// over at once).
+// A caller whose context ends while it waits gives up its place; if its
+// claim was in flight, the claimer then releases the job it claimed for
+// it, so that the job does not wait for its lease to end (Release lets
+// any worker take it over at once).
 
 // claim states.
 const (
@@ -176,61 +229,197 @@ const (
 	claimAbandoned
 )
 
-// groupClaim is one Dequeue waiting for a grouped claim.
+// groupClaim is one Dequeue waiting for the claimer.
 type groupClaim struct {
-	worker     string
-	now, until time.Time
-	state      atomic.Int32
-	job        *asyncjob.Job
-	err        error // pgx.ErrNoRows: nothing to claim
-	done       chan struct{}
+	worker string
+	lease  time.Duration
+	state  atomic.Int32
+	job    *asyncjob.Job
+	err    error // pgx.ErrNoRows: nothing claimed yet
+	done   chan struct{}
 }
 
-// claimGrouped claims a job for worker, alone or together with concurrent
-// Dequeues; pgx.ErrNoRows when there is none.
-func (s *Store) claimGrouped(ctx context.Context, worker string, now, until time.Time) (*asyncjob.Job, error) {
-	r := &groupClaim{worker: worker, now: now, until: until, done: make(chan struct{})}
+// claimGrouped waits until the claimer claims a job for worker, ctx ends
+// or the store closes.
+func (s *Store) claimGrouped(ctx context.Context, worker string, lease time.Duration) (*asyncjob.Job, error) {
+	r := &groupClaim{worker: worker, lease: lease, done: make(chan struct{})}
 	select {
 	case s.claims <- r:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-s.ctx.Done():
-		return s.claimOne(ctx, worker, now, until)
+		return nil, ErrClosed
 	}
+	var err error
 	select {
 	case <-r.done:
 		return r.job, r.err
 	case <-ctx.Done():
-		if r.state.CompareAndSwap(claimWaiting, claimAbandoned) {
-			return nil, ctx.Err()
-		}
-		<-r.done // delivered meanwhile: the job is this caller's
-		return r.job, r.err
+		err = ctx.Err()
+	case <-s.ctx.Done():
+		err = ErrClosed
 	}
+	if r.state.CompareAndSwap(claimWaiting, claimAbandoned) {
+		s.wakes.poke()
+		return nil, err
+	}
+	<-r.done // delivered meanwhile: the job is this caller's
+	return r.job, r.err
 }
 
 func (s *Store) claimOne(ctx context.Context, worker string, now, until time.Time) (*asyncjob.Job, error) {
-	var ignored string
-	return s.scanJob(s.pool.QueryRow(ctx, s.q.dequeue, worker, now, until, s.channel), &ignored)
+	var j *asyncjob.Job
+	err := s.queryClaim(ctx, func(rows pgx.Rows) error {
+		if !rows.Next() {
+			return pgx.ErrNoRows
+		}
+		var (
+			ignored string
+			err     error
+		)
+		j, err = s.scanJob(rows, &ignored)
+		return err
+	}, s.q.dequeue, worker, now, until, s.channel)
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
 }
 
-// claimer runs the grouped claims until Close.
+// queryClaim runs a claim statement and scan on its rows. The pending
+// notifications of version changes (the outcomes just committed, mostly)
+// go with it, in its transaction, which commits without waiting for a
+// flush: a busy store's claims follow its group commits closely, and so
+// the notifier's statement is mostly saved. "w" stays with the notifier,
+// whose backend the listener recognises.
+func (s *Store) queryClaim(ctx context.Context, scan func(pgx.Rows) error, sql string, args ...any) error {
+	read := func(rows pgx.Rows, err error) error {
+		if err != nil {
+			return err
+		}
+		err = scan(rows)
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		return err
+	}
+	notes := s.takeVersionNotes()
+	if len(notes) == 0 {
+		return read(s.pool.Query(ctx, sql, args...))
+	}
+	b := &pgx.Batch{}
+	b.Queue(sql, args...)
+	b.Queue(s.q.notifyMany, s.channel, notes)
+	br := s.pool.SendBatch(ctx, b)
+	err := read(br.Query())
+	if err == nil || errors.Is(err, pgx.ErrNoRows) {
+		if _, nerr := br.Exec(); nerr != nil {
+			err = nerr
+		}
+	}
+	if cerr := br.Close(); cerr != nil && (err == nil || errors.Is(err, pgx.ErrNoRows)) {
+		err = cerr
+	}
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		// Rolled back, the notifications with it: the notifier sends them.
+		for _, n := range notes {
+			s.notify(n)
+		}
+	}
+	return err
+}
+
+// claimer serves the waiting Dequeues until Close.
 func (s *Store) claimer() {
 	defer s.wg.Done()
-	gather(s.ctx.Done(), s.claims, s.runClaims)
+	var (
+		waiting []*groupClaim
+		last    time.Time // of the last look
+		timer   = time.NewTimer(time.Hour)
+	)
+	timer.Stop()
+	defer timer.Stop()
+	defer func() {
+		// Closed: the waiting Dequeues return ErrClosed themselves.
+		for _, r := range waiting {
+			if r.state.CompareAndSwap(claimWaiting, claimDelivered) {
+				r.err = ErrClosed
+				close(r.done)
+			}
+		}
+	}()
+	for {
+		// Every Dequeue that has come claims in the next look.
+		settle()
+	more:
+		for {
+			select {
+			case r := <-s.claims:
+				waiting = append(waiting, r)
+			default:
+				break more
+			}
+		}
+		waiting = slices.DeleteFunc(waiting, func(r *groupClaim) bool { return r.state.Load() != claimWaiting })
+		if len(waiting) > 0 {
+			want, mark := s.wakes.want()
+			if want || time.Since(last) >= s.poll {
+				group := waiting[:min(len(waiting), maxGroup)]
+				if got, ok := s.runClaims(group); ok {
+					s.wakes.done(mark, len(group), got)
+				}
+				last = time.Now()
+				continue
+			}
+			timer.Reset(s.poll - time.Since(last))
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case r := <-s.claims:
+			waiting = append(waiting, r)
+		case <-s.wakes.signal:
+		case <-s.hub.Work():
+			// A notification or a reconnection of the listener: work may
+			// be waiting that this store did not create.
+			s.wakes.announce(1)
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
 }
 
-// runClaims claims for the Dequeues of group and completes each.
-func (s *Store) runClaims(group []*groupClaim) {
+// runClaims claims for the Dequeues of group, completes each that got a
+// job (or an error) and returns how many got a job; ok is false when a
+// statement failed, which says nothing about the queue.
+func (s *Store) runClaims(group []*groupClaim) (got int, ok bool) {
 	ctx, cancel := context.WithTimeout(s.ctx, s.maxRW+s.poll)
 	defer cancel()
+	now := s.now()
+	var err error
 	if len(group) == 1 {
 		r := group[0]
-		r.job, r.err = s.claimOne(ctx, r.worker, r.now, r.until)
+		r.job, r.err = s.claimOne(ctx, r.worker, now, now.Add(r.lease))
 	} else {
-		s.claimMany(ctx, group)
+		err = s.claimMany(ctx, group, now)
 	}
+	failed := false
 	for _, r := range group {
+		switch {
+		case r.job != nil:
+			got++
+		case errors.Is(r.err, pgx.ErrNoRows):
+			continue // waits on
+		case r.err == nil:
+			r.err = pgx.ErrNoRows // a reply without a job: as if none
+			continue
+		case s.ctx.Err() != nil:
+			r.err = ErrClosed
+		default:
+			failed = true
+			r.err = s.fail(s.ctx, "dequeue", r.err)
+		}
 		if r.state.CompareAndSwap(claimWaiting, claimDelivered) || r.job == nil {
 			close(r.done)
 			continue
@@ -243,45 +432,41 @@ func (s *Store) runClaims(group []*groupClaim) {
 		rcancel()
 		close(r.done)
 	}
+	return got, err == nil && !failed
 }
 
 // claimMany runs dequeueGroup for group; after a failed statement it claims
-// for each Dequeue alone.
-func (s *Store) claimMany(ctx context.Context, group []*groupClaim) {
+// for each Dequeue alone, and returns that statement's error.
+func (s *Store) claimMany(ctx context.Context, group []*groupClaim, now time.Time) error {
 	owners := make([]string, len(group))
 	until := make([]time.Time, len(group))
-	now := group[0].now
 	for i, r := range group {
-		owners[i], until[i] = r.worker, r.until
-		r.err = pgx.ErrNoRows
-		if r.now.After(now) {
-			now = r.now
-		}
+		owners[i], until[i] = r.worker, now.Add(r.lease)
+		r.job, r.err = nil, pgx.ErrNoRows
 	}
-	rows, err := s.pool.Query(ctx, s.q.dequeueGroup, owners, until, now)
-	if err == nil {
+	err := s.queryClaim(ctx, func(rows pgx.Rows) error {
 		for rows.Next() {
-			var ord int64
-			j, serr := s.scanJob(rows, &ord)
-			if serr != nil {
-				err = serr
-				break
+			var (
+				ord     int64
+				ignored string
+			)
+			j, err := s.scanJob(rows, &ord, &ignored)
+			if err != nil {
+				return err
 			}
 			if ord >= 1 && int(ord) <= len(group) {
 				group[ord-1].job, group[ord-1].err = j, nil
 			}
 		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-	}
+		return nil
+	}, s.q.dequeueGroup, owners, until, now, s.channel)
 	if err != nil {
 		// The statement's transaction rolled back: nobody holds a job. Claim
 		// one by one, as without grouping.
 		s.log.Warn("pgstore: grouped claim failed; claiming one by one", "err", err)
 		for _, r := range group {
-			r.job, r.err = s.claimOne(ctx, r.worker, r.now, r.until)
+			r.job, r.err = s.claimOne(ctx, r.worker, now, now.Add(r.lease))
 		}
 	}
+	return err
 }

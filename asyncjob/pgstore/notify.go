@@ -13,6 +13,11 @@ import (
 // ones are dropped, which the polling fallback makes a delay, not a loss.
 const maxPendingNotes = 4096
 
+// noteLinger is how long the notifier waits after the first notification
+// of a batch for more: a small delay beside a commit's WAL flush (some ms),
+// and one statement instead of one per change.
+const noteLinger = 2 * time.Millisecond
+
 // notify queues a notification for the notifier connection. Identical
 // pending notifications are sent once.
 func (s *Store) notify(payload string) {
@@ -26,6 +31,27 @@ func (s *Store) notify(payload string) {
 	case s.noteWake <- struct{}{}:
 	default:
 	}
+}
+
+// takeVersionNotes removes the pending notifications of version changes
+// from the notifier's queue and returns them, for a claim to send
+// (queryClaim).
+func (s *Store) takeVersionNotes() []string {
+	s.nmu.Lock()
+	defer s.nmu.Unlock()
+	var out []string
+	keep := s.notes[:0]
+	for _, n := range s.notes {
+		if n == "w" {
+			keep = append(keep, n)
+			continue
+		}
+		out = append(out, n)
+		delete(s.noteSet, n)
+	}
+	clear(s.notes[len(keep):])
+	s.notes = keep
+	return out
 }
 
 func (s *Store) notifyVersion(id string, v uint64) {
@@ -51,11 +77,23 @@ func (s *Store) notifier() {
 			cancel()
 		}
 	}()
+	linger := time.NewTimer(time.Hour)
+	linger.Stop()
+	defer linger.Stop()
 	for {
 		select {
 		case <-s.ctx.Done():
 			return
 		case <-s.noteWake:
+		}
+		// The changes of a busy store come a few at a time (the outcomes
+		// of one group commit, the jobs of the Creates in flight): wait a
+		// moment for the rest, so that one statement sends them all.
+		linger.Reset(noteLinger)
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-linger.C:
 		}
 		s.nmu.Lock()
 		batch := s.notes
@@ -73,6 +111,7 @@ func (s *Store) notifier() {
 			conn, err = pgx.ConnectConfig(ctx, cfg)
 		}
 		if err == nil {
+			s.notePID.Store(conn.PgConn().PID())
 			_, err = conn.Exec(ctx, `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`, s.channel, batch)
 		}
 		cancel()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -51,6 +52,7 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	hub    *feed.Hub[*asyncjob.Job] // watchers and the work token
+	wakes  *wakes                   // when the claimer looks (wake.go)
 
 	mu     sync.Mutex
 	closed bool
@@ -59,6 +61,7 @@ type Store struct {
 	notes    []string            // notifications to send, deduplicated
 	noteSet  map[string]struct{} // the members of notes
 	noteWake chan struct{}       // capacity 1: notes is not empty
+	notePID  atomic.Uint32       // the notifier's backend, whose "w" the listener ignores
 
 	updates chan *groupUpdate // to the grouper (group.go)
 	claims  chan *groupClaim  // to the claimer (group.go)
@@ -128,6 +131,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		noteWake: make(chan struct{}, 1),
 		updates:  make(chan *groupUpdate),
 		claims:   make(chan *groupClaim),
+		wakes:    newWakes(),
 	}
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -269,7 +273,7 @@ func (s *Store) create(ctx context.Context, db querier, inTx bool, j *asyncjob.J
 			j.CreatedAt, j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt), data, maxQueued, s.channel).Scan(&seq, &ignored)
 		if err == nil {
 			if !inTx {
-				s.hub.SignalWork()
+				s.wakes.announce(1)
 				s.notify("w")
 			}
 			c := *j
@@ -431,7 +435,7 @@ func (s *Store) Release(ctx context.Context, id, worker string) error {
 		return s.fail(ctx, "release", err)
 	}
 	if tag.RowsAffected() == 1 {
-		s.hub.SignalWork()
+		s.wakes.announce(1)
 		s.notify("w")
 	}
 	return s.leaseResult(ctx, "release", tag, id, now)
