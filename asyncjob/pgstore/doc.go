@@ -26,11 +26,10 @@
 // FOR UPDATE SKIP LOCKED: workers on any number of instances never hold one
 // job at once and never wait for each other's row locks. A claim sets
 // lease_until; a job whose lease ended (its worker died) is taken over by the
-// next Dequeue, with its attempt count incremented. A claim commits
-// asynchronously (synchronous_commit off for its transaction): a database
-// crash before the next WAL flush may undo it, which leaves the job to
-// another worker as a worker's crash would; the job and its outcome are
-// flushed before Create and Update return.
+// next Dequeue, with its attempt count incremented. Like the job and its
+// outcome, a claim is flushed before Dequeue returns it: a claim a crash
+// of the database could undo would give its version number to the next
+// claim of the job, and two records to one version.
 //
 // # Notifications
 //
@@ -41,9 +40,7 @@
 // a NOTIFY inside a writing transaction would hold PostgreSQL's
 // cluster-wide notification lock across that transaction's WAL flush and
 // serialise every such commit. That connection waits up to 2 ms after a
-// change for the next ones, so that one statement sends a burst; a claim,
-// whose commit waits for no flush, notifies its own changes and takes the
-// pending version notifications along in its transaction. Jobs created in
+// change for the next ones, so that one statement sends a burst. Jobs created in
 // a caller's transaction notify inside it, delivered at its commit. Both
 // connections reconnect with exponential backoff; a
 // notification lost meanwhile delays a worker by at most

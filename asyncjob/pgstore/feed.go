@@ -15,10 +15,10 @@ import (
 // Release notify "w" (work is available). Changes made on the pool are
 // notified after their commit by the store's notifier connection (see
 // notifier), which the listener recognises by its backend's PID and whose
-// "w" it ignores (the store woke its own workers already); claims, which
-// commit without waiting for a flush, and changes made in a caller's
-// transaction notify in the statement itself, and PostgreSQL delivers those when the transaction
-// commits, so a job created in it wakes workers only if it commits.
+// "w" it ignores (the store woke its own workers already). Changes made
+// in a caller's transaction notify in the statement itself, and
+// PostgreSQL delivers those when the transaction commits, so a job
+// created in it wakes workers only if it commits.
 // Each Store holds one listening connection, outside the pool, and fans
 // the notifications out to its watchers and waiting workers, so a Watch
 // costs no round trip beyond reading the record, and thousands of SSE

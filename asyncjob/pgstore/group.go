@@ -39,8 +39,8 @@ const maxGroup = 64
 // after the first one's) of what would otherwise be two or three. Only a
 // burst waits (two or more updates ready at once), at most groupGap after
 // the last arrival and groupLinger after the first; a lone update goes at
-// once. (Claims do not wait: they commit without a flush, and measured,
-// waiting for stragglers cost more than the statements it saved.)
+// once. (Claims do not wait: measured, waiting for stragglers cost them
+// more than the statements it saved.)
 const (
 	groupGap    = 200 * time.Microsecond
 	groupLinger = time.Millisecond
@@ -283,49 +283,26 @@ func (s *Store) claimOne(ctx context.Context, worker string, now, until time.Tim
 	if err != nil {
 		return nil, err
 	}
+	s.notifyVersion(j.ID, j.Version)
 	return j, nil
 }
 
-// queryClaim runs a claim statement and scan on its rows. The pending
-// notifications of version changes (the outcomes just committed, mostly)
-// go with it, in its transaction, which commits without waiting for a
-// flush: a busy store's claims follow its group commits closely, and so
-// the notifier's statement is mostly saved. "w" stays with the notifier,
-// whose backend the listener recognises.
+// queryClaim runs a claim statement and scan on its rows. The claim's
+// commit waits for its WAL flush like every other write: a claim that a
+// crash of the database could undo would hand its version number to the
+// next claim of the job, and the worker that held the lost one could then
+// write over the new holder's record with a compare-and-set that still
+// matches. Its notifications go through the notifier after the commit
+// (notifyVersion), which holds no notification lock across the flush.
 func (s *Store) queryClaim(ctx context.Context, scan func(pgx.Rows) error, sql string, args ...any) error {
-	read := func(rows pgx.Rows, err error) error {
-		if err != nil {
-			return err
-		}
-		err = scan(rows)
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
 		return err
 	}
-	notes := s.takeVersionNotes()
-	if len(notes) == 0 {
-		return read(s.pool.Query(ctx, sql, args...))
-	}
-	b := &pgx.Batch{}
-	b.Queue(sql, args...)
-	b.Queue(s.q.notifyMany, s.channel, notes)
-	br := s.pool.SendBatch(ctx, b)
-	err := read(br.Query())
-	if err == nil || errors.Is(err, pgx.ErrNoRows) {
-		if _, nerr := br.Exec(); nerr != nil {
-			err = nerr
-		}
-	}
-	if cerr := br.Close(); cerr != nil && (err == nil || errors.Is(err, pgx.ErrNoRows)) {
-		err = cerr
-	}
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		// Rolled back, the notifications with it: the notifier sends them.
-		for _, n := range notes {
-			s.notify(n)
-		}
+	err = scan(rows)
+	rows.Close()
+	if err == nil {
+		err = rows.Err()
 	}
 	return err
 }
@@ -467,6 +444,12 @@ func (s *Store) claimMany(ctx context.Context, group []*groupClaim, now time.Tim
 		for _, r := range group {
 			r.job, r.err = s.claimOne(ctx, r.worker, now, now.Add(r.lease))
 		}
+		return err
 	}
-	return err
+	for _, r := range group {
+		if r.job != nil {
+			s.notifyVersion(r.job.ID, r.job.Version)
+		}
+	}
+	return nil
 }

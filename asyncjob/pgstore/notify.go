@@ -33,27 +33,6 @@ func (s *Store) notify(payload string) {
 	}
 }
 
-// takeVersionNotes removes the pending notifications of version changes
-// from the notifier's queue and returns them, for a claim to send
-// (queryClaim).
-func (s *Store) takeVersionNotes() []string {
-	s.nmu.Lock()
-	defer s.nmu.Unlock()
-	var out []string
-	keep := s.notes[:0]
-	for _, n := range s.notes {
-		if n == "w" {
-			keep = append(keep, n)
-			continue
-		}
-		out = append(out, n)
-		delete(s.noteSet, n)
-	}
-	clear(s.notes[len(keep):])
-	s.notes = keep
-	return out
-}
-
 func (s *Store) notifyVersion(id string, v uint64) {
 	s.notify(strconv.FormatUint(v, 10) + " " + id)
 }

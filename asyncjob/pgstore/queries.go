@@ -10,7 +10,6 @@ type queries struct {
 	get, exists, update                   string
 	dequeue, renew, release               string
 	dequeueGroup                          string
-	notifyMany                            string // a claim's companion (queryClaim)
 	sweep                                 string
 	claimDelivery, recordDelivery         string
 	// CreateBatch's: the insert, and what tells why it inserted nothing.
@@ -24,22 +23,6 @@ type queries struct {
 const cols = `id, kind, owner, coalesce(idem_key, ''), fingerprint, payload, created_at, state, version, attempt, started_at, expires_at, lease_owner, lease_until, data,
     delivery_id, delivery_state, delivery_due, delivery_lease_owner, delivery_lease_until, delivery`
 
-// asyncCommit, a condition that always holds, makes the claim's
-// transaction commit without waiting for its WAL flush (synchronous_commit
-// off for this transaction only; it is evaluated only on a row being
-// claimed, and a claim that finds none writes nothing to commit).
-//
-// A claim needs no flush of its own: what must survive a crash is the job
-// (its INSERT waits for the flush) and its outcome (the Update waits, and
-// the flush of its commit record covers every earlier WAL record, the
-// claim's included). A claim lost in a crash of the database before any
-// later flush leaves the job as it was before the claim, waiting or with
-// its old lease, so another worker takes it, as after the crash of a
-// worker: nothing is lost, and the worker that held it loses its
-// compare-and-set. Without it a worker waited for two flushes per job
-// (claim, outcome), with it for one.
-const asyncCommit = `set_config('synchronous_commit', 'off', true) IS NOT NULL`
-
 // liveAt filters out expired rows: $N is the caller's now.
 func liveAt(n string) string { return `(expires_at IS NULL OR expires_at > ` + n + `)` }
 
@@ -48,17 +31,14 @@ func liveAt(n string) string { return `(expires_at IS NULL OR expires_at > ` + n
 // flush, which serialises all such commits (pgbench here: 585 inserts/s,
 // 315/s with NOTIFY). The store sends their notifications after the commit
 // through its notifier connection instead; the unused channel parameter
-// is returned as text so both variants take the same arguments. Claims are
-// the exception: their commit does not wait for the flush (asyncCommit),
-// so they notify themselves.
+// is returned as text so both variants take the same arguments. Claims,
+// whose commits wait for their flush like every other write, are no
+// exception.
 func newQueries(table string) queries {
 	r := strings.NewReplacer("{t}", table, "{cols}", cols)
 	q := newQueriesWith(r, func(ch, payload string) string { return ch + `::text` })
 	tx := newQueriesWith(r, func(ch, payload string) string { return `pg_notify(` + ch + `, ` + payload + `)::text` })
 	q.insertTx, q.updateTx, q.insertBatchTx = tx.insert, tx.update, tx.insertBatch
-	// Claims commit without waiting for a flush (asyncCommit), so they do
-	// not hold the notification lock across one: they notify themselves.
-	q.dequeue, q.dequeueGroup = tx.dequeue, tx.dequeueGroup
 	return q
 }
 
@@ -120,7 +100,6 @@ RETURNING version, ` + notify("$11", "version::text || ' ' || id")),
 WHERE id = coalesce(
     (SELECT id FROM {t} WHERE state = 'accepted' ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED),
     (SELECT id FROM {t} WHERE state = 'processing' AND lease_until <= $2 ORDER BY lease_until LIMIT 1 FOR UPDATE SKIP LOCKED))
-  AND ` + asyncCommit + `
 RETURNING {cols}, ` + notify("$4", "version::text || ' ' || id")),
 		// dequeue for several workers at once (group.go): the k oldest
 		// waiting jobs, then the processing jobs whose lease ended first,
@@ -135,9 +114,8 @@ c AS (SELECT cid, row_number() OVER (ORDER BY cpri, ckey) AS cord FROM (SELECT *
 UPDATE {t} SET state = 'processing', attempt = attempt + 1, started_at = coalesce(started_at, $3),
     lease_owner = w.wowner, lease_until = w.wlease, version = version + 1
 FROM c JOIN w ON w.word = c.cord
-WHERE id = c.cid AND ` + asyncCommit + `
+WHERE id = c.cid
 RETURNING {cols}, w.word, ` + notify("$4", "version::text || ' ' || id")),
-		notifyMany: `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p WHERE ` + asyncCommit,
 		renew: r.Replace(`UPDATE {t} SET lease_until = $4
 WHERE id = $1 AND state = 'processing' AND lease_owner = $2 AND ` + liveAt("$3")),
 		release: r.Replace(`UPDATE {t} SET lease_until = $3

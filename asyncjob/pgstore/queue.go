@@ -16,9 +16,8 @@ import (
 // a job: after a Create or Release of this store, a notification from
 // another instance or a caller's transaction (delivered at commit), or
 // Options.PollInterval after the last look, which also bounds how long an
-// ended lease waits to be taken over. The claim commits without waiting
-// for its WAL flush (see asyncCommit in queries.go: the flush of the
-// job's outcome covers it).
+// ended lease waits to be taken over. The claim's commit waits for its WAL
+// flush, as every write's does (see queryClaim in group.go for why).
 //
 // The plan on an indexed table (EXPLAIN, PostgreSQL 15; TestDequeuePlan
 // checks that both sub-selects use their partial index):
@@ -49,5 +48,5 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		}
 		return nil, err
 	}
-	return j, nil // the claim notified its change itself
+	return j, nil // the claim has queued its notification
 }
