@@ -84,31 +84,76 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 // they are left for it to overwrite: an assignment to a present key costs
 // less than a delete and a new insert.
 func stripRepresentation(h http.Header, sent bool) {
-	if len(h) <= len(representationHeaders)/2 {
-		// A handful of fields: one pass over them costs less than hashing
-		// every name of the list (deleting while ranging is allowed).
-		for k := range h {
-			if isRepresentationHeader(k) && !(sent && isSentHeader(k)) {
-				delete(h, k)
+	const few = len(representationHeaders) / 2
+	if len(h) > few {
+		for _, k := range representationHeaders {
+			if !(sent && isSentHeader(k)) {
+				delete(h, k) // the names are canonical, as Header.Del would make them
 			}
 		}
 		return
 	}
-	for _, k := range representationHeaders {
-		if !(sent && isSentHeader(k)) {
-			delete(h, k) // the names are canonical, as Header.Del would make them
+	// A handful of fields: one pass over them costs less than hashing
+	// every name of the list.
+	var drop uint8 // bit i: delete representationHeaders[i]
+	others := false
+	for k := range h {
+		i := representationIndex(k)
+		switch {
+		case i < 0:
+			others = true
+		case !(sent && (i == sentType || i == sentLength)):
+			drop |= 1 << i
+		}
+	}
+	if drop == 0 {
+		return
+	}
+	if !others {
+		// Every field described the success body (a handler that set its
+		// validators and length, say): one clear costs less than the
+		// deletes, each of which hashes its key again and clears its slot,
+		// and the fields left for send are only inserted again.
+		clear(h)
+		return
+	}
+	for i, k := range representationHeaders {
+		if drop&(1<<i) != 0 {
+			delete(h, k)
 		}
 	}
 }
 
+// The indexes in representationHeaders of the fields send sets.
+const (
+	sentLength = 3
+	sentType   = 5
+)
+
 func isSentHeader(k string) bool { return k == "Content-Type" || k == "Content-Length" }
 
-func isRepresentationHeader(k string) bool {
+// representationIndex returns the index of k in representationHeaders, or
+// -1.
+func representationIndex(k string) int {
 	switch k {
-	case "Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Content-Range", "Content-Type", "Content-Language", "Content-Location":
-		return true
+	case "Etag":
+		return 0
+	case "Last-Modified":
+		return 1
+	case "Content-Encoding":
+		return 2
+	case "Content-Length":
+		return 3
+	case "Content-Range":
+		return 4
+	case "Content-Type":
+		return 5
+	case "Content-Language":
+		return 6
+	case "Content-Location":
+		return 7
 	}
-	return false
+	return -1
 }
 
 // statusOf is [Error.StatusCode] for a bare status.
