@@ -76,7 +76,7 @@ const (
 //	}
 //	write()
 //
-// A 412 allocates twice. A handler that has already set the ETag field to
+// A 412 allocates once, with the built-in error writers. A handler that has already set the ETag field to
 // v.ETag's header form (from a value kept with its record, say) keeps it,
 // which spares the allocations of the tag: a 304 with an ETag then costs
 // none (otherwise one when the client sent the current tag back as it got

@@ -1,6 +1,9 @@
 package httperr
 
-import "net/http"
+import (
+	"net/http"
+	"strconv"
+)
 
 // Prepared is an error response whose fixed parts (status, code, message and
 // the name of one extra member) are encoded once, ahead of time, for an
@@ -17,6 +20,44 @@ type Prepared struct {
 	// extra member's `,"key":`, empty when the writer reserves the key.
 	json, problem   []byte
 	jsonN, problemN int
+	// jsonLengths and problemLengths are the Content-Length values of the
+	// bodies that fit an errorResponse, indexed by the length less the
+	// shortest body's, so that a response need not format (and allocate)
+	// one.
+	jsonLengths, problemLengths lengths
+}
+
+// lengths are the decimal forms of min, min+1, ..., each a substring of one
+// string.
+type lengths struct {
+	min    int
+	values []string
+}
+
+func newLengths(min, max int) lengths {
+	if max < min {
+		return lengths{}
+	}
+	var b []byte
+	ends := make([]int, 0, max-min+1)
+	for n := min; n <= max; n++ {
+		b = strconv.AppendInt(b, int64(n), 10)
+		ends = append(ends, len(b))
+	}
+	s, start := string(b), 0
+	l := lengths{min: min, values: make([]string, len(ends))}
+	for i, end := range ends {
+		l.values[i], start = s[start:end], end
+	}
+	return l
+}
+
+// of returns the decimal form of n, from the table when it holds n.
+func (l lengths) of(n int) string {
+	if i := n - l.min; i >= 0 && i < len(l.values) {
+		return l.values[i]
+	}
+	return strconv.Itoa(n)
 }
 
 // Prepare encodes the error New(status, code, message) with an extra member
@@ -33,6 +74,8 @@ func Prepare(status int, code, message, key string) *Prepared {
 	if key != "" && !isProblemMember(key) {
 		p.problem = appendMemberName(p.problem, key)
 	}
+	p.jsonLengths = newLengths(p.jsonN+len(jsonTail), bodyCap)
+	p.problemLengths = newLengths(p.problemN+len(problemTail), bodyCap)
 	return p
 }
 
@@ -47,13 +90,14 @@ func appendMemberName(b []byte, key string) []byte {
 // member left out when value is nil: the same response as
 // WriteWith(w, r, wr, status, code, message, key, value) with p's parts (an
 // empty key when value is nil). With the built-in writers (nil, [JSON],
-// [Problem] without TypeBase) it allocates twice, the response and its
-// Content-Length value, and value may live on the caller's stack; any other
-// writer gets the Error as [Write] would give it.
+// [Problem] without TypeBase) it allocates once, the response (its header
+// values and body in one, the Content-Length value from p unless the body is
+// longer than 256 bytes), and value may live on the caller's stack; any
+// other writer gets the Error as [Write] would give it.
 func WritePrepared(w http.ResponseWriter, r *http.Request, wr Writer, p *Prepared, value []byte) {
 	var doc []byte
 	var n int
-	ctype, tail := "application/json", "}}\n"
+	ctype, tail, cl := "application/json", jsonTail, &p.jsonLengths
 	switch q := wr.(type) {
 	case nil, JSON:
 		doc, n = p.json, p.jsonN
@@ -63,7 +107,7 @@ func WritePrepared(w http.ResponseWriter, r *http.Request, wr Writer, p *Prepare
 			return
 		}
 		doc, n = p.problem, p.problemN
-		ctype, tail = "application/problem+json", "}\n"
+		ctype, tail, cl = "application/problem+json", problemTail, &p.problemLengths
 	default:
 		p.writeError(w, r, wr, value)
 		return
@@ -78,7 +122,7 @@ func WritePrepared(w http.ResponseWriter, r *http.Request, wr Writer, p *Prepare
 		b = append(resp.body[:0], doc[:n]...)
 	}
 	b = append(b, tail...)
-	resp.send(w, r, p.status, ctype, b)
+	resp.sendLength(w, r, p.status, ctype, b, cl.of(len(b)))
 }
 
 // writeError hands p to a writer that renders an Error itself.

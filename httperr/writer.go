@@ -54,7 +54,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 		if key != "" && key != "code" && key != "message" {
 			b = appendBytesMember(b, key, value)
 		}
-		b = append(b, "}}\n"...)
+		b = append(b, jsonTail...)
 		resp.send(w, r, statusOf(status), "application/json", b)
 		return
 	case Problem:
@@ -66,7 +66,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 			if key != "" && !isProblemMember(key) {
 				b = appendBytesMember(b, key, value)
 			}
-			b = append(b, "}\n"...)
+			b = append(b, problemTail...)
 			resp.send(w, r, status, "application/problem+json", b)
 			return
 		}
@@ -173,7 +173,7 @@ func (JSON) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	resp := new(errorResponse)
 	b := appendJSONHead(resp.body[:0], e.Code, e.Message)
 	b = appendExtra(b, e.Extra, "code", "message")
-	b = append(b, "}}\n"...)
+	b = append(b, jsonTail...)
 	resp.send(w, r, e.StatusCode(), "application/json", b)
 }
 
@@ -216,7 +216,7 @@ func (p Problem) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	resp := new(errorResponse)
 	b := appendProblemHead(resp.body[:0], typ, status, e.Code, e.Message)
 	b = appendExtra(b, e.Extra, problemMembers[:]...)
-	b = append(b, "}\n"...)
+	b = append(b, problemTail...)
 	resp.send(w, r, status, "application/problem+json", b)
 }
 
@@ -239,8 +239,20 @@ func appendProblemHead(b []byte, typ string, status int, code, message string) [
 	return appendString(b, code)
 }
 
+// The ends of the documents, after the last member.
+const (
+	jsonTail    = "}}\n"
+	problemTail = "}\n"
+)
+
 func (p *errorResponse) send(w http.ResponseWriter, r *http.Request, status int, ctype string, body []byte) {
-	p.values = [3]string{ctype, strconv.Itoa(len(body)), "nosniff"}
+	p.sendLength(w, r, status, ctype, body, strconv.Itoa(len(body)))
+}
+
+// sendLength is send with the Content-Length value, len(body) in decimal,
+// given.
+func (p *errorResponse) sendLength(w http.ResponseWriter, r *http.Request, status int, ctype string, body []byte, length string) {
+	p.values = [3]string{ctype, length, "nosniff"}
 	h := w.Header()
 	h["Content-Type"] = p.values[0:1:1]
 	h["Content-Length"] = p.values[1:2:2]

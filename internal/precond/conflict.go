@@ -19,7 +19,8 @@ var conflict = httperr.Prepare(http.StatusPreconditionFailed, httperr.CodeConfli
 // envelope) with code CONFLICT, [ConflictMessage], and a "current_etag"
 // member holding current, the current tag in header form (`"v7"`), so that
 // the client sees what it must re-fetch. A nil current (the resource has no
-// tag) omits the member. With the built-in writers it allocates twice.
+// tag) omits the member. With the built-in writers it allocates once (the
+// response, its header values and body in one).
 func WriteConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, current []byte) {
 	httperr.WritePrepared(w, r, wr, conflict, current)
 }
