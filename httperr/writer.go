@@ -386,16 +386,18 @@ func appendBytes(b []byte, s []byte) []byte {
 	// An entity-tag (`"v7"`, `W/"v7"`) has two bytes to escape, its quotes,
 	// and they sit at known places: the general loop below would look for
 	// them byte by byte, after a first pass to classify.
+	// The strong and the weak form each take three appends, with their
+	// fixed bytes as constants.
 	if n := len(s); n >= 2 && s[n-1] == '"' {
-		prefix := 0
-		if s[0] == 'W' && n >= 4 && s[1] == '/' {
-			prefix = 2
-		}
-		if s[prefix] == '"' && plainBytes(s[prefix+1:n-1]) {
-			b = append(b, '"')
-			b = append(b, s[:prefix]...)
-			b = append(b, '\\', '"')
-			b = append(b, s[prefix+1:n-1]...)
+		if s[0] == '"' {
+			if plainBytes(s[1 : n-1]) {
+				b = append(b, '"', '\\', '"')
+				b = append(b, s[1:n-1]...)
+				return append(b, '\\', '"', '"')
+			}
+		} else if n >= 4 && s[0] == 'W' && s[1] == '/' && s[2] == '"' && plainBytes(s[3:n-1]) {
+			b = append(b, '"', 'W', '/', '\\', '"')
+			b = append(b, s[3:n-1]...)
 			return append(b, '\\', '"', '"')
 		}
 	}
