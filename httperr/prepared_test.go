@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -59,13 +60,17 @@ func TestWritePreparedMatchesWriteWith(t *testing.T) {
 						want.Header().Set("Etag", `"old"`)
 						want.Header().Set("Cache-Control", "no-store")
 						WriteWith(want, httptest.NewRequest(method, "/", nil), wc.wr, status, CodeConflict, "Stale <now> & \"then\".", key, m.value)
-						got := httptest.NewRecorder()
-						got.Header().Set("Etag", `"old"`)
-						got.Header().Set("Cache-Control", "no-store")
-						WritePrepared(got, httptest.NewRequest(method, "/", nil), wc.wr, p, m.value)
-						assert.Equal(t, want.Code, got.Code)
-						assert.Equal(t, want.Header(), got.Header())
-						assert.Equal(t, want.Body.String(), got.Body.String())
+						// No scratch, one too small for the body, one
+						// large enough.
+						for _, scratch := range [][]byte{nil, make([]byte, 0, 16), make([]byte, 0, 1024)} {
+							got := httptest.NewRecorder()
+							got.Header().Set("Etag", `"old"`)
+							got.Header().Set("Cache-Control", "no-store")
+							WritePreparedScratch(got, httptest.NewRequest(method, "/", nil), wc.wr, p, m.value, scratch)
+							assert.Equal(t, want.Code, got.Code)
+							assert.Equal(t, want.Header(), got.Header())
+							assert.Equal(t, want.Body.String(), got.Body.String())
+						}
 					})
 				}
 			}
@@ -74,19 +79,39 @@ func TestWritePreparedMatchesWriteWith(t *testing.T) {
 }
 
 // TestWritePreparedAllocations pins the hot-path cost: the response (header
-// values and body in one); p holds the Content-Length value.
+// values and body in one, 320 bytes); p holds the Content-Length value. With
+// a scratch buffer for the body, only the three header values (48 bytes).
 func TestWritePreparedAllocations(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPut, "/", nil)
 	w := &discard{h: http.Header{}}
 	tag := []byte(`"70bbN1HY6Zk"`)
 	p := Prepare(http.StatusPreconditionFailed, CodeConflict, "The resource was modified by another client. Please re-fetch and retry.", "current_etag")
+	var scratch [256]byte
 	for _, wr := range []Writer{nil, JSON{}, Problem{}} {
 		allocs := testing.AllocsPerRun(100, func() {
 			clear(w.h)
 			WritePrepared(w, r, wr, p, tag)
 		})
 		assert.Equal(t, 1.0, allocs, "%T", wr)
+		write := func() {
+			clear(w.h)
+			WritePreparedScratch(w, r, wr, p, tag, scratch[:0])
+		}
+		assert.Equal(t, 1.0, testing.AllocsPerRun(100, write), "%T with scratch", wr)
+		assert.Equal(t, uint64(48), bytesPerRun(100, write), "%T with scratch: the header values alone", wr)
 	}
+}
+
+// bytesPerRun is testing.AllocsPerRun for the bytes allocated.
+func bytesPerRun(runs int, f func()) uint64 {
+	f() // warm up
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
 }
 
 // BenchmarkWritePrepared is BenchmarkWriteWith with the fixed parts encoded

@@ -246,17 +246,18 @@ const (
 )
 
 func (p *errorResponse) send(w http.ResponseWriter, r *http.Request, status int, ctype string, body []byte) {
-	p.sendLength(w, r, status, ctype, body, strconv.Itoa(len(body)))
+	send(w, r, &p.values, status, ctype, body, strconv.Itoa(len(body)))
 }
 
-// sendLength is send with the Content-Length value, len(body) in decimal,
-// given.
-func (p *errorResponse) sendLength(w http.ResponseWriter, r *http.Request, status int, ctype string, body []byte, length string) {
-	p.values = [3]string{ctype, length, "nosniff"}
+// send writes the response: the header values go to values (which the
+// header then references, so it must be the response's own), length is
+// len(body) in decimal.
+func send(w http.ResponseWriter, r *http.Request, values *[3]string, status int, ctype string, body []byte, length string) {
+	values[0], values[1], values[2] = ctype, length, "nosniff"
 	h := w.Header()
-	h["Content-Type"] = p.values[0:1:1]
-	h["Content-Length"] = p.values[1:2:2]
-	h["X-Content-Type-Options"] = p.values[2:3:3]
+	h["Content-Type"] = values[0:1:1]
+	h["Content-Length"] = values[1:2:2]
+	h["X-Content-Type-Options"] = values[2:3:3]
 	w.WriteHeader(status)
 	if r != nil && r.Method == http.MethodHead {
 		return
