@@ -91,9 +91,9 @@ func appendMemberName(b []byte, key string) []byte {
 // WriteWith(w, r, wr, status, code, message, key, value) with p's parts (an
 // empty key when value is nil). With the built-in writers (nil, [JSON],
 // [Problem] without TypeBase) it allocates once, the response (its header
-// values and body in one, the Content-Length value from p unless the body is
-// longer than 256 bytes), and value may live on the caller's stack; any
-// other writer gets the Error as [Write] would give it.
+// values and body in one, 208 or 320 bytes, the Content-Length value from p
+// unless the body is longer than 256 bytes), and value may live on the
+// caller's stack; any other writer gets the Error as [Write] would give it.
 func WritePrepared(w http.ResponseWriter, r *http.Request, wr Writer, p *Prepared, value []byte) {
 	WritePreparedScratch(w, r, wr, p, value, nil)
 }
@@ -127,11 +127,18 @@ func WritePreparedScratch(w http.ResponseWriter, r *http.Request, wr Writer, p *
 	stripRepresentation(w.Header(), true)
 	var values *[3]string
 	b := scratch[:0]
-	if cap(b) < len(doc)+len(value)+4+len(tail) { // the most an entity-tag value needs
-		resp := new(errorResponse) // header values and body in one allocation
-		values, b = &resp.values, resp.body[:0]
-	} else {
+	switch need := len(doc) + len(value) + 4 + len(tail); { // the most an entity-tag value needs
+	case need <= cap(b):
 		values = new([3]string)
+	case need <= smallBodyCap:
+		// Header values and body in one allocation, of the smaller size
+		// (the JSON 412 with a tag of up to some 20 characters): fewer
+		// bytes, fewer garbage collections.
+		resp := new(smallErrorResponse)
+		values, b = &resp.values, resp.body[:0]
+	default:
+		resp := new(errorResponse)
+		values, b = &resp.values, resp.body[:0]
 	}
 	if value != nil && len(doc) > n {
 		b = append(b, doc...)

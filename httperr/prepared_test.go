@@ -79,21 +79,27 @@ func TestWritePreparedMatchesWriteWith(t *testing.T) {
 }
 
 // TestWritePreparedAllocations pins the hot-path cost: the response (header
-// values and body in one, 320 bytes); p holds the Content-Length value. With
-// a scratch buffer for the body, only the three header values (48 bytes).
+// values and body in one: 208 bytes for the JSON 412, 320 for the longer
+// problem document); p holds the Content-Length value. With a scratch
+// buffer for the body, only the three header values (48 bytes).
 func TestWritePreparedAllocations(t *testing.T) {
 	r := httptest.NewRequest(http.MethodPut, "/", nil)
 	w := &discard{h: http.Header{}}
 	tag := []byte(`"70bbN1HY6Zk"`)
 	p := Prepare(http.StatusPreconditionFailed, CodeConflict, "The resource was modified by another client. Please re-fetch and retry.", "current_etag")
 	var scratch [256]byte
-	for _, wr := range []Writer{nil, JSON{}, Problem{}} {
-		allocs := testing.AllocsPerRun(100, func() {
+	for _, tc := range []struct {
+		wr    Writer
+		bytes uint64
+	}{{nil, 208}, {JSON{}, 208}, {Problem{}, 320}} {
+		wr := tc.wr
+		write := func() {
 			clear(w.h)
 			WritePrepared(w, r, wr, p, tag)
-		})
-		assert.Equal(t, 1.0, allocs, "%T", wr)
-		write := func() {
+		}
+		assert.Equal(t, 1.0, testing.AllocsPerRun(100, write), "%T", wr)
+		assert.Equal(t, tc.bytes, bytesPerRun(100, write), "%T", wr)
+		write = func() {
 			clear(w.h)
 			WritePreparedScratch(w, r, wr, p, tag, scratch[:0])
 		}

@@ -196,6 +196,16 @@ type errorResponse struct {
 	body   [bodyCap]byte
 }
 
+// smallBodyCap makes a smallErrorResponse 208 bytes, a size class of the
+// Go allocator (errorResponse takes 320).
+const smallBodyCap = 160
+
+// smallErrorResponse is errorResponse for a body known to be short.
+type smallErrorResponse struct {
+	values [3]string
+	body   [smallBodyCap]byte
+}
+
 // Problem renders errors as RFC 9457 problem details
 // (Content-Type: application/problem+json): type, title, status, detail, plus
 // "code" and the extra members as extension members.
