@@ -105,7 +105,8 @@ func WritePrepared(w http.ResponseWriter, r *http.Request, wr Writer, p *Prepare
 // a pooled per-request object, say) spares the body's allocation, and the
 // response allocates only its three header values. Fewer bytes allocated
 // per response means fewer garbage collections, whose cost a busy server
-// pays on every request. A nil scratch is WritePrepared.
+// pays on every request. value must not overlap scratch. A nil scratch is
+// WritePrepared.
 func WritePreparedScratch(w http.ResponseWriter, r *http.Request, wr Writer, p *Prepared, value, scratch []byte) {
 	var doc []byte
 	var n int
