@@ -91,7 +91,7 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 		// Evaluate's rule (RFC 9110 §13.2.1): no precondition applies.
 	default:
 		inm = r.Header["If-None-Match"]
-		out = evaluate(r, r.Header["If-Match"], inm, &v, &opts)
+		out = evaluate(r, r.Header["If-Match"], inm, v, &opts)
 	}
 	h := w.Header()
 	if v.Vary != "" {

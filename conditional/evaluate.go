@@ -53,15 +53,12 @@ func Evaluate(r *http.Request, v Validators, opts Options) Outcome {
 		return Proceed
 	}
 	h := r.Header
-	return evaluate(r, h["If-Match"], h["If-None-Match"], &v, &opts)
+	return evaluate(r, h["If-Match"], h["If-None-Match"], v, &opts)
 }
 
 // evaluate is [Evaluate] of a GET, HEAD or unsafe request whose If-Match and
-// If-None-Match field lines the caller has already looked up. v is a
-// pointer, not a copy: a caller that has just set some of its fields would
-// otherwise have them copied in wide loads that cannot be forwarded from
-// those narrower stores, a stall on every request.
-func evaluate(r *http.Request, im, inm []string, v *Validators, opts *Options) Outcome {
+// If-None-Match field lines the caller has already looked up.
+func evaluate(r *http.Request, im, inm []string, v Validators, opts *Options) Outcome {
 	h := r.Header
 	in := precond.Input{
 		Method:              r.Method,
@@ -80,7 +77,7 @@ func evaluate(r *http.Request, im, inm []string, v *Validators, opts *Options) O
 		// RFC 9110 §13.2.2 steps 1 and 2: 412 "unless it can be determined
 		// that the state-changing request has already succeeded".
 		if r.Method != http.MethodGet && r.Method != http.MethodHead &&
-			opts.AlreadyAppliedFunc != nil && opts.AlreadyAppliedFunc(r, *v) {
+			opts.AlreadyAppliedFunc != nil && opts.AlreadyAppliedFunc(r, v) {
 			return AlreadyApplied
 		}
 		return PreconditionFailed

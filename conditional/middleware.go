@@ -66,13 +66,12 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 			// If-Modified-Since only matters once If-Match holds (§13.2.2
 			// step 1 comes first), so the hook looks it up then.
 			h := r.Header
-			im, inm := h["If-Match"], h["If-None-Match"]
-			var ims, ius []string
-			if len(im) == 0 {
-				ius = h["If-Unmodified-Since"]
-				if len(inm) == 0 {
-					ims = h["If-Modified-Since"]
-					if len(ius) == 0 && len(ims) == 0 {
+			f := fields{im: h["If-Match"], inm: h["If-None-Match"]}
+			if len(f.im) == 0 {
+				f.ius = h["If-Unmodified-Since"]
+				if len(f.inm) == 0 {
+					f.ims = h["If-Modified-Since"]
+					if len(f.ius) == 0 && len(f.ims) == 0 {
 						// If-Range alone cannot change the status.
 						next.ServeHTTP(w, r)
 						return
@@ -80,10 +79,7 @@ func Middleware(opts Options) func(http.Handler) http.Handler {
 				}
 			}
 			g := pool.Get().(*guard)
-			// Field by field: a fields value built here and copied would be
-			// read back in wide loads that cannot be forwarded from its
-			// narrower stores.
-			g.f.im, g.f.inm, g.f.ims, g.f.ius = im, inm, ims, ius
+			g.f = f
 			g.rw.Reset(w, r, g.ro)
 			next.ServeHTTP(g.rw.ResponseWriter(), r)
 			// Not deferred: after a panic the response must not be
@@ -133,7 +129,7 @@ func (g *guard) commit(c *response.Commit) (handled bool) {
 		// No date precondition yet: Last-Modified cannot change the
 		// outcome, so a 412 (whose error body carries no Last-Modified)
 		// need not parse it.
-		out := evaluate(c.Request, g.f.im, g.f.inm, &v, opts)
+		out := evaluate(c.Request, g.f.im, g.f.inm, v, opts)
 		if out == PreconditionFailed {
 			writeConflict(c.W, c.Request, opts.ErrorWriter, v.ETag, text, g.scratch[:0])
 			return true
@@ -141,7 +137,7 @@ func (g *guard) commit(c *response.Commit) (handled bool) {
 		if len(g.f.im) > 0 && len(g.f.inm) == 0 {
 			// If-Match held, so If-Modified-Since (step 4) is next.
 			if ims := c.Request.Header["If-Modified-Since"]; len(ims) > 0 {
-				return g.commitDated(c, &v, text)
+				return g.commitDated(c, v, text)
 			}
 		}
 		clampLastModified(c.Header, opts)
@@ -151,12 +147,12 @@ func (g *guard) commit(c *response.Commit) (handled bool) {
 		}
 		return false
 	}
-	return g.commitDated(c, &v, text)
+	return g.commitDated(c, v, text)
 }
 
 // commitDated is the hook for a request whose date preconditions matter:
 // the handler's Last-Modified takes part.
-func (g *guard) commitDated(c *response.Commit, v *Validators, text string) (handled bool) {
+func (g *guard) commitDated(c *response.Commit, v Validators, text string) (handled bool) {
 	opts := g.opts
 	v.LastModified = clampLastModified(c.Header, opts)
 	switch evaluate(c.Request, g.f.im, g.f.inm, v, opts) {
