@@ -76,13 +76,13 @@ const (
 //	}
 //	write()
 //
-// A 412 allocates once, with the built-in error writers. A handler that has already set the ETag field to
-// v.ETag's header form (from a value kept with its record, say) keeps it,
-// which spares the allocations of the tag: a 304 with an ETag then costs
-// none (otherwise one when the client sent the current tag back as it got
-// it, two when not). Letting a GET proceed costs two allocations for the
-// validators (none for a preset ETag and no LastModified), none with
-// OmitProceedValidators.
+// A 412 allocates once with the built-in error writers. A handler that has
+// already set the ETag field to v.ETag's header form (from a value kept
+// with its record, say) keeps it, which spares the allocations of the tag:
+// a 304 with an ETag then costs none (otherwise one when the client sent
+// the current tag back as it got it, two when not). Letting a GET proceed
+// costs two allocations for the validators (none for a preset ETag and no
+// LastModified), none with OmitProceedValidators.
 func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (proceed bool) {
 	out := Proceed
 	var inm []string
