@@ -76,13 +76,13 @@ const (
 //	}
 //	write()
 //
-// A 412 allocates twice. A handler that has already set the ETag field to
-// v.ETag's header form (from a value kept with its record, say) keeps it,
-// which spares the allocations of the tag: a 304 with an ETag then costs
-// none (otherwise one when the client sent the current tag back as it got
-// it, two when not). Letting a GET proceed costs two allocations for the
-// validators (none for a preset ETag and no LastModified), none with
-// OmitProceedValidators.
+// A 412 allocates once with the built-in error writers. A handler that has
+// already set the ETag field to v.ETag's header form (from a value kept
+// with its record, say) keeps it, which spares the allocations of the tag:
+// a 304 with an ETag then costs none (otherwise one when the client sent
+// the current tag back as it got it, two when not). Letting a GET proceed
+// costs two allocations for the validators (none for a preset ETag and no
+// LastModified), none with OmitProceedValidators.
 func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (proceed bool) {
 	out := Proceed
 	var inm []string
@@ -112,7 +112,7 @@ func Check(w http.ResponseWriter, r *http.Request, v Validators, opts Options) (
 		}
 		w.WriteHeader(http.StatusNotModified)
 	case PreconditionFailed:
-		writeConflict(w, r, opts.ErrorWriter, v.ETag, "")
+		writeConflict(w, r, opts.ErrorWriter, v.ETag, "", nil)
 	case PreconditionRequired:
 		httperr.Write(w, r, opts.ErrorWriter, requiredError(v))
 	case AlreadyApplied:
@@ -252,8 +252,9 @@ func isTagForm(s string, t etag.Tag) bool {
 
 // writeConflict answers 412 with the current tag t in header form, copied
 // onto the stack from text when the caller has it (a Scan of text gave t),
-// formatted otherwise.
-func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t etag.Tag, text string) {
+// formatted otherwise; the body is built in scratch when it is large enough
+// (see precond.WriteConflictScratch).
+func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t etag.Tag, text string, scratch []byte) {
 	var cur []byte
 	var buf [64]byte
 	switch {
@@ -262,7 +263,7 @@ func writeConflict(w http.ResponseWriter, r *http.Request, wr httperr.Writer, t 
 	case !t.IsZero():
 		cur = t.Append(buf[:0])
 	}
-	precond.WriteConflict(w, r, wr, cur)
+	precond.WriteConflictScratch(w, r, wr, cur, scratch)
 }
 
 func requiredError(v Validators) *httperr.Error {

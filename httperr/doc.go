@@ -14,5 +14,10 @@
 // encoding from the response it replaced. Bodies carry the [Error] fields only,
 // never internal error text.
 //
+// An error written often on a hot path (the 412 with the current entity-tag)
+// can be encoded once with [Prepare]: [WritePrepared] then writes the same
+// bytes as [WriteWith] while encoding only the extra member's value, and
+// [WritePreparedScratch] builds the body in a buffer the caller recycles.
+//
 // See https://www.rfc-editor.org/rfc/rfc9457 for problem details.
 package httperr

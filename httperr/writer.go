@@ -54,7 +54,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 		if key != "" && key != "code" && key != "message" {
 			b = appendBytesMember(b, key, value)
 		}
-		b = append(b, "}}\n"...)
+		b = append(b, jsonTail...)
 		resp.send(w, r, statusOf(status), "application/json", b)
 		return
 	case Problem:
@@ -66,7 +66,7 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 			if key != "" && !isProblemMember(key) {
 				b = appendBytesMember(b, key, value)
 			}
-			b = append(b, "}\n"...)
+			b = append(b, problemTail...)
 			resp.send(w, r, status, "application/problem+json", b)
 			return
 		}
@@ -84,31 +84,76 @@ func WriteWith(w http.ResponseWriter, r *http.Request, wr Writer, status int, co
 // they are left for it to overwrite: an assignment to a present key costs
 // less than a delete and a new insert.
 func stripRepresentation(h http.Header, sent bool) {
-	if len(h) <= len(representationHeaders)/2 {
-		// A handful of fields: one pass over them costs less than hashing
-		// every name of the list (deleting while ranging is allowed).
-		for k := range h {
-			if isRepresentationHeader(k) && !(sent && isSentHeader(k)) {
-				delete(h, k)
+	const few = len(representationHeaders) / 2
+	if len(h) > few {
+		for _, k := range representationHeaders {
+			if !(sent && isSentHeader(k)) {
+				delete(h, k) // the names are canonical, as Header.Del would make them
 			}
 		}
 		return
 	}
-	for _, k := range representationHeaders {
-		if !(sent && isSentHeader(k)) {
-			delete(h, k) // the names are canonical, as Header.Del would make them
+	// A handful of fields: one pass over them costs less than hashing
+	// every name of the list.
+	var drop uint8 // bit i: delete representationHeaders[i]
+	others := false
+	for k := range h {
+		i := representationIndex(k)
+		switch {
+		case i < 0:
+			others = true
+		case !(sent && (i == sentType || i == sentLength)):
+			drop |= 1 << i
+		}
+	}
+	if drop == 0 {
+		return
+	}
+	if !others {
+		// Every field described the success body (a handler that set its
+		// validators and length, say): one clear costs less than the
+		// deletes, each of which hashes its key again and clears its slot,
+		// and the fields left for send are only inserted again.
+		clear(h)
+		return
+	}
+	for i, k := range representationHeaders {
+		if drop&(1<<i) != 0 {
+			delete(h, k)
 		}
 	}
 }
 
+// The indexes in representationHeaders of the fields send sets.
+const (
+	sentLength = 3
+	sentType   = 5
+)
+
 func isSentHeader(k string) bool { return k == "Content-Type" || k == "Content-Length" }
 
-func isRepresentationHeader(k string) bool {
+// representationIndex returns the index of k in representationHeaders, or
+// -1.
+func representationIndex(k string) int {
 	switch k {
-	case "Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Content-Range", "Content-Type", "Content-Language", "Content-Location":
-		return true
+	case "Etag":
+		return 0
+	case "Last-Modified":
+		return 1
+	case "Content-Encoding":
+		return 2
+	case "Content-Length":
+		return 3
+	case "Content-Range":
+		return 4
+	case "Content-Type":
+		return 5
+	case "Content-Language":
+		return 6
+	case "Content-Location":
+		return 7
 	}
-	return false
+	return -1
 }
 
 // statusOf is [Error.StatusCode] for a bare status.
@@ -128,7 +173,7 @@ func (JSON) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	resp := new(errorResponse)
 	b := appendJSONHead(resp.body[:0], e.Code, e.Message)
 	b = appendExtra(b, e.Extra, "code", "message")
-	b = append(b, "}}\n"...)
+	b = append(b, jsonTail...)
 	resp.send(w, r, e.StatusCode(), "application/json", b)
 }
 
@@ -151,6 +196,16 @@ type errorResponse struct {
 	body   [bodyCap]byte
 }
 
+// smallBodyCap makes a smallErrorResponse 208 bytes, a size class of the
+// Go allocator (errorResponse takes 320).
+const smallBodyCap = 160
+
+// smallErrorResponse is errorResponse for a body known to be short.
+type smallErrorResponse struct {
+	values [3]string
+	body   [smallBodyCap]byte
+}
+
 // Problem renders errors as RFC 9457 problem details
 // (Content-Type: application/problem+json): type, title, status, detail, plus
 // "code" and the extra members as extension members.
@@ -171,7 +226,7 @@ func (p Problem) WriteError(w http.ResponseWriter, r *http.Request, e *Error) {
 	resp := new(errorResponse)
 	b := appendProblemHead(resp.body[:0], typ, status, e.Code, e.Message)
 	b = appendExtra(b, e.Extra, problemMembers[:]...)
-	b = append(b, "}\n"...)
+	b = append(b, problemTail...)
 	resp.send(w, r, status, "application/problem+json", b)
 }
 
@@ -194,12 +249,25 @@ func appendProblemHead(b []byte, typ string, status int, code, message string) [
 	return appendString(b, code)
 }
 
+// The ends of the documents, after the last member.
+const (
+	jsonTail    = "}}\n"
+	problemTail = "}\n"
+)
+
 func (p *errorResponse) send(w http.ResponseWriter, r *http.Request, status int, ctype string, body []byte) {
-	p.values = [3]string{ctype, strconv.Itoa(len(body)), "nosniff"}
+	send(w, r, &p.values, status, ctype, body, strconv.Itoa(len(body)))
+}
+
+// send writes the response: the header values go to values (which the
+// header then references, so it must be the response's own), length is
+// len(body) in decimal.
+func send(w http.ResponseWriter, r *http.Request, values *[3]string, status int, ctype string, body []byte, length string) {
+	values[0], values[1], values[2] = ctype, length, "nosniff"
 	h := w.Header()
-	h["Content-Type"] = p.values[0:1:1]
-	h["Content-Length"] = p.values[1:2:2]
-	h["X-Content-Type-Options"] = p.values[2:3:3]
+	h["Content-Type"] = values[0:1:1]
+	h["Content-Length"] = values[1:2:2]
+	h["X-Content-Type-Options"] = values[2:3:3]
 	w.WriteHeader(status)
 	if r != nil && r.Method == http.MethodHead {
 		return
@@ -329,16 +397,18 @@ func appendBytes(b []byte, s []byte) []byte {
 	// An entity-tag (`"v7"`, `W/"v7"`) has two bytes to escape, its quotes,
 	// and they sit at known places: the general loop below would look for
 	// them byte by byte, after a first pass to classify.
+	// The strong and the weak form each take three appends, with their
+	// fixed bytes as constants.
 	if n := len(s); n >= 2 && s[n-1] == '"' {
-		prefix := 0
-		if s[0] == 'W' && n >= 4 && s[1] == '/' {
-			prefix = 2
-		}
-		if s[prefix] == '"' && plainBytes(s[prefix+1:n-1]) {
-			b = append(b, '"')
-			b = append(b, s[:prefix]...)
-			b = append(b, '\\', '"')
-			b = append(b, s[prefix+1:n-1]...)
+		if s[0] == '"' {
+			if plainBytes(s[1 : n-1]) {
+				b = append(b, '"', '\\', '"')
+				b = append(b, s[1:n-1]...)
+				return append(b, '\\', '"', '"')
+			}
+		} else if n >= 4 && s[0] == 'W' && s[1] == '/' && s[2] == '"' && plainBytes(s[3:n-1]) {
+			b = append(b, '"', 'W', '/', '\\', '"')
+			b = append(b, s[3:n-1]...)
 			return append(b, '\\', '"', '"')
 		}
 	}

@@ -168,3 +168,52 @@ func TestWriteWithAllocations(t *testing.T) {
 		assert.LessOrEqual(t, allocs, 2.0, "%T", wr)
 	}
 }
+
+// TestErrorHeaderFields checks which fields an error response keeps: the
+// success representation's are removed whichever way they are found (a
+// pass over a few fields, a clear when they are all the representation's,
+// a delete per name for many fields), the caller's others are kept
+// (CONVENTIONS §15).
+func TestErrorHeaderFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		set      map[string]string
+		wantKept []string
+	}{
+		{"only representation fields", map[string]string{"Content-Type": "text/plain", "Etag": `"a"`, "Last-Modified": "Mon, 02 Jan 2006 15:04:05 GMT", "Content-Length": "5"}, nil},
+		{"only fields send sets", map[string]string{"Content-Type": "text/plain", "Content-Length": "5"}, nil},
+		{"representation and caching fields", map[string]string{"Etag": `"a"`, "Cache-Control": "no-store"}, []string{"Cache-Control"}},
+		{"a caching field alone", map[string]string{"Vary": "Accept"}, []string{"Vary"}},
+		{"many fields", map[string]string{
+			"Etag": `"a"`, "Last-Modified": "Mon, 02 Jan 2006 15:04:05 GMT", "Content-Encoding": "gzip", "Content-Range": "bytes 0-1/2",
+			"Content-Language": "en", "Content-Location": "/a", "Content-Type": "text/plain", "Content-Length": "5", "Vary": "Accept",
+		}, []string{"Vary"}},
+		{"none", map[string]string{}, nil},
+	}
+	for _, tc := range tests {
+		for _, fast := range []bool{false, true} {
+			t.Run(tc.name+"/"+strconv.FormatBool(fast), func(t *testing.T) {
+				t.Parallel()
+				rec := httptest.NewRecorder()
+				for k, v := range tc.set {
+					rec.Header().Set(k, v)
+				}
+				if fast {
+					WriteWith(rec, httptest.NewRequest("GET", "/", nil), nil, http.StatusPreconditionFailed, CodeConflict, "Stale.", "", nil)
+				} else {
+					Write(rec, httptest.NewRequest("GET", "/", nil), nil, New(http.StatusPreconditionFailed, CodeConflict, "Stale."))
+				}
+				want := http.Header{
+					"Content-Type":           {"application/json"},
+					"Content-Length":         {strconv.Itoa(rec.Body.Len())},
+					"X-Content-Type-Options": {"nosniff"},
+				}
+				for _, k := range tc.wantKept {
+					want[k] = []string{tc.set[k]}
+				}
+				assert.Equal(t, want, rec.Header())
+			})
+		}
+	}
+}
