@@ -9,6 +9,7 @@ import (
 	"github.com/httpsem/httpsem/etag"
 	"github.com/httpsem/httpsem/httperr"
 	"github.com/httpsem/httpsem/internal/response"
+	"github.com/httpsem/httpsem/internal/testenv"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -477,7 +478,7 @@ func TestPreconditionFailedAllocations(t *testing.T) {
 		mw.ServeHTTP(w, r)
 	}
 	assert.Equal(t, 1.0, testing.AllocsPerRun(100, serve), "Middleware")
-	assert.Equal(t, uint64(48), bytesPerRun(100, serve), "Middleware: the header values alone")
+	assert.Equal(t, uint64(48), testenv.BytesPerRun(100, serve), "Middleware: the header values alone")
 }
 
 // TestCheckVaryOnTheWire: a handler that only adds Vary while rendering

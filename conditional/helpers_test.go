@@ -3,7 +3,6 @@ package conditional
 import (
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"time"
 
 	"github.com/httpsem/httpsem/etag"
@@ -42,16 +41,4 @@ func newRequest(method string, h http.Header) *http.Request {
 	r := httptest.NewRequest(method, "/r", nil)
 	r.Header = h
 	return r
-}
-
-// bytesPerRun is testing.AllocsPerRun for the bytes allocated.
-func bytesPerRun(runs int, f func()) uint64 {
-	f() // warm up
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		f()
-	}
-	runtime.ReadMemStats(&after)
-	return (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
 }

@@ -4,11 +4,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/httpsem/httpsem/internal/testenv"
 )
 
 // TestWritePreparedMatchesWriteWith pins WritePrepared to WriteWith (and so
@@ -98,26 +99,14 @@ func TestWritePreparedAllocations(t *testing.T) {
 			WritePrepared(w, r, wr, p, tag)
 		}
 		assert.Equal(t, 1.0, testing.AllocsPerRun(100, write), "%T", wr)
-		assert.Equal(t, tc.bytes, bytesPerRun(100, write), "%T", wr)
+		assert.Equal(t, tc.bytes, testenv.BytesPerRun(100, write), "%T", wr)
 		write = func() {
 			clear(w.h)
 			WritePreparedScratch(w, r, wr, p, tag, scratch[:0])
 		}
 		assert.Equal(t, 1.0, testing.AllocsPerRun(100, write), "%T with scratch", wr)
-		assert.Equal(t, uint64(48), bytesPerRun(100, write), "%T with scratch: the header values alone", wr)
+		assert.Equal(t, uint64(48), testenv.BytesPerRun(100, write), "%T with scratch: the header values alone", wr)
 	}
-}
-
-// bytesPerRun is testing.AllocsPerRun for the bytes allocated.
-func bytesPerRun(runs int, f func()) uint64 {
-	f() // warm up
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	for range runs {
-		f()
-	}
-	runtime.ReadMemStats(&after)
-	return (after.TotalAlloc - before.TotalAlloc) / uint64(runs)
 }
 
 // BenchmarkWritePrepared is BenchmarkWriteWith with the fixed parts encoded
