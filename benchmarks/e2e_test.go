@@ -78,6 +78,20 @@ type e2eEvent struct {
 	Capacity int       `json:"capacity" xml:"capacity"`
 }
 
+// e2eEventOne is event 1 of examples/server, the one every stack serves.
+func e2eEventOne() e2eEvent {
+	return e2eEvent{ID: "1", Name: "Go meetup: HTTP semantics", Venue: "Berlin", StartsAt: time.Date(2025, 3, 14, 18, 30, 0, 0, time.UTC), Capacity: 120}
+}
+
+// e2eRenderer is the example's renderer: JSON, then XML.
+func e2eRenderer() *negotiate.Renderer {
+	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
+	if err != nil {
+		panic(err) // fixed options: only a broken build gets here
+	}
+	return render
+}
+
 // e2eStack is the route GET /events/{id} of examples/server, middleware
 // outermost first: cache (Cache-Control: public, max-age=60), conditional,
 // etag (a strong tag from the body, 304 on If-None-Match), and a handler
@@ -95,12 +109,9 @@ type e2eEvent struct {
 // The events are a map that is never written, so, unlike the example's
 // store, it needs no lock.
 func e2eStack() http.Handler {
-	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
-	if err != nil {
-		panic(err) // fixed options: only a broken build gets here
-	}
+	render := e2eRenderer()
 	events := map[string]e2eEvent{
-		"1": {ID: "1", Name: "Go meetup: HTTP semantics", Venue: "Berlin", StartsAt: time.Date(2025, 3, 14, 18, 30, 0, 0, time.UTC), Capacity: 120},
+		"1": e2eEventOne(),
 	}
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, ok := events[r.PathValue("id")]
@@ -129,17 +140,14 @@ func e2eStack() http.Handler {
 // way (examples/server encodes per request: it has three small events).
 // Unacceptable requests go to the renderer, which answers 406.
 func e2eEncodedStack() http.Handler {
-	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
-	if err != nil {
-		panic(err) // fixed options: only a broken build gets here
-	}
+	render := e2eRenderer()
 	type encoded struct {
 		e       e2eEvent
 		reps    [2]e2eResponse // JSON, XML: the order of types
 		content [2][]string    // their Content-Type values
 	}
 	types := []string{"application/json", "application/xml"}
-	rec := &encoded{e: e2eEvent{ID: "1", Name: "Go meetup: HTTP semantics", Venue: "Berlin", StartsAt: time.Date(2025, 3, 14, 18, 30, 0, 0, time.UTC), Capacity: 120}}
+	rec := &encoded{e: e2eEventOne()}
 	for i, t := range types {
 		rec.reps[i] = e2eRecordAs(t)
 		rec.content[i] = rec.reps[i].contentType
@@ -188,10 +196,7 @@ const e2eVersion = 1
 // handler sets the field before Check, which keeps that value on the 304 and
 // the 200 instead of formatting its own.
 func e2eValidatorStack() http.Handler {
-	render, err := negotiate.NewRenderer(negotiate.Options{Encoders: []negotiate.Encoder{negotiate.JSON(), negotiate.XML()}})
-	if err != nil {
-		panic(err) // fixed options: only a broken build gets here
-	}
+	render := e2eRenderer()
 	type record struct {
 		e   e2eEvent
 		tag etag.Tag
@@ -200,7 +205,7 @@ func e2eValidatorStack() http.Handler {
 	tag := etag.FromVersion(e2eVersion)
 	varyAccept := []string{"Accept"}
 	events := map[string]record{
-		"1": {e2eEvent{ID: "1", Name: "Go meetup: HTTP semantics", Venue: "Berlin", StartsAt: time.Date(2025, 3, 14, 18, 30, 0, 0, time.UTC), Capacity: 120},
+		"1": {e2eEventOne(),
 			tag, []string{tag.String()}},
 	}
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
