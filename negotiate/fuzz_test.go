@@ -372,3 +372,37 @@ func refSelectElements(accept []string, offers []string) int {
 	}
 	return best
 }
+
+// FuzzRendererPick checks the Renderer's shortcut for an Accept field that is
+// exactly its first media type against the full scoring, for renderers whose
+// first type has the shortcut (JSON, text/csv, which is sent with a charset)
+// and one whose first type has parameters (no shortcut). The input is tried
+// as one field line and, split at "\n", as several.
+func FuzzRendererPick(f *testing.F) {
+	for _, s := range acceptSeeds() {
+		f.Add(s)
+	}
+	for _, s := range []string{"application/json", " application/json\t", "text/csv", "TEXT/CSV", "text/csv;q=0",
+		"application/json\napplication/xml", "text/html;level=1", "application/json;q=0\napplication/json"} {
+		f.Add(s)
+	}
+	enc := func(mt string) Encoder { e := JSON(); e.MediaType = mt; return e }
+	var renderers []*Renderer
+	for _, encs := range [][]Encoder{
+		nil, // JSON, XML
+		{enc("text/csv"), JSON()},
+		{enc("text/html;level=1"), enc("text/html")},
+	} {
+		rn, err := NewRenderer(Options{Encoders: encs})
+		require.NoError(f, err)
+		renderers = append(renderers, rn)
+	}
+	f.Fuzz(func(t *testing.T, accept string) {
+		for _, lines := range [][]string{{accept}, strings.Split(accept, "\n")} {
+			for _, rn := range renderers {
+				want, _ := selectParsed(lines, rn.parsed)
+				require.Equalf(t, want, rn.pick(lines), "Accept %q to %v", lines, rn.offers)
+			}
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/httpsem/httpsem/httperr"
@@ -116,7 +117,10 @@ type Renderer struct {
 	ctValues [][]string
 	// varyAccept is the Vary value of a response whose handler set none,
 	// shared the same way.
-	varyAccept   []string
+	varyAccept []string
+	// first is the first media type when it has no parameters (else ""):
+	// an Accept field of exactly that range selects it (see pick).
+	first        string
 	serveDefault bool
 	errorWriter  httperr.Writer
 	pool         sync.Pool
@@ -166,8 +170,25 @@ func NewRenderer(opts Options) (*Renderer, error) {
 		rn.parsed = append(rn.parsed, sent)
 		rn.ctValues = append(rn.ctValues, []string{ct}) // a literal of one has capacity 1
 	}
+	if !strings.Contains(rn.offers[0], ";") {
+		rn.first = rn.offers[0]
+	}
 	rn.pool.New = func() any { return new(bytes.Buffer) }
 	return rn, nil
+}
+
+// pick returns the index of the encoder the Accept field lines select, or
+// -1 when none is acceptable. A lone line that is exactly the first media
+// type ("Accept: application/json" to a JSON-first renderer, the commonest
+// API request) selects it without scoring: the range covers the first offer
+// with the highest weight, and ties go to the server's order. Anything else
+// is scored in full (FuzzRendererPick holds the two to the same answers).
+func (rn *Renderer) pick(accept []string) int {
+	if len(accept) == 1 && rn.first != "" && header.TrimOWS(accept[0]) == rn.first {
+		return 0
+	}
+	i, _ := selectParsed(accept, rn.parsed)
+	return i
 }
 
 // implicitParams turns an Encoder's Implicit into parameter text (";a=b"),
@@ -233,7 +254,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v
 		return nil
 	}
 	accept := r.Header["Accept"] // net/http canonicalises request keys
-	i, _ := selectParsed(accept, rn.parsed)
+	i := rn.pick(accept)
 	if i < 0 {
 		if !rn.serveDefault {
 			notAcceptable(w, r, rn.errorWriter, rn.offers)
