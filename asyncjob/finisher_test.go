@@ -128,7 +128,7 @@ func TestWorkerClaimsWhileTheOutcomeIsPending(t *testing.T) {
 	m, err := asyncjob.New(asyncjob.Options{Store: store, Workers: 1,
 		Kinds: map[string]asyncjob.Kind{"q": quickKind(ran, nil)}})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	t.Cleanup(func() { shutNow(m) })
 	ctx := t.Context()
 	j1, err := m.Submit(ctx, asyncjob.Spec{Kind: "q", Payload: []byte("one")})
 	require.NoError(t, err)
@@ -243,7 +243,7 @@ func TestPendingOutcomeOfALapsedLeaseStaysUnrecorded(t *testing.T) {
 	m, err := asyncjob.New(asyncjob.Options{Store: store, Workers: 1, Lease: 30 * time.Millisecond,
 		Kinds: map[string]asyncjob.Kind{"q": quickKind(ran, map[string]chan struct{}{"one#2": second})}})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	t.Cleanup(func() { shutNow(m) })
 	ctx := t.Context()
 	j1, err := m.Submit(ctx, asyncjob.Spec{Kind: "q", Payload: []byte("one")})
 	require.NoError(t, err)
@@ -259,4 +259,12 @@ func TestPendingOutcomeOfALapsedLeaseStaysUnrecorded(t *testing.T) {
 	require.NoError(t, m.Shutdown(context.Background()))
 	assert.JSONEq(t, `{"attempt":2}`, string(got.Result.Value), "the outcome of the run that held the lease")
 	assert.Zero(t, store.stale.Load(), "outcome writes of attempt 1 onto attempt 2's claim")
+}
+
+// shutNow shuts m down at once, for a test's cleanup: its jobs are
+// canceled, and a held outcome gives up at its StoreTimeout.
+func shutNow(m *asyncjob.Manager) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = m.Shutdown(ctx)
 }

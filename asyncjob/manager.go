@@ -107,9 +107,7 @@ func New(opts Options) (*Manager, error) {
 	m.hookCtx, m.stopHooks = context.WithCancel(m.runCtx)
 	for i := 0; i < o.Workers; i++ {
 		name := fmt.Sprintf("%s/%d", m.id, i)
-		// Unbuffered: the worker hands an outcome over only to a finisher
-		// that is waiting for one (worker.go).
-		fin := make(chan outcome)
+		fin := &finisher{outcomes: make(chan outcome, 1)}
 		m.wg.Add(2)
 		go m.finisher(name, fin)
 		go m.worker(name, fin)

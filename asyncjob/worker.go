@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 )
 
@@ -36,11 +37,11 @@ type outcome struct {
 // pending at once are at most two per worker (the finisher's and the
 // worker's own). A worker with an outcome pending still runs one job at
 // most: Workers bounds the jobs running, not the writes.
-func (m *Manager) worker(name string, fin chan<- outcome) {
+func (m *Manager) worker(name string, fin *finisher) {
 	defer m.wg.Done()
 	// The finisher ends when its last outcome is written; Shutdown waits
 	// for it through m.wg.
-	defer close(fin)
+	defer close(fin.outcomes)
 	var backoff *time.Timer
 	defer func() {
 		if backoff != nil {
@@ -71,19 +72,30 @@ func (m *Manager) worker(name string, fin chan<- outcome) {
 		if !ok {
 			continue
 		}
-		select {
-		case fin <- o:
-		default:
+		if fin.busy.CompareAndSwap(false, true) {
+			fin.outcomes <- o // never blocks: the finisher holds nothing
+		} else {
 			m.finish(name, o.j, o.res, o.err)
 		}
 	}
 }
 
+// finisher is a worker's hand-off to the goroutine that writes its
+// outcomes. busy is set by the worker when it hands an outcome over and
+// cleared by the finisher once that outcome is written, so an outcome is
+// handed over only when the last one is written, and outcomes (capacity
+// 1) always has room for it.
+type finisher struct {
+	outcomes chan outcome
+	busy     atomic.Bool
+}
+
 // finisher writes the outcomes its worker hands it until the worker ends.
-func (m *Manager) finisher(name string, fin <-chan outcome) {
+func (m *Manager) finisher(name string, fin *finisher) {
 	defer m.wg.Done()
-	for o := range fin {
+	for o := range fin.outcomes {
 		m.finish(name, o.j, o.res, o.err)
+		fin.busy.Store(false)
 	}
 }
 
