@@ -63,7 +63,7 @@ type Manager struct {
 	stopRun   context.CancelFunc
 	hookCtx   context.Context // ends with runCtx: webhook attempts are cut short
 	stopHooks context.CancelFunc
-	wg        sync.WaitGroup // workers and the delivery dispatcher
+	wg        sync.WaitGroup // workers, their finishers and the delivery dispatcher
 	dwg       sync.WaitGroup // webhook attempts in flight
 	hookWake  chan struct{}  // a token: a delivery may be due
 	nextDue   atomic.Int64   // Unix ns of the earliest retry this Manager scheduled, 0 if none
@@ -106,8 +106,11 @@ func New(opts Options) (*Manager, error) {
 	m.runCtx, m.stopRun = context.WithCancel(context.Background())
 	m.hookCtx, m.stopHooks = context.WithCancel(m.runCtx)
 	for i := 0; i < o.Workers; i++ {
-		m.wg.Add(1)
-		go m.worker(fmt.Sprintf("%s/%d", m.id, i))
+		name := fmt.Sprintf("%s/%d", m.id, i)
+		fin := &finisher{outcomes: make(chan outcome, 1)}
+		m.wg.Add(2)
+		go m.finisher(name, fin)
+		go m.worker(name, fin)
 	}
 	if o.Notifier != nil && o.DeliveryWorkers > 0 {
 		m.wg.Add(1)

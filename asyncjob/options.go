@@ -67,7 +67,12 @@ type Options struct {
 
 	// Workers is the number of jobs run at once. Default [DefaultWorkers].
 	// Negative runs no workers: the Manager only accepts, serves and
-	// cancels jobs that other instances run.
+	// cancels jobs that other instances run. A worker takes its next job
+	// while the previous job's outcome is being written, so at most two
+	// outcomes per worker are being written at once (its finisher's and
+	// its own, when its finisher is still busy); an outcome never waits for
+	// another to be written, and nothing reports it (the change feed, SSE,
+	// webhooks) before it is stored.
 	Workers int
 	// QueueSize bounds the jobs waiting to start; when it is reached,
 	// submissions fail with [ErrQueueFull] (HTTP 503 with Retry-After),

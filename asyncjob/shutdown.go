@@ -19,7 +19,11 @@ const CodeShutdown = "SHUTDOWN"
 //     [Feed] gets a final "shutdown" event and ends, so that clients
 //     reconnect with Last-Event-ID (to another instance, or to this one
 //     once it is back); Prefer: wait responses answer early.
-//  2. It lets running jobs and webhook attempts finish until ctx ends.
+//  2. It lets running jobs and webhook attempts finish until ctx ends,
+//     and waits for the outcomes being written (a worker's finisher may
+//     still be writing one when its worker stops): each such write is
+//     bounded by Options.StoreTimeout, not by ctx, since an outcome cut
+//     short is not recorded and its job runs again once its lease ends.
 //  3. When ctx ends first, it hands the rest back: jobs are canceled, and a
 //     job on a shared store (one passed in Options.Store) has its lease
 //     released, so an instance sharing the store takes it over at once;

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,9 +17,31 @@ var (
 	errJobCanceled = errors.New("asyncjob: job canceled")
 )
 
-// worker takes jobs from the store until Shutdown begins.
-func (m *Manager) worker(name string) {
+// outcome is the terminal record of a job that a worker ran: its result
+// or its failure, to be written by finish.
+type outcome struct {
+	j   *Job
+	res *Result
+	err *Error
+}
+
+// worker takes jobs from the store until Shutdown begins. A job's outcome
+// goes to the worker's finisher when it is idle, and the worker claims its
+// next job while the finisher writes it: the claim and the previous
+// outcome's write (each a round trip, on pgstore each a commit that waits
+// for its WAL flush) overlap instead of following each other. When the
+// finisher is still busy with the outcome before, the worker writes the
+// outcome itself, as it did before there was a finisher, so an outcome
+// never waits for another one: its write starts when its job returns,
+// within the lease the companion renewed during the run, and the outcomes
+// pending at once are at most two per worker (the finisher's and the
+// worker's own). A worker with an outcome pending still runs one job at
+// most: Workers bounds the jobs running, not the writes.
+func (m *Manager) worker(name string, fin *finisher) {
 	defer m.wg.Done()
+	// The finisher ends when its last outcome is written; Shutdown waits
+	// for it through m.wg.
+	defer close(fin.outcomes)
 	var backoff *time.Timer
 	defer func() {
 		if backoff != nil {
@@ -45,25 +68,52 @@ func (m *Manager) worker(name string) {
 			}
 			continue
 		}
-		m.run(name, j)
+		o, ok := m.run(name, j)
+		if !ok {
+			continue
+		}
+		if fin.busy.CompareAndSwap(false, true) {
+			fin.outcomes <- o // never blocks: the finisher holds nothing
+		} else {
+			m.finish(name, o.j, o.res, o.err)
+		}
 	}
 }
 
-// run executes one claimed job and records its outcome.
-func (m *Manager) run(worker string, j *Job) {
-	if j.Attempt > m.opts.MaxAttempts {
-		m.finish(worker, j, nil, &Error{Code: CodeAttempts, Message: "the job was interrupted too often", Retryable: false})
-		return
+// finisher is a worker's hand-off to the goroutine that writes its
+// outcomes. busy is set by the worker when it hands an outcome over and
+// cleared by the finisher once that outcome is written, so an outcome is
+// handed over only when the last one is written, and outcomes (capacity
+// 1) always has room for it.
+type finisher struct {
+	outcomes chan outcome
+	busy     atomic.Bool
+}
+
+// finisher writes the outcomes its worker hands it until the worker ends.
+func (m *Manager) finisher(name string, fin *finisher) {
+	defer m.wg.Done()
+	for o := range fin.outcomes {
+		m.finish(name, o.j, o.res, o.err)
+		fin.busy.Store(false)
 	}
-	kind, ok := m.opts.Kinds[j.Kind]
-	if !ok {
-		m.finish(worker, j, nil, &Error{Code: CodeUnknownKind, Message: "this service cannot run the job", Retryable: false})
-		return
+}
+
+// run executes one claimed job and returns the outcome to record; ok is
+// false when there is none to record (the job was canceled, taken over, or
+// handed back at shutdown).
+func (m *Manager) run(worker string, j *Job) (o outcome, ok bool) {
+	fail := func(j *Job, e *Error) (outcome, bool) { return outcome{j: j, err: e}, true }
+	if j.Attempt > m.opts.MaxAttempts {
+		return fail(j, &Error{Code: CodeAttempts, Message: "the job was interrupted too often", Retryable: false})
+	}
+	kind, known := m.opts.Kinds[j.Kind]
+	if !known {
+		return fail(j, &Error{Code: CodeUnknownKind, Message: "this service cannot run the job", Retryable: false})
 	}
 	fn, err := kind(j.Payload)
 	if err != nil {
-		m.finish(worker, j, nil, m.jobError(j, err, false, false))
-		return
+		return fail(j, m.jobError(j, err, false, false))
 	}
 	timeout := j.Timeout
 	if timeout <= 0 {
@@ -98,31 +148,28 @@ func (m *Manager) run(worker string, j *Job) {
 	case errors.Is(cause, errJobCanceled), errors.Is(cause, ErrLeaseLost):
 		// The job was canceled, or another worker owns it now: its record
 		// is not ours to write.
-		return
+		return outcome{}, false
 	case m.runCtx.Err() != nil && err != nil:
 		m.handBack(worker, j)
-		return
+		return outcome{}, false
 	}
 	if err != nil {
-		m.finish(worker, j, nil, m.jobError(j, err, panicked, errors.Is(cause, errJobTimeout)))
-		return
+		return fail(j, m.jobError(j, err, panicked, errors.Is(cause, errJobTimeout)))
 	}
 	if len(res.Value) > 0 {
 		if len(res.Value) > m.opts.MaxResultBytes {
-			m.finish(worker, j, nil, &Error{Code: CodeBadResult, Message: "the result is too large", Retryable: false})
-			return
+			return fail(j, &Error{Code: CodeBadResult, Message: "the result is too large", Retryable: false})
 		}
 		// Compacting validates the value and removes newlines, so it fits
 		// one SSE data line.
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, res.Value); err != nil {
 			m.log.Error("asyncjob: job returned an invalid JSON result value", "job", j.ID, "kind", j.Kind, "err", err)
-			m.finish(worker, j, nil, &Error{Code: CodeInternal, Message: "the job failed", Retryable: false})
-			return
+			return fail(j, &Error{Code: CodeInternal, Message: "the job failed", Retryable: false})
 		}
 		res.Value = buf.Bytes()
 	}
-	m.finish(worker, j, &res, nil)
+	return outcome{j: j, res: &res}, true
 }
 
 // record is mutateFrom for a job's outcome, retried on system errors (a
@@ -304,12 +351,19 @@ func (m *Manager) lostCause(id string) error {
 // webhook delivery pending when it has a callback, unless the job was
 // canceled or taken over meanwhile (then the record is left alone: one job
 // has one terminal record). It reports whether the job is terminal now.
+//
+// The claim it records is j's: the same worker and the same attempt. The
+// worker claims its next job while its finisher writes this outcome, so
+// were the lease to end meanwhile (a store slower than the lease), the
+// worker itself could claim the job again under the same name; the
+// attempt tells that claim, whose run is not this one, from j's.
 func (m *Manager) finish(worker string, j *Job, res *Result, jerr *Error) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), m.opts.StoreTimeout)
 	defer cancel()
 	now := m.opts.Now()
+	attempt := j.Attempt
 	rec, err := m.record(ctx, j, func(c *Job) error {
-		if c.State != StateProcessing || c.LeaseOwner != worker {
+		if c.State != StateProcessing || c.LeaseOwner != worker || c.Attempt != attempt {
 			return ErrLeaseLost
 		}
 		c.FinishedAt = now

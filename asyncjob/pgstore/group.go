@@ -27,6 +27,11 @@ import (
 // others' changes, so a failed batch is run again one statement at a time;
 // within a batch the rows are locked in ID order, so that two instances'
 // batches do not deadlock on each other.
+//
+// A claim the claimer offers while updates wait goes in their transaction
+// (claimOffer, runCycle): a worker's outcome and its next claim then cost
+// one commit, not two. The claim comes last and locks with SKIP LOCKED, so
+// it adds no lock wait and no deadlock to the updates'.
 
 // maxGroup bounds the updates sent in one batch and the claims made in
 // one statement (README, Limits).
@@ -87,56 +92,84 @@ func (s *Store) updateOne(ctx context.Context, args []any) (int64, error) {
 	return version, err
 }
 
-// grouper runs the grouped updates until Close.
+// grouper runs the grouped updates until Close, and with them the claims
+// the claimer offers it (see claimOffer).
 func (s *Store) grouper() {
 	defer s.wg.Done()
-	gather(s.ctx.Done(), s.updates, s.runGroup)
-}
-
-// gather runs run on each request from ch together with those already
-// waiting behind it and, in a burst, those that come within groupGap (at
-// most maxGroup), until done closes.
-func gather[T any](done <-chan struct{}, ch <-chan T, run func([]T)) {
-	group := make([]T, 0, maxGroup)
+	group := make([]*groupUpdate, 0, maxGroup)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 	for {
+		var offer *claimOffer
 		select {
-		case <-done:
+		case <-s.ctx.Done():
 			return
-		case r := <-ch:
+		case r := <-s.updates:
 			group = append(group[:0], r)
+		case offer = <-s.offers:
+			group = group[:0]
 		}
-		deadline := time.Now().Add(groupLinger)
-	more:
-		for len(group) < maxGroup {
-			settle()
+		group, offer = s.gather(group, offer, timer)
+		if offer == nil && !s.gate.CompareAndSwap(gateOpen, gateClosed) {
+			// The claimer is offering its claims: they go with this group.
 			select {
-			case r := <-ch:
-				group = append(group, r)
-				continue
-			default:
-			}
-			wait := min(groupGap, time.Until(deadline))
-			if wait <= 0 || len(group) < 2 {
-				// A lone request is not part of a burst: it goes at once.
-				break
-			}
-			timer.Reset(wait)
-			select {
-			case r := <-ch:
-				group = append(group, r)
-			case <-timer.C:
-				break more
-			case <-done:
-				break more // those gathered are still run
+			case offer = <-s.offers:
+			case <-s.ctx.Done():
 			}
 		}
-		timer.Stop()
-		run(group)
+		switch {
+		case offer == nil:
+			s.runGroup(group)
+		case len(group) == 0:
+			offer.got, offer.ok = s.runClaims(offer.group)
+		default:
+			offer.got, offer.ok = s.runCycle(group, offer.group)
+		}
+		// Open before the claimer learns its claims ran, so that its next
+		// offer finds the gate open.
+		s.gate.Store(gateOpen)
+		if offer != nil {
+			offer.done <- struct{}{}
+		}
 		clear(group)
 	}
+}
+
+// gather adds to group the updates already waiting behind it and, in a
+// burst, those that come within groupGap (at most maxGroup in all). Claims
+// do not wait: once the claimer has offered its claims, the group goes
+// with what has come.
+func (s *Store) gather(group []*groupUpdate, offer *claimOffer, timer *time.Timer) ([]*groupUpdate, *claimOffer) {
+	deadline := time.Now().Add(groupLinger)
+	for len(group) < maxGroup {
+		settle()
+		select {
+		case r := <-s.updates:
+			group = append(group, r)
+			continue
+		default:
+		}
+		wait := min(groupGap, time.Until(deadline))
+		if offer != nil || wait <= 0 || len(group) < 2 {
+			// A lone update is not part of a burst: it goes at once.
+			break
+		}
+		timer.Reset(wait)
+		select {
+		case r := <-s.updates:
+			group = append(group, r)
+		case offer = <-s.offers:
+			// The updates that came with these claims are taken on the
+			// next turn, without waiting.
+		case <-timer.C:
+			return group, offer
+		case <-s.ctx.Done():
+			return group, offer // those gathered are still run
+		}
+		timer.Stop()
+	}
+	return group, offer
 }
 
 // settle lets the goroutines that are ready to run do so before a group
@@ -314,6 +347,7 @@ func (s *Store) claimer() {
 		waiting []*groupClaim
 		last    time.Time // of the last look
 		timer   = time.NewTimer(time.Hour)
+		offer   = &claimOffer{done: make(chan struct{}, 1)}
 	)
 	timer.Stop()
 	defer timer.Stop()
@@ -343,7 +377,7 @@ func (s *Store) claimer() {
 			want, mark := s.wakes.want()
 			if want || time.Since(last) >= s.poll {
 				group := waiting[:min(len(waiting), maxGroup)]
-				if got, ok := s.runClaims(group); ok {
+				if got, ok := s.claimWith(offer, group); ok {
 					s.wakes.done(mark, len(group), got)
 				}
 				last = time.Now()
@@ -381,6 +415,14 @@ func (s *Store) runClaims(group []*groupClaim) (got int, ok bool) {
 	} else {
 		err = s.claimMany(ctx, group, now)
 	}
+	return s.deliverClaims(group, err)
+}
+
+// deliverClaims completes each Dequeue of group that got a job (or an
+// error) and returns how many got a job; ok is false when stmtErr or a
+// claim's error says a statement failed, which says nothing about the
+// queue.
+func (s *Store) deliverClaims(group []*groupClaim, stmtErr error) (got int, ok bool) {
 	failed := false
 	for _, r := range group {
 		switch {
@@ -409,7 +451,158 @@ func (s *Store) runClaims(group []*groupClaim) (got int, ok bool) {
 		rcancel()
 		close(r.done)
 	}
-	return got, err == nil && !failed
+	return got, stmtErr == nil && !failed
+}
+
+// claimOffer is the claimer's group of Dequeues, offered to the grouper so
+// that the claim goes in one transaction with the updates waiting then:
+// when the jobs of a grouped claim end together, their workers' next
+// claim and their outcomes come together too (the Manager claims the next
+// job while the outcome is written), and one commit, one WAL flush, serves
+// both rather than two that follow each other at the disk (measured: 0.45
+// statements per job on batched submissions, from 0.6). The offer is made
+// only while the grouper waits or gathers (its gate is open), and the
+// group then goes at once, without waiting for more updates; while the
+// grouper's statement is in flight the claimer claims alone, as it did
+// before, so a claim never waits behind an update that waits for a row
+// lock, and the claim and the updates of one transaction wait for a lock
+// at most cycleLockTimeout.
+type claimOffer struct {
+	group []*groupClaim
+	got   int
+	ok    bool
+	done  chan struct{} // capacity 1: the grouper ran group
+}
+
+// claimWith claims for group through the grouper when its gate is open
+// (with the updates it has then, if any), else alone, and returns what
+// runClaims does.
+func (s *Store) claimWith(offer *claimOffer, group []*groupClaim) (got int, ok bool) {
+	if !s.gate.CompareAndSwap(gateOpen, gateOffered) {
+		return s.runClaims(group) // the grouper's statement is in flight
+	}
+	offer.group = group
+	defer func() { offer.group = nil }()
+	select {
+	case s.offers <- offer:
+		<-offer.done
+		return offer.got, offer.ok
+	case <-s.ctx.Done():
+		return s.runClaims(group)
+	}
+}
+
+// The grouper's gate: open while it waits or gathers, so that the claimer
+// may offer its claims (open to offered, then the offer is sent and taken
+// at once); closed while a group without claims is in flight.
+const (
+	gateOpen int32 = iota
+	gateOffered
+	gateClosed
+)
+
+// cycleLockTimeout bounds how long the transaction of a claim and updates
+// waits for a lock (a row a caller's transaction holds, a table lock of a
+// migration): claims never wait for row locks (SKIP LOCKED), and should
+// not wait for an update's. Past it the transaction rolls back and both
+// are run again apart, the updates as a failed batch is.
+const cycleLockTimeout = 100 * time.Millisecond
+
+// runCycle runs the updates of ups and the claim of group in one
+// transaction, one round trip and one commit, completes each update and
+// returns what runClaims does. After a failure (nothing was stored) the
+// claim is made alone first, so that the workers do not wait for the
+// updates, then the updates are run one by one, as after a failed batch.
+func (s *Store) runCycle(ups []*groupUpdate, group []*groupClaim) (got int, ok bool) {
+	defer func() {
+		for _, r := range ups {
+			close(r.done)
+		}
+	}()
+	ctx, cancel := groupContext(s.ctx, ups)
+	defer cancel()
+	ctx, cancelClaim := context.WithTimeout(ctx, s.maxRW+s.poll)
+	defer cancelClaim()
+	slices.SortFunc(ups, func(a, b *groupUpdate) int { return strings.Compare(a.id, b.id) })
+	now := s.now()
+	owners := make([]string, len(group))
+	until := make([]time.Time, len(group))
+	for i, r := range group {
+		owners[i], until[i] = r.worker, now.Add(r.lease)
+		r.job, r.err = nil, pgx.ErrNoRows
+	}
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	b.Queue(s.q.lockTimeout)
+	for _, r := range ups {
+		b.Queue(s.q.update, r.args...)
+	}
+	// The claim comes after the updates, so it sees the jobs they finished
+	// as finished, and its row locks (SKIP LOCKED) wait for nobody.
+	b.Queue(s.q.dequeueGroup, owners, until, now, s.channel)
+	b.Queue("COMMIT")
+	br := s.pool.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		_, err = br.Exec()
+	}
+	failed := err != nil
+	for _, r := range ups {
+		var ignored string
+		r.err = br.QueryRow().Scan(&r.version, &ignored)
+		if r.err != nil && !errors.Is(r.err, pgx.ErrNoRows) {
+			failed = true
+		}
+	}
+	var claimErr error
+	rows, err := br.Query()
+	if err == nil {
+		claimErr = s.scanClaims(rows, group)
+		rows.Close()
+		if claimErr == nil {
+			claimErr = rows.Err()
+		}
+	} else {
+		claimErr = err
+	}
+	tag, err := br.Exec()
+	// Close reports the outcome of the commit: only then did any of it
+	// happen. A COMMIT of a transaction that failed answers ROLLBACK.
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if failed || claimErr != nil || err != nil || tag.String() != "COMMIT" {
+		s.log.Warn("pgstore: claim with updates failed; running them apart", "err", errors.Join(claimErr, err))
+		got, ok = s.runClaims(group)
+		for _, r := range ups {
+			r.version, r.err = s.updateOne(r.ctx, r.args)
+		}
+		return got, ok
+	}
+	for _, r := range group {
+		if r.job != nil {
+			s.notifyVersion(r.job.ID, r.job.Version)
+		}
+	}
+	return s.deliverClaims(group, nil)
+}
+
+// scanClaims reads dequeueGroup's rows into group.
+func (s *Store) scanClaims(rows pgx.Rows, group []*groupClaim) error {
+	for rows.Next() {
+		var (
+			ord     int64
+			ignored string
+		)
+		j, err := s.scanJob(rows, &ord, &ignored)
+		if err != nil {
+			return err
+		}
+		if ord >= 1 && int(ord) <= len(group) {
+			group[ord-1].job, group[ord-1].err = j, nil
+		}
+	}
+	return nil
 }
 
 // claimMany runs dequeueGroup for group; after a failed statement it claims
@@ -421,22 +614,8 @@ func (s *Store) claimMany(ctx context.Context, group []*groupClaim, now time.Tim
 		owners[i], until[i] = r.worker, now.Add(r.lease)
 		r.job, r.err = nil, pgx.ErrNoRows
 	}
-	err := s.queryClaim(ctx, func(rows pgx.Rows) error {
-		for rows.Next() {
-			var (
-				ord     int64
-				ignored string
-			)
-			j, err := s.scanJob(rows, &ord, &ignored)
-			if err != nil {
-				return err
-			}
-			if ord >= 1 && int(ord) <= len(group) {
-				group[ord-1].job, group[ord-1].err = j, nil
-			}
-		}
-		return nil
-	}, s.q.dequeueGroup, owners, until, now, s.channel)
+	err := s.queryClaim(ctx, func(rows pgx.Rows) error { return s.scanClaims(rows, group) },
+		s.q.dequeueGroup, owners, until, now, s.channel)
 	if err != nil {
 		// The statement's transaction rolled back: nobody holds a job. Claim
 		// one by one, as without grouping.

@@ -1,6 +1,9 @@
 package pgstore
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // queries holds the store's statements, with the table name filled in once
 // by New. pgx prepares each on first use per connection, so every call
@@ -10,6 +13,7 @@ type queries struct {
 	get, exists, update                   string
 	dequeue, renew, release               string
 	dequeueGroup                          string
+	lockTimeout                           string // SET LOCAL: cycleLockTimeout (group.go)
 	sweep                                 string
 	claimDelivery, recordDelivery         string
 	// CreateBatch's: the insert, and what tells why it inserted nothing.
@@ -39,6 +43,7 @@ func newQueries(table string) queries {
 	q := newQueriesWith(r, func(ch, payload string) string { return ch + `::text` })
 	tx := newQueriesWith(r, func(ch, payload string) string { return `pg_notify(` + ch + `, ` + payload + `)::text` })
 	q.insertTx, q.updateTx, q.insertBatchTx = tx.insert, tx.update, tx.insertBatch
+	q.lockTimeout = fmt.Sprintf("SET LOCAL lock_timeout = %d", cycleLockTimeout.Milliseconds())
 	return q
 }
 

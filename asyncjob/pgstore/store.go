@@ -65,6 +65,8 @@ type Store struct {
 
 	updates chan *groupUpdate // to the grouper (group.go)
 	claims  chan *groupClaim  // to the claimer (group.go)
+	offers  chan *claimOffer  // from the claimer to the grouper (group.go)
+	gate    atomic.Int32      // whether the grouper takes an offer (group.go)
 }
 
 // New returns a Store on pool and starts its listener (the connection that
@@ -131,6 +133,7 @@ func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
 		noteWake: make(chan struct{}, 1),
 		updates:  make(chan *groupUpdate),
 		claims:   make(chan *groupClaim),
+		offers:   make(chan *claimOffer),
 		wakes:    newWakes(),
 	}
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
@@ -348,26 +351,16 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	from := fromStates[j.State]
-	if from == nil {
-		return fmt.Errorf("pgstore: invalid state %q: %w", j.State, asyncjob.ErrConflict)
-	}
-	data, err := encodeData(j)
+	now := s.now()
+	args, err := s.updateArgs(j, now)
 	if err != nil {
-		return fmt.Errorf("pgstore: encode job: %w", err)
-	}
-	del, err := encodeDelivery(j.Delivery)
-	if err != nil {
-		return fmt.Errorf("pgstore: encode delivery: %w", err)
+		return err
 	}
 	db, inTx := s.db(ctx)
 	update := s.q.update
 	if inTx {
 		update = s.q.updateTx
 	}
-	now := s.now()
-	args := []any{j.ID, int64(j.Version), string(j.State), j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt),
-		data, j.State.Terminal(), from, now, s.channel, del.id, del.state, del.due, del.data}
 	var version int64
 	if inTx {
 		var ignored string
@@ -393,6 +386,24 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 		return asyncjob.ErrNotFound
 	}
 	return asyncjob.ErrConflict
+}
+
+// updateArgs are the arguments of the update statement that stores j at now.
+func (s *Store) updateArgs(j *asyncjob.Job, now time.Time) ([]any, error) {
+	from := fromStates[j.State]
+	if from == nil {
+		return nil, fmt.Errorf("pgstore: invalid state %q: %w", j.State, asyncjob.ErrConflict)
+	}
+	data, err := encodeData(j)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: encode job: %w", err)
+	}
+	del, err := encodeDelivery(j.Delivery)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: encode delivery: %w", err)
+	}
+	return []any{j.ID, int64(j.Version), string(j.State), j.Attempt, ts(j.StartedAt), ts(j.ExpiresAt),
+		data, j.State.Terminal(), from, now, s.channel, del.id, del.state, del.due, del.data}, nil
 }
 
 // fromStates maps each state to the states a job may move to it from,
