@@ -94,20 +94,25 @@ func (m *middleware) commit(c *response.Commit) bool {
 		}
 		h["Cache-Control"] = m.serverErrorV
 	case s >= 200 && s < 300 || s == http.StatusNotModified:
+		var kept response.Kept
+		known := c.Strips
+		if known {
+			// The Writer would strip this 304 after the hook (RFC 9110
+			// §15.4.5) in a pass over the header; stripping here, the
+			// same pass finds the fields below, which lookups would hash.
+			kept = response.Strip304Kept(h)
+			c.Stripped = true
+		}
 		if len(m.vary) > 0 {
-			if _, set := h["Vary"]; set {
+			if has(h, "Vary", kept, known, response.KeptVary) {
 				header.AddVary(h, m.vary...)
 			} else {
 				h["Vary"] = m.varyV
 			}
 		}
-		if m.control == "" {
-			return false
-		}
-		if _, set := h["Cache-Control"]; set {
-			return false
-		}
-		if _, set := h["Expires"]; set {
+		if m.control == "" ||
+			has(h, "Cache-Control", kept, known, response.KeptCacheControl) ||
+			has(h, "Expires", kept, known, response.KeptExpires) {
 			return false
 		}
 		v := m.controlV
@@ -117,4 +122,14 @@ func (m *middleware) commit(c *response.Commit) bool {
 		h["Cache-Control"] = v
 	}
 	return false
+}
+
+// has reports whether h holds the field name: from kept (its bit) when
+// known, else by a lookup.
+func has(h http.Header, name string, kept response.Kept, known bool, bit response.Kept) bool {
+	if known {
+		return kept&bit != 0
+	}
+	_, ok := h[name]
+	return ok
 }

@@ -35,11 +35,28 @@ func dropOn304(k string) bool {
 // fields of RFC 9110 §15.4.5 (ETag, Cache-Control, Content-Location, Date,
 // Expires, Vary). Last-Modified is kept only when there is no ETag, as that is
 // the only case where it still guides a cache update.
-func Strip304(h http.Header) {
+func Strip304(h http.Header) { _ = Strip304Kept(h) }
+
+// Kept is a set of header fields that a 304 keeps, as [Strip304Kept] found
+// them.
+type Kept uint8
+
+// The fields [Strip304Kept] reports.
+const (
+	KeptVary Kept = 1 << iota
+	KeptCacheControl
+	KeptExpires
+)
+
+// Strip304Kept is [Strip304], and reports which of Vary, Cache-Control and
+// Expires h holds: a hook that edits those on a 304 learns it from the pass
+// that strips, instead of a hashed lookup each (see [Commit.Strips]).
+func Strip304Kept(h http.Header) Kept {
 	// One pass over the few fields present costs less than deleting each
 	// droppable key, which hashes it whether it is there or not; it also
 	// finds the ETag, which a lookup would hash again.
 	tagged, modified := false, false
+	var kept Kept
 	for k := range h {
 		switch {
 		case dropOn304(k):
@@ -48,9 +65,16 @@ func Strip304(h http.Header) {
 			tagged = true
 		case k == "Last-Modified":
 			modified = true
+		case k == "Vary":
+			kept |= KeptVary
+		case k == "Cache-Control":
+			kept |= KeptCacheControl
+		case k == "Expires":
+			kept |= KeptExpires
 		}
 	}
 	if tagged && modified {
 		delete(h, "Last-Modified")
 	}
+	return kept
 }

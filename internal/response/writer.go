@@ -48,6 +48,16 @@ type Commit struct {
 	// LengthSet is for the hook to report that it set Content-Length to
 	// len(Body), sparing the writer a lookup to check it.
 	LengthSet bool
+	// Strips reports that Status is 304 at the call and that the Writer
+	// will strip the header for it after the hook ([Strip304]), being the
+	// one nearest the server. A hook that reads fields of such a header
+	// can strip it itself with [Strip304Kept], whose pass finds them, and
+	// set Stripped.
+	Strips bool
+	// Stripped is for the hook to report that it stripped Header (with
+	// [Strip304Kept]) for the 304 it leaves in Status, sparing the Writer
+	// a second pass over the header.
+	Stripped bool
 	// W is the inner ResponseWriter, for a hook that writes the response
 	// itself (and then returns true).
 	W http.ResponseWriter
@@ -238,7 +248,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	}
 	rw.committed = true
 	h := rw.w.Header()
-	status, lengthSet := rw.status, false
+	status, lengthSet, stripped := rw.status, false, false
 	if rw.opts.OnCommit != nil {
 		// rw.commit is zero between commits, so only the fields that may
 		// not be are set. Building a Commit literal on the stack and
@@ -247,8 +257,11 @@ func (rw *Writer) commitHeader(complete bool) {
 		c := &rw.commit
 		c.Request, c.Status, c.Header, c.Body, c.W = rw.r, status, h, rw.buf, rw.w
 		c.Complete, c.Vetted = complete, rw.vetted
+		if status == http.StatusNotModified {
+			c.Strips = !strips304(rw.w)
+		}
 		handled := rw.opts.OnCommit(c)
-		status, lengthSet = c.Status, c.LengthSet
+		status, lengthSet, stripped = c.Status, c.LengthSet, c.Stripped
 		rw.commit = Commit{}
 		if handled {
 			rw.discard = true
@@ -259,7 +272,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	if status != http.StatusOK || rw.r == nil || rw.r.Method == http.MethodHead {
 		// Anything but a 200 to a request other than HEAD: the rules for
 		// bodiless responses apply, which the usual case need not read.
-		rw.commitStatus(h, status, complete, lengthSet)
+		rw.commitStatus(h, status, complete, lengthSet, stripped)
 		return
 	}
 	if complete && !lengthSet && !hasLength(h, len(rw.buf)) {
@@ -270,14 +283,15 @@ func (rw *Writer) commitHeader(complete bool) {
 }
 
 // commitStatus is the end of commitHeader for a status other than 200 or a
-// HEAD request (or no request): it strips a 304, discards the body of a
-// response that has none, and sets the Content-Length of a complete body.
-func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bool) {
+// HEAD request (or no request): it strips a 304 (unless the hook did),
+// discards the body of a response that has none, and sets the
+// Content-Length of a complete body.
+func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet, stripped bool) {
 	method := ""
 	if rw.r != nil {
 		method = rw.r.Method
 	}
-	if status == http.StatusNotModified && !strips304(rw.w) {
+	if status == http.StatusNotModified && !stripped && !strips304(rw.w) {
 		Strip304(h)
 	}
 	if !BodyAllowed(method, status) {
