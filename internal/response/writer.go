@@ -248,7 +248,9 @@ func (rw *Writer) commitHeader(complete bool) {
 	}
 	rw.committed = true
 	h := rw.w.Header()
-	status, lengthSet, stripped := rw.status, false, false
+	// strip tells commitStatus whether to strip a 304, once known: from
+	// strips304 before a 304's hook, or because its hook stripped.
+	status, lengthSet, strip := rw.status, false, stripUnknown
 	if rw.opts.OnCommit != nil {
 		// rw.commit is zero between commits, so only the fields that may
 		// not be are set. Building a Commit literal on the stack and
@@ -259,9 +261,19 @@ func (rw *Writer) commitHeader(complete bool) {
 		c.Complete, c.Vetted = complete, rw.vetted
 		if status == http.StatusNotModified {
 			c.Strips = !strips304(rw.w)
+			strip = stripNo
+			if c.Strips {
+				strip = stripYes
+			}
 		}
 		handled := rw.opts.OnCommit(c)
-		status, lengthSet, stripped = c.Status, c.LengthSet, c.Stripped
+		switch {
+		case c.Stripped:
+			strip = stripNo
+		case c.Status != status:
+			strip = stripUnknown
+		}
+		status, lengthSet = c.Status, c.LengthSet
 		rw.commit = Commit{}
 		if handled {
 			rw.discard = true
@@ -272,7 +284,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	if status != http.StatusOK || rw.r == nil || rw.r.Method == http.MethodHead {
 		// Anything but a 200 to a request other than HEAD: the rules for
 		// bodiless responses apply, which the usual case need not read.
-		rw.commitStatus(h, status, complete, lengthSet, stripped)
+		rw.commitStatus(h, status, complete, lengthSet, strip)
 		return
 	}
 	if complete && !lengthSet && !hasLength(h, len(rw.buf)) {
@@ -286,13 +298,18 @@ func (rw *Writer) commitHeader(complete bool) {
 // HEAD request (or no request): it strips a 304 (unless the hook did),
 // discards the body of a response that has none, and sets the
 // Content-Length of a complete body.
-func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet, stripped bool) {
+func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bool, strip stripState) {
 	method := ""
 	if rw.r != nil {
 		method = rw.r.Method
 	}
-	if status == http.StatusNotModified && !stripped && !strips304(rw.w) {
-		Strip304(h)
+	if status == http.StatusNotModified {
+		if strip == stripUnknown && !strips304(rw.w) {
+			strip = stripYes
+		}
+		if strip == stripYes {
+			Strip304(h)
+		}
 	}
 	if !BodyAllowed(method, status) {
 		rw.discard = true
@@ -306,6 +323,16 @@ func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet, s
 	}
 	rw.w.WriteHeader(status)
 }
+
+// stripState is whether commitHeader is to strip a 304: not known yet (ask
+// strips304), yes, or no (an outer Writer will, or the hook did).
+type stripState uint8
+
+const (
+	stripUnknown stripState = iota
+	stripYes
+	stripNo
+)
 
 // strips304 reports whether w is the view of another Writer that has not
 // committed: each middleware of a stack wraps the writer of the one outside
