@@ -180,36 +180,52 @@ func passthrough(status int, h http.Header) bool {
 	if !taggable(status) {
 		return true
 	}
-	if len(h) == 1 {
-		// The usual header at the first write is Content-Type alone: one
-		// lookup that finds it tells what the one field is, and costs less
-		// than starting a pass, which draws two random numbers.
-		if ct, ok := h["Content-Type"]; ok {
-			return len(ct) > 0 && isEventStream(ct[0])
-		}
-	}
-	if len(h) <= 4 {
-		// One pass over a few fields costs less than the four hashed
-		// lookups below; it makes the same decision.
-		for k, v := range h {
-			switch k {
-			case "Etag", "ETag":
-				return true
-			case "Content-Type":
-				if len(v) > 0 && isEventStream(v[0]) {
-					return true
-				}
-			case "Cache-Control":
-				if header.HasDirective(v, "no-store") {
-					return true
-				}
-			}
-		}
+	n := len(h)
+	switch {
+	case n == 0:
 		return false
+	case n > 4:
+		if streaming(h) {
+			return true
+		}
+		_, ok := handlerTag(h)
+		return ok
 	}
-	if streaming(h) {
-		return true
+	// A small header is usually made of the fields looked up here, likeliest
+	// first, and once all n are found none of them is a tag: the usual
+	// Content-Type alone, or with Vary from negotiation, costs one or two
+	// hashed lookups instead of the four of the full check, or a pass over
+	// the map, which draws two random numbers before it visits each field.
+	// TestPassthroughAgrees holds it to the full check.
+	found := 0
+	if ct, ok := h["Content-Type"]; ok {
+		if len(ct) > 0 && isEventStream(ct[0]) {
+			return true
+		}
+		if found++; found == n {
+			return false
+		}
 	}
+	if _, ok := h["Vary"]; ok {
+		if found++; found == n {
+			return false
+		}
+	}
+	if _, ok := h["Content-Length"]; ok {
+		if found++; found == n {
+			return false
+		}
+	}
+	if cc, ok := h["Cache-Control"]; ok {
+		if header.HasDirective(cc, "no-store") {
+			return true
+		}
+		if found++; found == n {
+			return false
+		}
+	}
+	// Some other field, which may be the handler's tag; the stream checks
+	// are decided.
 	_, ok := handlerTag(h)
 	return ok
 }
