@@ -184,6 +184,12 @@ func passthrough(status int, h http.Header) bool {
 	switch {
 	case n == 0:
 		return false
+	case n == 1:
+		// The usual header at the first write is Content-Type alone: one
+		// lookup that finds it tells what the one field is.
+		if ct, ok := h["Content-Type"]; ok {
+			return len(ct) > 0 && isEventStream(ct[0])
+		}
 	case n > 4:
 		if streaming(h) {
 			return true
@@ -192,10 +198,10 @@ func passthrough(status int, h http.Header) bool {
 		return ok
 	}
 	// A small header is usually made of the fields looked up here, likeliest
-	// first, and once all n are found none of them is a tag: the usual
-	// Content-Type alone, or with Vary from negotiation, costs one or two
-	// hashed lookups instead of the four of the full check, or a pass over
-	// the map, which draws two random numbers before it visits each field.
+	// first, and once all n are found none of them is a tag: Content-Type
+	// with Vary from negotiation costs two hashed lookups instead of the
+	// four of the full check, or a pass over the map, which draws two
+	// random numbers before it visits each field.
 	// TestPassthroughAgrees holds it to the full check.
 	found := 0
 	if ct, ok := h["Content-Type"]; ok {

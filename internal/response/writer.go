@@ -261,17 +261,20 @@ func (rw *Writer) commitHeader(complete bool) {
 		c.Complete, c.Vetted = complete, rw.vetted
 		if status == http.StatusNotModified {
 			c.Strips = !strips304(rw.w)
-			strip = stripNo
-			if c.Strips {
-				strip = stripYes
-			}
 		}
 		handled := rw.opts.OnCommit(c)
-		switch {
-		case c.Stripped:
-			strip = stripNo
-		case c.Status != status:
-			strip = stripUnknown
+		if c.Status == http.StatusNotModified {
+			// Only a 304 is stripped: the usual 200 skips this.
+			switch {
+			case c.Stripped:
+				strip = stripNo
+			case status == http.StatusNotModified:
+				// The 304 the hook kept: Strips says whose to strip.
+				strip = stripNo
+				if c.Strips {
+					strip = stripYes
+				}
+			}
 		}
 		status, lengthSet = c.Status, c.LengthSet
 		rw.commit = Commit{}
