@@ -93,43 +93,56 @@ func (m *middleware) commit(c *response.Commit) bool {
 			return false
 		}
 		h["Cache-Control"] = m.serverErrorV
+	case c.Strips:
+		m.commitStripping(c)
 	case s >= 200 && s < 300 || s == http.StatusNotModified:
-		var kept response.Kept
-		known := c.Strips
-		if known {
-			// The Writer would strip this 304 after the hook (RFC 9110
-			// §15.4.5) in a pass over the header; stripping here, the
-			// same pass finds the fields below, which lookups would hash.
-			kept = response.Strip304Kept(h)
-			c.Stripped = true
-		}
 		if len(m.vary) > 0 {
-			if has(h, "Vary", kept, known, response.KeptVary) {
+			if _, set := h["Vary"]; set {
 				header.AddVary(h, m.vary...)
 			} else {
 				h["Vary"] = m.varyV
 			}
 		}
-		if m.control == "" ||
-			has(h, "Cache-Control", kept, known, response.KeptCacheControl) ||
-			has(h, "Expires", kept, known, response.KeptExpires) {
+		if m.control == "" {
 			return false
 		}
-		v := m.controlV
-		if _, auth := c.Request.Header["Authorization"]; auth {
-			v = m.authorizedV
+		if _, set := h["Cache-Control"]; set {
+			return false
 		}
-		h["Cache-Control"] = v
+		if _, set := h["Expires"]; set {
+			return false
+		}
+		m.setControl(c)
 	}
 	return false
 }
 
-// has reports whether h holds the field name: from kept (its bit) when
-// known, else by a lookup.
-func has(h http.Header, name string, kept response.Kept, known bool, bit response.Kept) bool {
-	if known {
-		return kept&bit != 0
+// commitStripping is commit for a 304 that this middleware's Writer would
+// strip after the hook (RFC 9110 §15.4.5) in a pass over the header
+// (response.Commit.Strips): stripping here instead, the same pass finds
+// the fields that commit looks up for a 2xx.
+func (m *middleware) commitStripping(c *response.Commit) {
+	h := c.Header
+	kept := response.Strip304Kept(h)
+	c.Stripped = true
+	if len(m.vary) > 0 {
+		if kept&response.KeptVary != 0 {
+			header.AddVary(h, m.vary...)
+		} else {
+			h["Vary"] = m.varyV
+		}
 	}
-	_, ok := h[name]
-	return ok
+	if m.control != "" && kept&(response.KeptCacheControl|response.KeptExpires) == 0 {
+		m.setControl(c)
+	}
+}
+
+// setControl sets the policy's Cache-Control, made private for a request
+// with Authorization unless the options allow it public (RFC 9111 §3.5).
+func (m *middleware) setControl(c *response.Commit) {
+	v := m.controlV
+	if _, auth := c.Request.Header["Authorization"]; auth {
+		v = m.authorizedV
+	}
+	c.Header["Cache-Control"] = v
 }
