@@ -182,14 +182,14 @@ func passthrough(status int, h http.Header) bool {
 	}
 	n := len(h)
 	switch {
-	case n == 0:
-		return false
 	case n == 1:
 		// The usual header at the first write is Content-Type alone: one
 		// lookup that finds it tells what the one field is.
 		if ct, ok := h["Content-Type"]; ok {
 			return len(ct) > 0 && isEventStream(ct[0])
 		}
+	case n == 0:
+		return false
 	case n > 4:
 		if streaming(h) {
 			return true
