@@ -61,6 +61,8 @@ type Commit struct {
 	// W is the inner ResponseWriter, for a hook that writes the response
 	// itself (and then returns true).
 	W http.ResponseWriter
+
+	asked bool // Strips was set: Status was 304 at the call
 }
 
 // Writer wraps an http.ResponseWriter; see the package documentation. It is
@@ -248,9 +250,7 @@ func (rw *Writer) commitHeader(complete bool) {
 	}
 	rw.committed = true
 	h := rw.w.Header()
-	// strip tells commitStatus whether to strip a 304, once known: from
-	// strips304 before a 304's hook, or because its hook stripped.
-	status, lengthSet, strip := rw.status, false, stripUnknown
+	status, lengthSet := rw.status, false
 	if rw.opts.OnCommit != nil {
 		// rw.commit is zero between commits, so only the fields that may
 		// not be are set. Building a Commit literal on the stack and
@@ -260,25 +260,12 @@ func (rw *Writer) commitHeader(complete bool) {
 		c.Request, c.Status, c.Header, c.Body, c.W = rw.r, status, h, rw.buf, rw.w
 		c.Complete, c.Vetted = complete, rw.vetted
 		if status == http.StatusNotModified {
-			c.Strips = !strips304(rw.w)
+			c.Strips, c.asked = !strips304(rw.w), true
 		}
 		handled := rw.opts.OnCommit(c)
-		if c.Status == http.StatusNotModified {
-			// Only a 304 is stripped: the usual 200 skips this.
-			switch {
-			case c.Stripped:
-				strip = stripNo
-			case status == http.StatusNotModified:
-				// The 304 the hook kept: Strips says whose to strip.
-				strip = stripNo
-				if c.Strips {
-					strip = stripYes
-				}
-			}
-		}
 		status, lengthSet = c.Status, c.LengthSet
-		rw.commit = Commit{}
 		if handled {
+			rw.commit = Commit{}
 			rw.discard = true
 			return
 		}
@@ -287,9 +274,12 @@ func (rw *Writer) commitHeader(complete bool) {
 	if status != http.StatusOK || rw.r == nil || rw.r.Method == http.MethodHead {
 		// Anything but a 200 to a request other than HEAD: the rules for
 		// bodiless responses apply, which the usual case need not read.
-		rw.commitStatus(h, status, complete, lengthSet, strip)
+		// commitStatus reads what the hook said about stripping a 304.
+		rw.commitStatus(h, status, complete, lengthSet)
+		rw.commit = Commit{}
 		return
 	}
+	rw.commit = Commit{}
 	if complete && !lengthSet && !hasLength(h, len(rw.buf)) {
 		// The whole body is known, so its length is too.
 		h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
@@ -301,16 +291,20 @@ func (rw *Writer) commitHeader(complete bool) {
 // HEAD request (or no request): it strips a 304 (unless the hook did),
 // discards the body of a response that has none, and sets the
 // Content-Length of a complete body.
-func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bool, strip stripState) {
+func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bool) {
 	method := ""
 	if rw.r != nil {
 		method = rw.r.Method
 	}
 	if status == http.StatusNotModified {
-		if strip == stripUnknown && !strips304(rw.w) {
-			strip = stripYes
+		// The 304 the hook was given was asked about once (Strips); one
+		// the hook made (or any, without a hook) is asked about here.
+		c := &rw.commit
+		strip := c.Strips && !c.Stripped
+		if !c.asked {
+			strip = !strips304(rw.w)
 		}
-		if strip == stripYes {
+		if strip {
 			Strip304(h)
 		}
 	}
@@ -326,16 +320,6 @@ func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bo
 	}
 	rw.w.WriteHeader(status)
 }
-
-// stripState is whether commitHeader is to strip a 304: not known yet (ask
-// strips304), yes, or no (an outer Writer will, or the hook did).
-type stripState uint8
-
-const (
-	stripUnknown stripState = iota
-	stripYes
-	stripNo
-)
 
 // strips304 reports whether w is the view of another Writer that has not
 // committed: each middleware of a stack wraps the writer of the one outside
