@@ -93,6 +93,8 @@ func (m *middleware) commit(c *response.Commit) bool {
 			return false
 		}
 		h["Cache-Control"] = m.serverErrorV
+	case c.Strips:
+		m.commitStripping(c)
 	case s >= 200 && s < 300 || s == http.StatusNotModified:
 		if len(m.vary) > 0 {
 			if _, set := h["Vary"]; set {
@@ -110,11 +112,37 @@ func (m *middleware) commit(c *response.Commit) bool {
 		if _, set := h["Expires"]; set {
 			return false
 		}
-		v := m.controlV
-		if _, auth := c.Request.Header["Authorization"]; auth {
-			v = m.authorizedV
-		}
-		h["Cache-Control"] = v
+		m.setControl(c)
 	}
 	return false
+}
+
+// commitStripping is commit for a 304 that this middleware's Writer would
+// strip after the hook (RFC 9110 §15.4.5) in a pass over the header
+// (response.Commit.Strips): stripping here instead, the same pass finds
+// the fields that commit looks up for a 2xx.
+func (m *middleware) commitStripping(c *response.Commit) {
+	h := c.Header
+	kept := response.Strip304Kept(h)
+	c.Stripped = true
+	if len(m.vary) > 0 {
+		if kept&response.KeptVary != 0 {
+			header.AddVary(h, m.vary...)
+		} else {
+			h["Vary"] = m.varyV
+		}
+	}
+	if m.control != "" && kept&(response.KeptCacheControl|response.KeptExpires) == 0 {
+		m.setControl(c)
+	}
+}
+
+// setControl sets the policy's Cache-Control, made private for a request
+// with Authorization unless the options allow it public (RFC 9111 §3.5).
+func (m *middleware) setControl(c *response.Commit) {
+	v := m.controlV
+	if _, auth := c.Request.Header["Authorization"]; auth {
+		v = m.authorizedV
+	}
+	c.Header["Cache-Control"] = v
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/httpsem/httpsem/internal/response"
 )
 
 // serve runs one request through Middleware(opts)(h) with a recorder; for
@@ -319,3 +321,45 @@ type headerOnly struct{ h http.Header }
 func (w *headerOnly) Header() http.Header         { return w.h }
 func (w *headerOnly) Write(p []byte) (int, error) { return len(p), nil }
 func (w *headerOnly) WriteHeader(int)             {}
+
+// TestMiddleware304StripsInOnePass checks that the middleware nearest the
+// server, which strips a 304 in the pass that finds Vary, Cache-Control and
+// Expires, sends what it sends behind another Writer, where it looks them up
+// and the outer Writer strips (RFC 9110 §15.4.5, RFC 9111 §4.3.4).
+func TestMiddleware304StripsInOnePass(t *testing.T) {
+	t.Parallel()
+	fields := map[string]string{
+		"Vary": "Accept-Language", "Cache-Control": "no-cache", "Expires": "Thu, 01 Jan 1970 00:00:00 GMT",
+		"Content-Type": "text/plain", "Content-Length": "3", "Last-Modified": "Thu, 01 Jan 1970 00:00:00 GMT",
+	}
+	names := []string{"Vary", "Cache-Control", "Expires", "Content-Type", "Content-Length", "Last-Modified"}
+	mw := Middleware(Options{Control: PublicListing(), Vary: []string{"Accept"}})
+	outer := response.NewPool(0)
+	for set := range 1 << len(names) {
+		for _, auth := range []bool{false, true} {
+			h := mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header()["Etag"] = []string{`"a"`}
+				for i, k := range names {
+					if set&(1<<i) != 0 {
+						w.Header()[k] = []string{fields[k]}
+					}
+				}
+				w.WriteHeader(http.StatusNotModified)
+			}))
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			if auth {
+				req.Header.Set("Authorization", "Bearer x")
+			}
+			direct := httptest.NewRecorder()
+			h.ServeHTTP(direct, req)
+			behind := httptest.NewRecorder()
+			rw := outer.Get(behind, req, response.Options{})
+			h.ServeHTTP(rw.ResponseWriter(), req)
+			require.NoError(t, rw.Finish())
+			outer.Put(rw)
+			assert.Equal(t, http.StatusNotModified, direct.Code)
+			assert.Equal(t, behind.Header(), direct.Header(), "fields %06b, Authorization %v", set, auth)
+			assert.NotContains(t, direct.Header(), "Content-Type")
+		}
+	}
+}

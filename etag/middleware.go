@@ -180,36 +180,58 @@ func passthrough(status int, h http.Header) bool {
 	if !taggable(status) {
 		return true
 	}
-	if len(h) == 1 {
+	n := len(h)
+	switch {
+	case n == 1:
 		// The usual header at the first write is Content-Type alone: one
-		// lookup that finds it tells what the one field is, and costs less
-		// than starting a pass, which draws two random numbers.
+		// lookup that finds it tells what the one field is.
 		if ct, ok := h["Content-Type"]; ok {
 			return len(ct) > 0 && isEventStream(ct[0])
 		}
-	}
-	if len(h) <= 4 {
-		// One pass over a few fields costs less than the four hashed
-		// lookups below; it makes the same decision.
-		for k, v := range h {
-			switch k {
-			case "Etag", "ETag":
-				return true
-			case "Content-Type":
-				if len(v) > 0 && isEventStream(v[0]) {
-					return true
-				}
-			case "Cache-Control":
-				if header.HasDirective(v, "no-store") {
-					return true
-				}
-			}
-		}
+	case n == 0:
 		return false
+	case n > 4:
+		if streaming(h) {
+			return true
+		}
+		_, ok := handlerTag(h)
+		return ok
 	}
-	if streaming(h) {
-		return true
+	// A small header is usually made of the fields looked up here, likeliest
+	// first, and once all n are found none of them is a tag: Content-Type
+	// with Vary from negotiation costs two hashed lookups instead of the
+	// four of the full check, or a pass over the map, which draws two
+	// random numbers before it visits each field.
+	// TestPassthroughAgrees holds it to the full check.
+	found := 0
+	if ct, ok := h["Content-Type"]; ok {
+		if len(ct) > 0 && isEventStream(ct[0]) {
+			return true
+		}
+		if found++; found == n {
+			return false
+		}
 	}
+	if _, ok := h["Vary"]; ok {
+		if found++; found == n {
+			return false
+		}
+	}
+	if _, ok := h["Content-Length"]; ok {
+		if found++; found == n {
+			return false
+		}
+	}
+	if cc, ok := h["Cache-Control"]; ok {
+		if header.HasDirective(cc, "no-store") {
+			return true
+		}
+		if found++; found == n {
+			return false
+		}
+	}
+	// Some other field, which may be the handler's tag; the stream checks
+	// are decided.
 	_, ok := handlerTag(h)
 	return ok
 }
@@ -332,14 +354,7 @@ func (m *middleware) evaluate(c *response.Commit, e *cachedTag, tag Tag, hdr str
 		// §4.3.4).
 		tag, hdr = variant, ""
 	}
-	in := precond.Input{
-		Method:      c.Request.Method,
-		Header:      c.Request.Header,
-		IfMatch:     matchField(im, tag, hdr, false),
-		IfNoneMatch: matchField(inm, tag, hdr, true),
-		Exists:      true,
-	}
-	switch precond.Evaluate(&in) {
+	switch outcome(c.Request, tag, hdr, im, inm) {
 	case precond.NotModified:
 		// No Content-Length: a 304 describes no content (RFC 9110 §15.4.5).
 		c.Status = http.StatusNotModified
@@ -356,6 +371,29 @@ func (m *middleware) evaluate(c *response.Commit, e *cachedTag, tag Tag, hdr str
 		m.setLength(c, e)
 	}
 	return false
+}
+
+// outcome evaluates the If-Match and If-None-Match field lines (im, inm) of
+// r, a GET or HEAD, against the current tag (in header form hdr, "" when
+// unknown).
+func outcome(r *http.Request, tag Tag, hdr string, im, inm []string) precond.Outcome {
+	noneMatch := matchField(inm, tag, hdr, true)
+	if noneMatch == precond.Matched && len(im) == 0 {
+		// The revalidation of a client that holds the current tag, decided
+		// without building the evaluator's input: no If-Match (RFC 9110
+		// §13.2.2 step 1), no Last-Modified for the date fields (step 2),
+		// a matching If-None-Match on a GET or HEAD (step 3).
+		// TestOutcomeAgrees holds it to precond.Evaluate.
+		return precond.NotModified
+	}
+	in := precond.Input{
+		Method:      r.Method,
+		Header:      r.Header,
+		IfMatch:     matchField(im, tag, hdr, false),
+		IfNoneMatch: noneMatch,
+		Exists:      true,
+	}
+	return precond.Evaluate(&in)
 }
 
 // setLength sets the Content-Length of a body the middleware tagged (e is

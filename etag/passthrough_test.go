@@ -47,3 +47,35 @@ func TestPassthroughSizes(t *testing.T) {
 		})
 	}
 }
+
+// TestPassthroughAgrees holds passthrough, whose lookups stop once they have
+// found every field of a small header, to the full check (streaming, or a
+// handler tag under either key) on every combination of the fields it looks
+// up and of fields it does not, for each status class.
+func TestPassthroughAgrees(t *testing.T) {
+	t.Parallel()
+	fields := []struct{ k, v string }{
+		{"Content-Type", "text/plain"}, {"Content-Type", "text/event-stream"},
+		{"Vary", "Accept"}, {"Content-Length", "3"},
+		{"Cache-Control", "max-age=60"}, {"Cache-Control", "no-store"},
+		{"Etag", `"a"`}, {"ETag", `"a"`}, {"Last-Modified", "Thu, 01 Jan 1970 00:00:00 GMT"}, {"X-Other", "1"},
+	}
+	n := 0
+	for set := range 1 << len(fields) {
+		h := http.Header{}
+		for i, f := range fields {
+			if set&(1<<i) != 0 {
+				h[f.k] = []string{f.v} // a later value of the same key replaces the earlier
+			}
+		}
+		for _, status := range []int{200, 203, 204, 206, 304} {
+			_, tagged := handlerTag(h)
+			want := !taggable(status) || streaming(h) || tagged
+			n++
+			if !assert.Equalf(t, want, passthrough(status, h), "status %d, header %v", status, h) {
+				return
+			}
+		}
+	}
+	t.Logf("%d combinations", n)
+}

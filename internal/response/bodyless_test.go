@@ -54,3 +54,27 @@ func BenchmarkStrip304(b *testing.B) {
 		Strip304(h)
 	}
 }
+
+// TestStrip304Kept checks that Strip304Kept strips as Strip304 does and
+// reports exactly the fields of its set that a lookup finds, for every
+// subset of them next to droppable and other fields.
+func TestStrip304Kept(t *testing.T) {
+	fields := []struct {
+		name string
+		bit  Kept
+	}{{"Vary", KeptVary}, {"Cache-Control", KeptCacheControl}, {"Expires", KeptExpires}}
+	for set := range 1 << len(fields) {
+		h := http.Header{"Etag": {`"a"`}, "Content-Type": {"text/plain"}, "Content-Length": {"3"}, "X-Other": {"kept"}}
+		var want Kept
+		for i, f := range fields {
+			if set&(1<<i) != 0 {
+				h[f.name] = []string{"x"}
+				want |= f.bit
+			}
+		}
+		plain := h.Clone()
+		Strip304(plain)
+		assert.Equal(t, want, Strip304Kept(h), "fields %03b", set)
+		assert.Equal(t, plain, h, "fields %03b: Strip304Kept strips as Strip304", set)
+	}
+}

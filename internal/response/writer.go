@@ -48,9 +48,21 @@ type Commit struct {
 	// LengthSet is for the hook to report that it set Content-Length to
 	// len(Body), sparing the writer a lookup to check it.
 	LengthSet bool
+	// Strips reports that Status is 304 at the call and that the Writer
+	// will strip the header for it after the hook ([Strip304]), being the
+	// one nearest the server. A hook that reads fields of such a header
+	// can strip it itself with [Strip304Kept], whose pass finds them, and
+	// set Stripped.
+	Strips bool
+	// Stripped is for the hook to report that it stripped Header (with
+	// [Strip304Kept]) for the 304 it leaves in Status, sparing the Writer
+	// a second pass over the header.
+	Stripped bool
 	// W is the inner ResponseWriter, for a hook that writes the response
 	// itself (and then returns true).
 	W http.ResponseWriter
+
+	asked bool // Strips was set: Status was 304 at the call
 }
 
 // Writer wraps an http.ResponseWriter; see the package documentation. It is
@@ -247,10 +259,13 @@ func (rw *Writer) commitHeader(complete bool) {
 		c := &rw.commit
 		c.Request, c.Status, c.Header, c.Body, c.W = rw.r, status, h, rw.buf, rw.w
 		c.Complete, c.Vetted = complete, rw.vetted
+		if status == http.StatusNotModified {
+			c.Strips, c.asked = !strips304(rw.w), true
+		}
 		handled := rw.opts.OnCommit(c)
 		status, lengthSet = c.Status, c.LengthSet
-		rw.commit = Commit{}
 		if handled {
+			rw.commit = Commit{}
 			rw.discard = true
 			return
 		}
@@ -259,9 +274,12 @@ func (rw *Writer) commitHeader(complete bool) {
 	if status != http.StatusOK || rw.r == nil || rw.r.Method == http.MethodHead {
 		// Anything but a 200 to a request other than HEAD: the rules for
 		// bodiless responses apply, which the usual case need not read.
+		// commitStatus reads what the hook said about stripping a 304.
 		rw.commitStatus(h, status, complete, lengthSet)
+		rw.commit = Commit{}
 		return
 	}
+	rw.commit = Commit{}
 	if complete && !lengthSet && !hasLength(h, len(rw.buf)) {
 		// The whole body is known, so its length is too.
 		h["Content-Length"] = []string{strconv.Itoa(len(rw.buf))}
@@ -270,15 +288,25 @@ func (rw *Writer) commitHeader(complete bool) {
 }
 
 // commitStatus is the end of commitHeader for a status other than 200 or a
-// HEAD request (or no request): it strips a 304, discards the body of a
-// response that has none, and sets the Content-Length of a complete body.
+// HEAD request (or no request): it strips a 304 (unless the hook did),
+// discards the body of a response that has none, and sets the
+// Content-Length of a complete body.
 func (rw *Writer) commitStatus(h http.Header, status int, complete, lengthSet bool) {
 	method := ""
 	if rw.r != nil {
 		method = rw.r.Method
 	}
-	if status == http.StatusNotModified && !strips304(rw.w) {
-		Strip304(h)
+	if status == http.StatusNotModified {
+		// The 304 the hook was given was asked about once (Strips); one
+		// the hook made (or any, without a hook) is asked about here.
+		c := &rw.commit
+		strip := c.Strips && !c.Stripped
+		if !c.asked {
+			strip = !strips304(rw.w)
+		}
+		if strip {
+			Strip304(h)
+		}
 	}
 	if !BodyAllowed(method, status) {
 		rw.discard = true

@@ -492,3 +492,48 @@ func TestResetCoversState(t *testing.T) {
 		assert.Empty(t, rw.buf)
 	}
 }
+
+// TestCommitStrips checks that the hook is told it may strip a 304 exactly
+// when its Writer is the one that would (the one nearest the server, at a
+// 304 from the handler), and that a hook that stripped spares the Writer's
+// pass without changing what is sent.
+func TestCommitStrips(t *testing.T) {
+	var seen []bool
+	record := Options{OnCommit: func(c *Commit) bool {
+		seen = append(seen, c.Strips)
+		return false
+	}}
+	stripping := Options{OnCommit: func(c *Commit) bool {
+		if c.Strips {
+			_ = Strip304Kept(c.Header)
+			c.Stripped = true
+		}
+		return false
+	}}
+	handler := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header()["Etag"] = []string{`"a"`}
+			w.Header()["Content-Type"] = []string{"text/plain"}
+			w.WriteHeader(code)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		h    http.Handler
+		want []bool // Strips as each hook saw it, innermost first
+	}{
+		{"one Writer, 304", wrap(nil, record, handler(http.StatusNotModified)), []bool{true}},
+		{"one Writer, 200", wrap(nil, record, handler(http.StatusOK)), []bool{false}},
+		{"two Writers, 304", wrap(nil, record, wrap(nil, record, handler(http.StatusNotModified)).ServeHTTP), []bool{false, true}},
+	} {
+		seen = nil
+		tc.h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.Equal(t, tc.want, seen, tc.name)
+	}
+	for _, opts := range []Options{{}, stripping} {
+		rec := httptest.NewRecorder()
+		wrap(nil, opts, handler(http.StatusNotModified)).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.Equal(t, http.StatusNotModified, rec.Code)
+		assert.Equal(t, http.Header{"Etag": {`"a"`}}, rec.Header(), "hook stripped: %v", opts.OnCommit != nil)
+	}
+}
