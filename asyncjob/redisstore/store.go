@@ -200,16 +200,18 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	idem := s.queue // the script's sign of a job without a key
+	keys := []string{s.jobKey(j.ID), s.queue, s.seq}
 	if j.IdempotencyKey != "" {
-		idem = s.idemKey(j.Owner, j.IdempotencyKey)
+		keys = append(keys, s.idemKey(j.Owner, j.IdempotencyKey))
 	}
-	args := []any{j.ID, nanos(now), max(maxQueued, 0), s.argPrefix, s.argChannel, exp, ttl, imm, mut, payload}
-	if j.Attempt != 0 || !j.StartedAt.IsZero() {
-		// Not a fresh submission's: stored as given.
-		args = append(args, attempt, started)
+	// The script's optional arguments, passed up to the last one that
+	// differs from its default (see scripts/create.lua).
+	args := []any{j.ID, nanos(now), s.argChannel, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
+	n := len(args)
+	for n > 5 && createDefault(n-1, args[n-1], len(keys) == 4) {
+		n--
 	}
-	res, err := s.sc.create.Run(ctx, s.rdb, []string{s.jobKey(j.ID), idem, s.queue, s.seq}, args...).Slice()
+	res, err := s.sc.create.Run(ctx, s.rdb, keys, args[:n]...).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "create", err)
 	}
@@ -231,6 +233,23 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 		return nil, asyncjob.ErrQueueFull
 	default:
 		return nil, fmt.Errorf("%w: create: unexpected reply %v", ErrUnavailable, res)
+	}
+}
+
+// createDefault reports whether v, create.lua's argument at index i (from
+// 0), is what the script assumes when the argument is missing.
+func createDefault(i int, v any, keyed bool) bool {
+	switch i {
+	case 5: // max queued
+		return v == 0
+	case 6: // prefix, read only for a key
+		return !keyed
+	case 7: // field m
+		return v == emptyMutable
+	case 10: // field att
+		return v == "0"
+	default: // expiry, TTL, field sa
+		return v == ""
 	}
 }
 

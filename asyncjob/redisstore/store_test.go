@@ -295,3 +295,49 @@ func TestWatch(t *testing.T) {
 	for range feed {
 	}
 }
+
+// TestCreateOptionalArguments: create.lua takes its trailing arguments
+// only when they differ from their defaults; every combination of them
+// stores the job Create returned, with its expiry's TTL.
+func TestCreateOptionalArguments(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	ck := newClock()
+	p := prefix(t)
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		edit      func(*asyncjob.Job)
+		maxQueued int
+	}{
+		{"fresh", func(*asyncjob.Job) {}, 0},
+		{"max queued", func(*asyncjob.Job) {}, 1000},
+		{"key", func(j *asyncjob.Job) { j.Owner, j.IdempotencyKey = "alice", "k-"+j.ID }, 0},
+		{"mutable field", func(j *asyncjob.Job) { j.Timeout = time.Second }, 0},
+		{"expiry", func(j *asyncjob.Job) { j.ExpiresAt = ck.Now().Add(time.Hour) }, 0},
+		{"attempt only", func(j *asyncjob.Job) { j.Attempt = 2 }, 0},
+		{"start only", func(j *asyncjob.Job) { j.StartedAt = ck.Now().Add(-time.Second) }, 0},
+		{"every one", func(j *asyncjob.Job) {
+			j.Owner, j.IdempotencyKey, j.Timeout = "bob", "k-"+j.ID, time.Minute
+			j.ExpiresAt, j.Attempt, j.StartedAt = ck.Now().Add(time.Hour), 3, ck.Now().Add(-time.Second)
+		}, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := newJob(ck)
+			tc.edit(j)
+			stored, err := s.Create(ctx, j, tc.maxQueued)
+			require.NoError(t, err)
+			got, err := s.Get(ctx, j.ID)
+			require.NoError(t, err)
+			assert.Equal(t, stored, got)
+			ttl, err := c.PTTL(ctx, "{"+p+"}:job:"+j.ID).Result()
+			require.NoError(t, err)
+			if j.ExpiresAt.IsZero() {
+				assert.Equal(t, time.Duration(-1), ttl, "no expiry, no TTL")
+			} else {
+				assert.InDelta(t, time.Hour, ttl, float64(time.Minute), "the TTL of the expiry")
+			}
+		})
+	}
+}
