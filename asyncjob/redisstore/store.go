@@ -43,6 +43,8 @@ type Store struct {
 	sc   scripts
 
 	// Key names; the "{prefix}" hash tag puts all of them in one slot.
+	// update.lua derives the job ID, queue, outbox and channel from the
+	// job key and the running set's name: these are base + their suffix.
 	jobPrefix string // + job ID: the job hash
 	keyPrefix string // + scoped idempotency key
 	queue     string // sorted set of waiting job IDs, by submission order
@@ -297,15 +299,19 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	args := []any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.argChannel, exp, ttl, mut, payload, attempt, started}
+	args := []any{strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), mut, payload, attempt, started, exp, ttl}
 	if j.Delivery != nil && j.Delivery.ID != "" {
 		del, err := deliveryArgs(j.Delivery)
 		if err != nil {
 			return fmt.Errorf("redisstore: encode delivery: %w", err)
 		}
 		args = append(args, del...)
+	} else if exp == "" {
+		args = args[:7] // no expiry: update.lua's default
 	}
-	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.queue, s.running, s.outbox}, args...).Slice()
+	// update.lua names the queue, the outbox and the feed channel after
+	// the running set: s.running is their base name .. "running".
+	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.running}, args...).Slice()
 	if err != nil {
 		return s.fail(ctx, "update", err)
 	}

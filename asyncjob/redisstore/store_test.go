@@ -341,3 +341,60 @@ func TestCreateOptionalArguments(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateNamesItsSets: update.lua takes the job key and the running set
+// only and names the job ID, the queue, the outbox and the feed channel
+// from them. A canceled queued job leaves the queue, a finished one the
+// running set, its pending delivery enters the outbox at its due time, and
+// a watcher hears the change at once (the watch interval is far longer
+// than the test may wait).
+func TestUpdateNamesItsSets(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	ck := newClock()
+	p := prefix(t)
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, WatchInterval: time.Hour})
+	ctx := context.Background()
+	base := "{" + p + "}:"
+	members := func(set string) []string {
+		t.Helper()
+		m, err := c.ZRange(ctx, base+set, 0, -1).Result()
+		require.NoError(t, err)
+		return m
+	}
+
+	queued := newJob(ck)
+	_, err := s.Create(ctx, queued, 0)
+	require.NoError(t, err)
+	queued.State = asyncjob.StateCanceled
+	require.NoError(t, s.Update(ctx, queued))
+	assert.NotContains(t, members("queue"), queued.ID, "a canceled job leaves the queue")
+
+	j := newJob(ck)
+	_, err = s.Create(ctx, j, 0)
+	require.NoError(t, err)
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	claimed, err := s.Dequeue(dctx, "w1", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, j.ID, claimed.ID)
+	assert.Contains(t, members("running"), j.ID)
+	feed, err := s.Watch(dctx, j.ID, claimed.Version)
+	require.NoError(t, err)
+
+	due := ck.Now().Add(time.Second)
+	claimed.State, claimed.FinishedAt = asyncjob.StateCompleted, ck.Now()
+	claimed.Delivery = &asyncjob.Delivery{ID: j.ID, State: asyncjob.DeliveryPending, NextAttemptAt: due}
+	require.NoError(t, s.Update(ctx, claimed))
+	assert.NotContains(t, members("running"), j.ID, "a finished job leaves the running set")
+	score, err := c.ZScore(ctx, base+"outbox", j.ID).Result()
+	require.NoError(t, err, "its pending delivery is in the outbox")
+	assert.Equal(t, float64(due.UnixNano()), score)
+	select {
+	case got := <-feed:
+		require.NotNil(t, got)
+		assert.Equal(t, asyncjob.StateCompleted, got.State)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watcher heard nothing: the change was not published on the feed channel")
+	}
+}
