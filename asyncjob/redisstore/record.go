@@ -19,7 +19,7 @@ import (
 //	p    the payload bytes, verbatim (they need not be JSON)
 //	st   state            v    Version          att  attempt
 //	sa   start time, lu lease end, exp expiry: Unix nanoseconds or ""
-//	lo   lease owner      ik   name of the idempotency key it holds, or ""
+//	lo   lease owner      ik   name of the idempotency key it holds (missing or "" without one)
 //	di   webhook delivery ID, "" without a delivery
 //	d    JSON of the delivery without its ID and lease
 //	ds   delivery state   dn   next attempt time
