@@ -47,8 +47,8 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		deadline = time.Time{}
 		now := s.now()
 		until := nanos(now.Add(lease))
-		res, err := s.sc.dequeue.Run(ctx, s.rdb, []string{s.queue, s.running},
-			worker, nanos(now), until, s.argPrefix, s.argChannel).Slice()
+		cmd := append(s.sc.dequeue.cmd(8), "2", s.argQueue, s.argRunning, worker, now.UnixNano(), until, s.argPrefix, s.argChannel)
+		res, err := s.sc.dequeue.run(ctx, s.rdb, cmd).Slice()
 		if err != nil {
 			s.wk.done(reserved, 0, 0, 0)
 			if ctx.Err() != nil {

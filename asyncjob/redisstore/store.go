@@ -53,9 +53,10 @@ type Store struct {
 	outbox    string // sorted set of job IDs with a pending delivery, by due time
 	channel   string // Pub/Sub channel of the change feed and wake-ups
 
-	// jobPrefix and channel as script arguments, boxed once: a string
-	// passed as an interface is otherwise an allocation on every call.
-	argPrefix, argChannel any
+	// jobPrefix, channel and the fixed keys as script arguments, boxed
+	// once: a string passed as an interface is otherwise an allocation on
+	// every call.
+	argPrefix, argChannel, argQueue, argSeq, argRunning any
 
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
@@ -125,6 +126,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		channel:   base + "feed",
 	}
 	s.argPrefix, s.argChannel = s.jobPrefix, s.channel
+	s.argQueue, s.argSeq, s.argRunning = s.queue, s.seq, s.running
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
@@ -202,18 +204,22 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	keys := []string{s.jobKey(j.ID), s.queue, s.seq}
-	if j.IdempotencyKey != "" {
-		keys = append(keys, s.idemKey(j.Owner, j.IdempotencyKey))
-	}
+	keyed := j.IdempotencyKey != ""
 	// The script's optional arguments, passed up to the last one that
-	// differs from its default (see scripts/create.lua).
-	args := []any{j.ID, nanos(now), s.argChannel, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
+	// differs from its default (see scripts/create.lua). now goes as an
+	// int64: go-redis writes it as the same digits without a string.
+	args := [...]any{j.ID, now.UnixNano(), s.argChannel, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
 	n := len(args)
-	for n > 5 && createDefault(n-1, args[n-1], len(keys) == 4) {
+	for n > 5 && createDefault(n-1, args[n-1], keyed) {
 		n--
 	}
-	res, err := s.sc.create.Run(ctx, s.rdb, keys, args[:n]...).Slice()
+	cmd := s.sc.create.cmd(5 + n)
+	if keyed {
+		cmd = append(cmd, "4", s.jobKey(j.ID), s.argQueue, s.argSeq, s.idemKey(j.Owner, j.IdempotencyKey))
+	} else {
+		cmd = append(cmd, "3", s.jobKey(j.ID), s.argQueue, s.argSeq)
+	}
+	res, err := s.sc.create.run(ctx, s.rdb, append(cmd, args[:n]...)).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "create", err)
 	}
@@ -299,19 +305,23 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	args := []any{strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), mut, payload, attempt, started, exp, ttl}
+	// update.lua names the queue, the outbox and the feed channel after
+	// the running set: s.running is their base name .. "running". The
+	// Version and now go as integers: go-redis writes them as the same
+	// digits without a string.
+	cmd := s.sc.update.cmd(3 + 13)
+	cmd = append(cmd, "2", s.jobKey(j.ID), s.argRunning,
+		j.Version, string(j.State), now.UnixNano(), mut, payload, attempt, started, exp, ttl)
 	if j.Delivery != nil && j.Delivery.ID != "" {
 		del, err := deliveryArgs(j.Delivery)
 		if err != nil {
 			return fmt.Errorf("redisstore: encode delivery: %w", err)
 		}
-		args = append(args, del...)
+		cmd = append(cmd, del...)
 	} else if exp == "" {
-		args = args[:7] // no expiry: update.lua's default
+		cmd = cmd[:len(cmd)-2] // no expiry: update.lua's default
 	}
-	// update.lua names the queue, the outbox and the feed channel after
-	// the running set: s.running is their base name .. "running".
-	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.running}, args...).Slice()
+	res, err := s.sc.update.run(ctx, s.rdb, cmd).Slice()
 	if err != nil {
 		return s.fail(ctx, "update", err)
 	}
@@ -335,7 +345,7 @@ func (s *Store) Renew(ctx context.Context, id, worker string, lease time.Duratio
 		return err
 	}
 	now := s.now()
-	r, err := s.sc.renew.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(now), nanos(now.Add(lease))).Text()
+	r, err := s.sc.renew.runKeys(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(now), nanos(now.Add(lease))).Text()
 	if err != nil {
 		return s.fail(ctx, "renew", err)
 	}
@@ -347,7 +357,7 @@ func (s *Store) Release(ctx context.Context, id, worker string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r, err := s.sc.release.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(s.now()), s.argChannel).Text()
+	r, err := s.sc.release.runKeys(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(s.now()), s.argChannel).Text()
 	if err != nil {
 		return s.fail(ctx, "release", err)
 	}
@@ -373,7 +383,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, worker string, lease time.Dur
 		return nil, err
 	}
 	now := s.now()
-	res, err := s.sc.claimDelivery.Run(ctx, s.rdb, []string{s.outbox},
+	res, err := s.sc.claimDelivery.runKeys(ctx, s.rdb, []string{s.outbox},
 		worker, nanos(now), nanos(now.Add(lease)), s.argPrefix).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "claim delivery", err)
@@ -398,7 +408,7 @@ func (s *Store) RecordDelivery(ctx context.Context, id, worker string, d asyncjo
 	if err != nil {
 		return fmt.Errorf("redisstore: encode delivery: %w", err)
 	}
-	res, err := s.sc.recordDelivery.Run(ctx, s.rdb, []string{s.jobKey(id), s.outbox},
+	res, err := s.sc.recordDelivery.runKeys(ctx, s.rdb, []string{s.jobKey(id), s.outbox},
 		id, worker, nanos(s.now()), s.argChannel, del[1], del[2], del[3]).Slice()
 	if err != nil {
 		return s.fail(ctx, "record delivery", err)
