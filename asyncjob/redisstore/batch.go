@@ -49,7 +49,7 @@ func (s *Store) CreateBatch(ctx context.Context, jobs []*asyncjob.Job, maxQueued
 		keys = append(keys, s.jobKey(j.ID), idem)
 		args = append(args, j.ID, hasKey, exp, ttl, imm, mut, payload, attempt, started)
 	}
-	res, err := s.sc.createBatch.Run(ctx, s.rdb, keys, args...).Slice()
+	res, err := s.sc.createBatch.runKeys(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "create batch", err)
 	}

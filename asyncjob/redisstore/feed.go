@@ -120,7 +120,7 @@ func (s *Store) read(ctx context.Context, id string) (*asyncjob.Job, uint64, boo
 	if err := ctx.Err(); err != nil {
 		return nil, 0, false, err
 	}
-	res, err := s.sc.watch.Run(ctx, s.rdb, []string{s.jobKey(id)}).Slice()
+	res, err := s.sc.watch.runKeys(ctx, s.rdb, []string{s.jobKey(id)}).Slice()
 	if err != nil {
 		return nil, 0, false, s.fail(ctx, "watch", err)
 	}

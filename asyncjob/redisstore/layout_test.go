@@ -13,9 +13,10 @@ import (
 	"github.com/httpsem/httpsem/asyncjob/redisstore"
 )
 
-// TestEarlierLayoutReads: until this version Create wrote every field of
-// a record, the lease, attempt and start time empty; now it writes none of
-// them (Dequeue does). A queued job in the earlier layout, as records
+// TestEarlierLayoutReads: Create once wrote every field of a record, the
+// lease, attempt and start time empty, and an empty ik for a job without
+// an idempotency key; now it writes none of them (Dequeue writes the
+// lease, attempt and start time). A queued job in the earlier layout, as records
 // already in a user's Redis are, is read, claimed and finished as any
 // other, and a new record reads as the earlier one would.
 func TestEarlierLayoutReads(t *testing.T) {
@@ -67,14 +68,14 @@ func TestEarlierLayoutReads(t *testing.T) {
 	got.LeaseOwner, got.LeaseUntil = "", time.Time{} // a terminal state ends the lease
 	assert.Equal(t, got, done)
 
-	// A new record: no lease, attempt or start time fields, and it decodes
-	// to what Create returned.
+	// A new record: no lease, attempt or start time fields, no ik for a
+	// job without a key, and it decodes to what Create returned.
 	j := newJob(ck)
 	stored, err := s.Create(ctx, j, 0)
 	require.NoError(t, err)
 	f, err := c.HGetAll(ctx, base+"job:"+j.ID).Result()
 	require.NoError(t, err)
-	for _, name := range []string{"lo", "lu", "att", "sa"} {
+	for _, name := range []string{"lo", "lu", "att", "sa", "ik"} {
 		assert.NotContains(t, f, name)
 	}
 	fresh, err := s.Get(ctx, j.ID)

@@ -47,8 +47,7 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		deadline = time.Time{}
 		now := s.now()
 		until := nanos(now.Add(lease))
-		res, err := s.sc.dequeue.Run(ctx, s.rdb, []string{s.queue, s.running},
-			worker, nanos(now), until, s.argPrefix, s.argChannel).Slice()
+		res, err := s.dequeue(ctx, worker, now, until)
 		if err != nil {
 			s.wk.done(reserved, 0, 0, 0)
 			if ctx.Err() != nil {
@@ -56,30 +55,41 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 			}
 			return nil, s.fail(ctx, "dequeue", err)
 		}
-		var tag string
-		if len(res) > 0 {
-			tag, _ = res[0].(string)
-		}
+		// The two shapes of the reply differ in length (see
+		// scripts/dequeue.lua).
 		switch {
-		case tag == "job" && len(res) >= 13:
-			queued, _ := res[1].(int64)
-			if s.wk.done(reserved, score(res[4]), queued, score(res[3])) {
+		case len(res) >= 11:
+			queued, _ := res[0].(int64)
+			last := int64(0)
+			if queued > 0 {
+				last = score(res[1])
+			}
+			if s.wk.done(reserved, score(res[2]), queued, last) {
 				// More is waiting: pass the wake-up on to another worker
 				// rather than waking them all for every job.
 				s.hub.SignalWork()
 			}
 			if queued == 0 {
-				s.leaseEnd.Store(score(res[2]))
+				s.leaseEnd.Store(score(res[1]))
 			}
-			return decodeClaim(res[5:], worker, until)
-		case tag == "none" && len(res) == 2:
+			return decodeClaim(res[3:], worker, until)
+		case len(res) == 1:
 			s.wk.done(reserved, 0, 0, 0)
-			s.leaseEnd.Store(score(res[1]))
+			s.leaseEnd.Store(score(res[0]))
 		default:
 			s.wk.done(reserved, 0, 0, 0)
 			return nil, fmt.Errorf("%w: dequeue: unexpected reply %v", ErrUnavailable, res)
 		}
 	}
+}
+
+// dequeue runs scripts/dequeue.lua once and returns its reply.
+func (s *Store) dequeue(ctx context.Context, worker string, now time.Time, until string) ([]any, error) {
+	// dequeue.lua names the job hashes and the feed channel after the
+	// running set (s.running is their base name .. "running"); now goes as
+	// an int64, which go-redis writes as the same digits.
+	cmd := append(s.sc.dequeue.cmd(6), "2", s.argQueue, s.argRunning, worker, now.UnixNano(), until)
+	return s.sc.dequeue.run(ctx, s.rdb, cmd).Slice()
 }
 
 // score reads a sorted-set score of the dequeue script's reply (a lease

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/httpsem/httpsem/asyncjob"
@@ -18,7 +19,7 @@ import (
 //	p    the payload bytes, verbatim (they need not be JSON)
 //	st   state            v    Version          att  attempt
 //	sa   start time, lu lease end, exp expiry: Unix nanoseconds or ""
-//	lo   lease owner      ik   name of the idempotency key it holds, or ""
+//	lo   lease owner      ik   name of the idempotency key it holds (missing or "" without one)
 //	di   webhook delivery ID, "" without a delivery
 //	d    JSON of the delivery without its ID and lease
 //	ds   delivery state   dn   next attempt time
@@ -88,8 +89,7 @@ func encodeImmutable(j *asyncjob.Job) (string, error) {
 // ASCII that JSON keeps verbatim and CreatedAt is one MarshalJSON accepts;
 // else it reports false and json.Marshal decides. One runs per submission.
 func appendImmutable(b []byte, j *asyncjob.Job) (string, bool) {
-	_, off := j.CreatedAt.Zone()
-	if y := j.CreatedAt.Year(); y < 0 || y > 9999 || off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+	if !plainTime(j.CreatedAt) {
 		return "", false
 	}
 	for _, f := range []struct {
@@ -100,22 +100,112 @@ func appendImmutable(b []byte, j *asyncjob.Job) (string, bool) {
 		if f.omit && f.v == "" {
 			continue
 		}
-		for i := 0; i < len(f.v); i++ {
-			// encoding/json escapes control characters, quotes, backslashes
-			// and (HTML-safe) <, > and &; it rewrites invalid UTF-8.
-			if c := f.v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-				return "", false
-			}
+		if !plain(f.v) {
+			return "", false
 		}
 		b = append(b, f.name...)
-		b = append(b, '"')
-		b = append(b, f.v...)
-		b = append(b, '"')
+		b = appendString(b, f.v)
 	}
-	b = append(b, `,"created_at":"`...)
-	b = j.CreatedAt.AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `"}`...)
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, j.CreatedAt)
+	b = append(b, '}')
 	return string(b), true
+}
+
+// plain reports whether JSON keeps s verbatim between its quotes, both
+// ways: encoding/json escapes control characters, quotes, backslashes
+// and (HTML-safe) <, > and &, and it rewrites invalid UTF-8.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainTime reports whether time.Time's MarshalJSON accepts t: a year
+// within 0-9999 and a zone offset of whole minutes under a day.
+func plainTime(t time.Time) bool {
+	_, off := t.Zone()
+	y := t.Year()
+	return y >= 0 && y <= 9999 && off%60 == 0 && off > -24*3600 && off < 24*3600
+}
+
+// appendString appends the JSON string of s, which must be plain.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendTime appends what MarshalJSON makes of t, which must be plainTime.
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}
+
+// parseImmutable reads field i as appendImmutable writes it, the fields
+// in its order and every string plain, into what json.Unmarshal would
+// make of it; else it reports false and json.Unmarshal decides (a record
+// json.Marshal wrote, or a corrupt one). One runs per claim.
+func parseImmutable(s string) (immutable, bool) {
+	var im immutable
+	rest, ok := strings.CutPrefix(s, `{"id":`)
+	if !ok {
+		return im, false
+	}
+	if im.ID, rest, ok = cutString(rest); !ok {
+		return im, false
+	}
+	if rest, ok = strings.CutPrefix(rest, `,"kind":`); !ok {
+		return im, false
+	}
+	if im.Kind, rest, ok = cutString(rest); !ok {
+		return im, false
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{`,"owner":`, &im.Owner}, {`,"idempotency_key":`, &im.IdempotencyKey}, {`,"fingerprint":`, &im.Fingerprint}} {
+		if r, found := strings.CutPrefix(rest, f.name); found {
+			if *f.dst, rest, ok = cutString(r); !ok || *f.dst == "" {
+				// An empty string is omitted when written: not this layout.
+				return im, false
+			}
+		}
+	}
+	if rest, ok = strings.CutPrefix(rest, `,"created_at":`); !ok {
+		return im, false
+	}
+	ts, rest, ok := cutString(rest)
+	if !ok || rest != "}" {
+		return im, false
+	}
+	// UnmarshalJSON and Parse read a time the same way when it is the one
+	// AppendFormat writes; they differ on some malformed ones, left to
+	// json.Unmarshal.
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	var buf [48]byte
+	if err != nil || string(t.AppendFormat(buf[:0], time.RFC3339Nano)) != ts {
+		return im, false
+	}
+	im.CreatedAt = t
+	return im, true
+}
+
+// cutString reads a plain JSON string at the start of s and returns it and
+// what follows.
+func cutString(s string) (v, rest string, ok bool) {
+	if len(s) < 2 || s[0] != '"' {
+		return "", s, false
+	}
+	end := strings.IndexByte(s[1:], '"')
+	if end < 0 || !plain(s[1:1+end]) {
+		return "", s, false
+	}
+	return s[1 : 1+end], s[2+end:], true
 }
 
 // mutableValues returns the values Create and Update write besides state,
@@ -130,13 +220,96 @@ func mutableValues(j *asyncjob.Job) (mut, payload, attempt, started string, err 
 	}
 	mut = emptyMutable // every field is omitted when zero: what json.Marshal makes of a fresh job's
 	if mu != (mutable{}) {
-		b, err := json.Marshal(mu)
-		if err != nil {
-			return "", "", "", "", err
+		var ok bool
+		if mut, ok = appendMutable(make([]byte, 0, 128), &mu); !ok {
+			b, err := json.Marshal(mu)
+			if err != nil {
+				return "", "", "", "", err
+			}
+			mut = string(b)
 		}
-		mut = string(b)
 	}
 	return mut, string(j.Payload), strconv.Itoa(j.Attempt), nanos(j.StartedAt), nil
+}
+
+// appendMutable writes the JSON that json.Marshal makes of mu, byte for
+// byte, without reflection, when its strings are plain, its times ones
+// MarshalJSON accepts and its result carries no value (a value is raw
+// JSON that json.Marshal compacts and escapes); else it reports false and
+// json.Marshal decides. One runs per outcome and per progress note.
+func appendMutable(b []byte, mu *mutable) (string, bool) {
+	sep := byte('{')
+	name := func(n string) {
+		b = append(b, sep, '"')
+		b = append(b, n...)
+		b = append(b, '"', ':')
+		sep = ','
+	}
+	if mu.Progress != 0 {
+		name("progress")
+		b = strconv.AppendInt(b, int64(mu.Progress), 10)
+	}
+	if mu.Message != "" {
+		if !plain(mu.Message) {
+			return "", false
+		}
+		name("message")
+		b = appendString(b, mu.Message)
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Time
+	}{{"finished_at", mu.FinishedAt}, {"estimated_at", mu.EstimatedAt}} {
+		if !f.v.IsZero() {
+			if !plainTime(f.v) {
+				return "", false
+			}
+			name(f.name)
+			b = appendTime(b, f.v)
+		}
+	}
+	if mu.Timeout != 0 {
+		name("timeout")
+		b = strconv.AppendInt(b, int64(mu.Timeout), 10)
+	}
+	if mu.CallbackURL != "" {
+		if !plain(mu.CallbackURL) {
+			return "", false
+		}
+		name("callback_url")
+		b = appendString(b, mu.CallbackURL)
+	}
+	if r := mu.Result; r != nil {
+		if len(r.Value) != 0 || !plain(r.URL) {
+			return "", false
+		}
+		name("result")
+		if r.URL == "" {
+			b = append(b, "{}"...)
+		} else {
+			b = append(b, `{"url":`...)
+			b = appendString(b, r.URL)
+			b = append(b, '}')
+		}
+	}
+	if e := mu.Error; e != nil {
+		if !plain(e.Code) || !plain(e.Message) {
+			return "", false
+		}
+		name("error")
+		b = append(b, `{"code":`...)
+		b = appendString(b, e.Code)
+		b = append(b, `,"message":`...)
+		b = appendString(b, e.Message)
+		b = append(b, `,"retryable":`...)
+		b = strconv.AppendBool(b, e.Retryable)
+		b = append(b, '}')
+	}
+	if sep == '{' {
+		return emptyMutable, true
+	}
+	b = append(b, '}')
+	return string(b), true
 }
 
 // nanos renders t as Unix nanoseconds, "" for the zero time. Nanoseconds
@@ -185,10 +358,13 @@ func decodeRaw(f *raw) (*asyncjob.Job, error) {
 	var (
 		im  immutable
 		mu  mutable
+		ok  bool
 		err error
 	)
-	if err = json.Unmarshal([]byte(f.imm), &im); err != nil {
-		return nil, fmt.Errorf("redisstore: corrupt record: %w", err)
+	if im, ok = parseImmutable(f.imm); !ok {
+		if err = json.Unmarshal([]byte(f.imm), &im); err != nil {
+			return nil, fmt.Errorf("redisstore: corrupt record: %w", err)
+		}
 	}
 	// A fresh job's m (most claims read one) holds nothing to decode.
 	if f.mut != emptyMutable {

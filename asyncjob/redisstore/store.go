@@ -43,6 +43,8 @@ type Store struct {
 	sc   scripts
 
 	// Key names; the "{prefix}" hash tag puts all of them in one slot.
+	// update.lua derives the job ID, queue, outbox and channel from the
+	// job key and the running set's name: these are base + their suffix.
 	jobPrefix string // + job ID: the job hash
 	keyPrefix string // + scoped idempotency key
 	queue     string // sorted set of waiting job IDs, by submission order
@@ -51,9 +53,10 @@ type Store struct {
 	outbox    string // sorted set of job IDs with a pending delivery, by due time
 	channel   string // Pub/Sub channel of the change feed and wake-ups
 
-	// jobPrefix and channel as script arguments, boxed once: a string
-	// passed as an interface is otherwise an allocation on every call.
-	argPrefix, argChannel any
+	// jobPrefix, channel and the fixed keys as script arguments, boxed
+	// once: a string passed as an interface is otherwise an allocation on
+	// every call.
+	argPrefix, argChannel, argQueue, argSeq, argRunning any
 
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
@@ -123,6 +126,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		channel:   base + "feed",
 	}
 	s.argPrefix, s.argChannel = s.jobPrefix, s.channel
+	s.argQueue, s.argSeq, s.argRunning = s.queue, s.seq, s.running
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
@@ -200,16 +204,22 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	idem := s.queue // the script's sign of a job without a key
-	if j.IdempotencyKey != "" {
-		idem = s.idemKey(j.Owner, j.IdempotencyKey)
+	keyed := j.IdempotencyKey != ""
+	// The script's optional arguments, passed up to the last one that
+	// differs from its default (see scripts/create.lua). now goes as an
+	// int64: go-redis writes it as the same digits without a string.
+	args := [...]any{j.ID, now.UnixNano(), s.argChannel, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
+	n := len(args)
+	for n > 5 && createDefault(n-1, args[n-1], keyed) {
+		n--
 	}
-	args := []any{j.ID, nanos(now), max(maxQueued, 0), s.argPrefix, s.argChannel, exp, ttl, imm, mut, payload}
-	if j.Attempt != 0 || !j.StartedAt.IsZero() {
-		// Not a fresh submission's: stored as given.
-		args = append(args, attempt, started)
+	cmd := s.sc.create.cmd(5 + n)
+	if keyed {
+		cmd = append(cmd, "4", s.jobKey(j.ID), s.argQueue, s.argSeq, s.idemKey(j.Owner, j.IdempotencyKey))
+	} else {
+		cmd = append(cmd, "3", s.jobKey(j.ID), s.argQueue, s.argSeq)
 	}
-	res, err := s.sc.create.Run(ctx, s.rdb, []string{s.jobKey(j.ID), idem, s.queue, s.seq}, args...).Slice()
+	res, err := s.sc.create.run(ctx, s.rdb, append(cmd, args[:n]...)).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "create", err)
 	}
@@ -231,6 +241,23 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 		return nil, asyncjob.ErrQueueFull
 	default:
 		return nil, fmt.Errorf("%w: create: unexpected reply %v", ErrUnavailable, res)
+	}
+}
+
+// createDefault reports whether v, create.lua's argument at index i (from
+// 0), is what the script assumes when the argument is missing.
+func createDefault(i int, v any, keyed bool) bool {
+	switch i {
+	case 5: // max queued
+		return v == 0
+	case 6: // prefix, read only for a key
+		return !keyed
+	case 7: // field m
+		return v == emptyMutable
+	case 10: // field att
+		return v == "0"
+	default: // expiry, TTL, field sa
+		return v == ""
 	}
 }
 
@@ -278,15 +305,23 @@ func (s *Store) Update(ctx context.Context, j *asyncjob.Job) error {
 	}
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
-	args := []any{j.ID, strconv.FormatUint(j.Version, 10), string(j.State), nanos(now), s.argChannel, exp, ttl, mut, payload, attempt, started}
+	// update.lua names the queue, the outbox and the feed channel after
+	// the running set: s.running is their base name .. "running". The
+	// Version and now go as integers: go-redis writes them as the same
+	// digits without a string.
+	cmd := s.sc.update.cmd(3 + 13)
+	cmd = append(cmd, "2", s.jobKey(j.ID), s.argRunning,
+		j.Version, string(j.State), now.UnixNano(), mut, payload, attempt, started, exp, ttl)
 	if j.Delivery != nil && j.Delivery.ID != "" {
 		del, err := deliveryArgs(j.Delivery)
 		if err != nil {
 			return fmt.Errorf("redisstore: encode delivery: %w", err)
 		}
-		args = append(args, del...)
+		cmd = append(cmd, del...)
+	} else if exp == "" {
+		cmd = cmd[:len(cmd)-2] // no expiry: update.lua's default
 	}
-	res, err := s.sc.update.Run(ctx, s.rdb, []string{s.jobKey(j.ID), s.queue, s.running, s.outbox}, args...).Slice()
+	res, err := s.sc.update.run(ctx, s.rdb, cmd).Slice()
 	if err != nil {
 		return s.fail(ctx, "update", err)
 	}
@@ -310,7 +345,7 @@ func (s *Store) Renew(ctx context.Context, id, worker string, lease time.Duratio
 		return err
 	}
 	now := s.now()
-	r, err := s.sc.renew.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(now), nanos(now.Add(lease))).Text()
+	r, err := s.sc.renew.runKeys(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(now), nanos(now.Add(lease))).Text()
 	if err != nil {
 		return s.fail(ctx, "renew", err)
 	}
@@ -322,7 +357,7 @@ func (s *Store) Release(ctx context.Context, id, worker string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r, err := s.sc.release.Run(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(s.now()), s.argChannel).Text()
+	r, err := s.sc.release.runKeys(ctx, s.rdb, []string{s.jobKey(id), s.running}, id, worker, nanos(s.now()), s.argChannel).Text()
 	if err != nil {
 		return s.fail(ctx, "release", err)
 	}
@@ -348,7 +383,7 @@ func (s *Store) ClaimDelivery(ctx context.Context, worker string, lease time.Dur
 		return nil, err
 	}
 	now := s.now()
-	res, err := s.sc.claimDelivery.Run(ctx, s.rdb, []string{s.outbox},
+	res, err := s.sc.claimDelivery.runKeys(ctx, s.rdb, []string{s.outbox},
 		worker, nanos(now), nanos(now.Add(lease)), s.argPrefix).Slice()
 	if err != nil {
 		return nil, s.fail(ctx, "claim delivery", err)
@@ -373,7 +408,7 @@ func (s *Store) RecordDelivery(ctx context.Context, id, worker string, d asyncjo
 	if err != nil {
 		return fmt.Errorf("redisstore: encode delivery: %w", err)
 	}
-	res, err := s.sc.recordDelivery.Run(ctx, s.rdb, []string{s.jobKey(id), s.outbox},
+	res, err := s.sc.recordDelivery.runKeys(ctx, s.rdb, []string{s.jobKey(id), s.outbox},
 		id, worker, nanos(s.now()), s.argChannel, del[1], del[2], del[3]).Slice()
 	if err != nil {
 		return s.fail(ctx, "record delivery", err)

@@ -295,3 +295,106 @@ func TestWatch(t *testing.T) {
 	for range feed {
 	}
 }
+
+// TestCreateOptionalArguments: create.lua takes its trailing arguments
+// only when they differ from their defaults; every combination of them
+// stores the job Create returned, with its expiry's TTL.
+func TestCreateOptionalArguments(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	ck := newClock()
+	p := prefix(t)
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		edit      func(*asyncjob.Job)
+		maxQueued int
+	}{
+		{"fresh", func(*asyncjob.Job) {}, 0},
+		{"max queued", func(*asyncjob.Job) {}, 1000},
+		{"key", func(j *asyncjob.Job) { j.Owner, j.IdempotencyKey = "alice", "k-"+j.ID }, 0},
+		{"mutable field", func(j *asyncjob.Job) { j.Timeout = time.Second }, 0},
+		{"expiry", func(j *asyncjob.Job) { j.ExpiresAt = ck.Now().Add(time.Hour) }, 0},
+		{"attempt only", func(j *asyncjob.Job) { j.Attempt = 2 }, 0},
+		{"start only", func(j *asyncjob.Job) { j.StartedAt = ck.Now().Add(-time.Second) }, 0},
+		{"every one", func(j *asyncjob.Job) {
+			j.Owner, j.IdempotencyKey, j.Timeout = "bob", "k-"+j.ID, time.Minute
+			j.ExpiresAt, j.Attempt, j.StartedAt = ck.Now().Add(time.Hour), 3, ck.Now().Add(-time.Second)
+		}, 1000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := newJob(ck)
+			tc.edit(j)
+			stored, err := s.Create(ctx, j, tc.maxQueued)
+			require.NoError(t, err)
+			got, err := s.Get(ctx, j.ID)
+			require.NoError(t, err)
+			assert.Equal(t, stored, got)
+			ttl, err := c.PTTL(ctx, "{"+p+"}:job:"+j.ID).Result()
+			require.NoError(t, err)
+			if j.ExpiresAt.IsZero() {
+				assert.Equal(t, time.Duration(-1), ttl, "no expiry, no TTL")
+			} else {
+				assert.InDelta(t, time.Hour, ttl, float64(time.Minute), "the TTL of the expiry")
+			}
+		})
+	}
+}
+
+// TestUpdateNamesItsSets: update.lua takes the job key and the running set
+// only and names the job ID, the queue, the outbox and the feed channel
+// from them. A canceled queued job leaves the queue, a finished one the
+// running set, its pending delivery enters the outbox at its due time, and
+// a watcher hears the change at once (the watch interval is far longer
+// than the test may wait).
+func TestUpdateNamesItsSets(t *testing.T) {
+	t.Parallel()
+	c := newClient(t)
+	ck := newClock()
+	p := prefix(t)
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, WatchInterval: time.Hour})
+	ctx := context.Background()
+	base := "{" + p + "}:"
+	members := func(set string) []string {
+		t.Helper()
+		m, err := c.ZRange(ctx, base+set, 0, -1).Result()
+		require.NoError(t, err)
+		return m
+	}
+
+	queued := newJob(ck)
+	_, err := s.Create(ctx, queued, 0)
+	require.NoError(t, err)
+	queued.State = asyncjob.StateCanceled
+	require.NoError(t, s.Update(ctx, queued))
+	assert.NotContains(t, members("queue"), queued.ID, "a canceled job leaves the queue")
+
+	j := newJob(ck)
+	_, err = s.Create(ctx, j, 0)
+	require.NoError(t, err)
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	claimed, err := s.Dequeue(dctx, "w1", time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, j.ID, claimed.ID)
+	assert.Contains(t, members("running"), j.ID)
+	feed, err := s.Watch(dctx, j.ID, claimed.Version)
+	require.NoError(t, err)
+
+	due := ck.Now().Add(time.Second)
+	claimed.State, claimed.FinishedAt = asyncjob.StateCompleted, ck.Now()
+	claimed.Delivery = &asyncjob.Delivery{ID: j.ID, State: asyncjob.DeliveryPending, NextAttemptAt: due}
+	require.NoError(t, s.Update(ctx, claimed))
+	assert.NotContains(t, members("running"), j.ID, "a finished job leaves the running set")
+	score, err := c.ZScore(ctx, base+"outbox", j.ID).Result()
+	require.NoError(t, err, "its pending delivery is in the outbox")
+	assert.Equal(t, float64(due.UnixNano()), score)
+	select {
+	case got := <-feed:
+		require.NotNil(t, got)
+		assert.Equal(t, asyncjob.StateCompleted, got.State)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watcher heard nothing: the change was not published on the feed channel")
+	}
+}

@@ -2,29 +2,35 @@
 -- atomic step. Every key lives in the store's hash slot.
 --
 -- KEYS[1]  job hash
--- KEYS[2]  idempotency key, or KEYS[3] itself when the job has none
--- KEYS[3]  queue (sorted set: job ID scored by submission sequence)
--- KEYS[4]  submission sequence counter
+-- KEYS[2]  queue (sorted set: job ID scored by submission sequence)
+-- KEYS[3]  submission sequence counter
+-- KEYS[4]  idempotency key: only when the job has one
 -- ARGV[1]  job ID
 -- ARGV[2]  now, Unix nanoseconds (the clock of the calling instance)
--- ARGV[3]  max queued jobs; 0 means unbounded
--- ARGV[4]  prefix of job hash keys (job key = ARGV[4] .. ID)
--- ARGV[5]  feed channel
--- ARGV[6]  expiry, Unix nanoseconds, or ""
--- ARGV[7]  retention TTL in milliseconds, or "" (with ARGV[6])
--- ARGV[8]  field i, ARGV[9] field m, ARGV[10] field p of the record
--- ARGV[11] field att, ARGV[12] field sa: only when not 0 and ""
+-- ARGV[3]  feed channel
+-- ARGV[4]  field i, ARGV[5] field p of the record
+-- and, passed only up to the last one that differs from its default:
+-- ARGV[6]  max queued jobs; missing or 0: unbounded
+-- ARGV[7]  prefix of job hash keys (job key = ARGV[7] .. ID), read only
+--          with KEYS[4]
+-- ARGV[8]  field m; missing: "{}", a fresh job's
+-- ARGV[9]  expiry, Unix nanoseconds; ARGV[10] retention TTL in
+--          milliseconds: missing or "" for none
+-- ARGV[11] field att, ARGV[12] field sa: missing for a fresh job (0 and "")
 --
 -- Returns {"ok"}; {"dup", f1, v1, ...}: the fields of the live job that holds
 -- the key; {"exists"} when the ID is taken; {"full"} when the queue is full.
 --
 -- A fresh job's record has no att, sa, lo and lu fields (read as ""):
--- Dequeue writes them. Every argument and every field costs Redis on every call, so the
--- script names the fields itself and writes only those with a value.
+-- Dequeue writes them; a job without a key has no ik. Every KEYS and ARGV
+-- element and every field costs Redis on every call (a Lua string, a table
+-- slot, a hash entry), so the script names the fields itself, takes only
+-- the arguments that differ from their defaults and writes only the fields
+-- with a value.
 
 -- now is read from its argument only where a time is compared: tonumber
 -- is a strtod, and most calls compare none.
-local keyed = KEYS[2] ~= KEYS[3]
+local keyed = KEYS[4] ~= nil
 
 local function live(key)
   local exp = redis.call('HGET', key, 'exp')
@@ -35,9 +41,9 @@ local function live(key)
 end
 
 if keyed then
-  local held = redis.call('GET', KEYS[2])
+  local held = redis.call('GET', KEYS[4])
   if held then
-    local hk = ARGV[4] .. held
+    local hk = ARGV[7] .. held
     if live(hk) then
       local rec = redis.call('HGETALL', hk)
       table.insert(rec, 1, 'dup')
@@ -45,7 +51,7 @@ if keyed then
     end
     -- The holder expired (by the callers' clock, ahead of Redis's TTL): the
     -- key is free again.
-    redis.call('DEL', KEYS[2])
+    redis.call('DEL', KEYS[4])
   end
 end
 
@@ -55,32 +61,34 @@ local oldExp = redis.call('HGET', KEYS[1], 'exp')
 if oldExp ~= false and (oldExp == '' or tonumber(oldExp) > tonumber(ARGV[2])) then
   return {'exists'}
 end
-if ARGV[3] ~= '0' and redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then
+local maxq = ARGV[6]
+if maxq and maxq ~= '0' and redis.call('ZCARD', KEYS[2]) >= tonumber(maxq) then
   return {'full'}
 end
 
 if oldExp ~= false then
   redis.call('DEL', KEYS[1])
 end
-local ik = ''
+local exp, ttl = ARGV[9] or '', ARGV[10] or ''
 if keyed then
-  ik = KEYS[2]
-  redis.call('SET', KEYS[2], ARGV[1])
+  redis.call('SET', KEYS[4], ARGV[1])
+  redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'ik', KEYS[4], 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5])
+else
+  redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5])
 end
-redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', ARGV[6], 'ik', ik, 'i', ARGV[8], 'm', ARGV[9], 'p', ARGV[10])
-if #ARGV > 10 then
-  redis.call('HSET', KEYS[1], 'att', ARGV[11], 'sa', ARGV[12])
+if ARGV[11] then
+  redis.call('HSET', KEYS[1], 'att', ARGV[11], 'sa', ARGV[12] or '')
 end
-if ARGV[7] ~= '' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[7])
+if ttl ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ttl)
   if keyed then
-    redis.call('PEXPIRE', KEYS[2], ARGV[7])
+    redis.call('PEXPIRE', KEYS[4], ttl)
   end
 end
 -- The number as a string: Redis would turn a Lua number argument into one
 -- with a "%.17g" printf (here the integer format is exact and cheaper).
-local seq = string.format('%d', redis.call('INCR', KEYS[4]))
-redis.call('ZADD', KEYS[3], seq, ARGV[1])
+local seq = string.format('%d', redis.call('INCR', KEYS[3]))
+redis.call('ZADD', KEYS[2], seq, ARGV[1])
 -- The submission number lets each instance count the jobs it may find.
-redis.call('PUBLISH', ARGV[5], 'w ' .. seq)
+redis.call('PUBLISH', ARGV[3], 'w ' .. seq)
 return {'ok'}

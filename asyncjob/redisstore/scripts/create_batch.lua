@@ -73,13 +73,14 @@ for i = 1, n do
   if j.stale then
     redis.call('DEL', jk)
   end
-  local ikv = ''
-  if j.keyed then
-    ikv = ik
-    redis.call('SET', ik, j.id)
-  end
   local f = j.at
-  redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'ik', ikv, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2])
+  -- A job without a key has no ik field, as create.lua writes it.
+  if j.keyed then
+    redis.call('SET', ik, j.id)
+    redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'ik', ik, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2])
+  else
+    redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2])
+  end
   if ARGV[f + 3] ~= '' then
     redis.call('HSET', jk, 'att', ARGV[f + 3], 'sa', ARGV[f + 4])
   end

@@ -5,24 +5,25 @@
 -- lease to the worker and publishes the change when the record is watched.
 --
 -- KEYS[1]  queue (sorted set: job ID scored by submission sequence)
--- KEYS[2]  running jobs (sorted set: job ID scored by lease end, Unix ns)
+-- KEYS[2]  running jobs (sorted set: job ID scored by lease end, Unix ns),
+--          named base .. "running": job hash keys are base .. "job:" .. ID
+--          and the feed channel is base .. "feed" (same hash slot)
 -- ARGV[1]  worker name
 -- ARGV[2]  now, Unix nanoseconds
 -- ARGV[3]  lease end, Unix nanoseconds
--- ARGV[4]  prefix of job hash keys (job key = ARGV[4] .. ID)
--- ARGV[5]  feed channel
 --
--- Returns {"job", jobsStillQueued, nextLeaseEnd, lastQueued, seq, v, att,
--- sa, exp, i, m, p, di[, d, dlo, dlu]} with the claimed record, or
--- {"none", nextLeaseEnd}. seq is the claimed job's submission number, or ""
--- for a job taken over. nextLeaseEnd is the earliest lease end of a
--- running job (a score string), or "" when none runs or, after a claim,
--- when jobs are still queued; lastQueued is the highest submission number
--- still queued, or "" when none is. v (the new Version) and att (the new
--- attempt) are integers; sa, exp, i, m, p and di are the record's fields
--- (nil when missing), followed by d, dlo and dlu when di is not empty. The
--- state is processing and the lease the caller's (lo = ARGV[1], lu =
--- ARGV[3]).
+-- Returns {queued, wake, seq, v, att, sa, exp, i, m, p, di[, d, dlo,
+-- dlu]} with the claimed record, or {nextLeaseEnd} when there is nothing
+-- to claim. queued (an integer) is how many jobs are still queued after a
+-- claim; wake is, when none is, the earliest lease end of a running job
+-- (a score string, or "" when none runs) and, when some are, the highest
+-- submission number still queued. seq is the claimed job's submission
+-- number, or "" for a job taken over. nextLeaseEnd is the earliest lease
+-- end, or "". v (the new Version) and att (the new attempt) are integers;
+-- sa, exp, i, m, p and di are the record's fields (nil when missing),
+-- followed by d, dlo and dlu when di is not empty. The state is processing
+-- and the lease the caller's (lo = ARGV[1], lu = ARGV[3]). The two shapes
+-- differ in length, so neither carries a tag.
 --
 -- Each claim is one HMGET and one HSET of the record, and the reply holds
 -- only what the caller does not know: commands inside a script, their
@@ -35,6 +36,9 @@
 -- Numbers are passed to redis.call as strings: Redis turns a Lua number
 -- argument into one with a "%.17g" printf on every call.
 
+-- "running" is 7 bytes.
+local base = string.sub(KEYS[2], 1, -8)
+
 local function nextLeaseEnd()
   local first = redis.call('ZRANGE', KEYS[2], '0', '0', 'WITHSCORES')
   if #first == 0 then
@@ -46,8 +50,9 @@ end
 -- f holds the fields 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p',
 -- 'di' of the record: what a claim decides on and what it returns.
 -- The change is published only when a watcher reads the record. seq is the
--- job's submission number, or '' for a job taken over.
-local function claim(id, key, f, seq)
+-- job's submission number, or '' for a job taken over; queued is how many
+-- jobs are still queued.
+local function claim(id, key, f, seq, queued)
   local sa = f[3]
   if sa == false or sa == '' then
     sa = ARGV[2]
@@ -58,22 +63,21 @@ local function claim(id, key, f, seq)
     'att', string.format('%d', att), 'v', string.format('%d', v))
   redis.call('ZADD', KEYS[2], ARGV[3], id)
   if f[6] then
-    redis.call('PUBLISH', ARGV[5], string.format('%d', v) .. ' ' .. id)
+    redis.call('PUBLISH', base .. 'feed', string.format('%d', v) .. ' ' .. id)
   end
-  local queued = redis.call('ZCARD', KEYS[1])
   -- With jobs still queued the caller needs the highest submission number
   -- among them (to count them); with none, the earliest lease end (to
   -- know how long it may wait).
-  local next, last = '', ''
+  local wake
   if queued == 0 then
-    next = nextLeaseEnd()
+    wake = nextLeaseEnd()
   else
-    last = redis.call('ZRANGE', KEYS[1], '-1', '-1', 'WITHSCORES')[2]
+    wake = redis.call('ZRANGE', KEYS[1], '-1', '-1', 'WITHSCORES')[2]
   end
-  local rec = {'job', queued, next, last, seq, v, att, sa, f[2], f[7], f[8], f[9], f[10]}
+  local rec = {queued, wake, seq, v, att, sa, f[2], f[7], f[8], f[9], f[10]}
   if f[10] and f[10] ~= '' then
     local d = redis.call('HMGET', key, 'd', 'dlo', 'dlu')
-    rec[14], rec[15], rec[16] = d[1], d[2], d[3]
+    rec[12], rec[13], rec[14] = d[1], d[2], d[3]
   end
   return rec
 end
@@ -83,34 +87,46 @@ local function live(f)
 end
 
 -- Entries whose job is no longer accepted cannot normally exist (update
--- removes them); skipping them keeps the queue self-healing.
-while true do
+-- removes them); skipping them keeps the queue self-healing. The count
+-- taken first tells how many are left after the pops, so the claim needs
+-- no ZCARD of its own and an empty queue no ZPOPMIN.
+local queued = redis.call('ZCARD', KEYS[1])
+while queued > 0 do
   local head = redis.call('ZPOPMIN', KEYS[1])
   if #head == 0 then
     break
   end
+  queued = queued - 1
   local id = head[1]
-  local key = ARGV[4] .. id
+  local key = base .. 'job:' .. id
   local f = redis.call('HMGET', key, 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
   if live(f) and f[1] == 'accepted' then
-    return claim(id, key, f, head[2])
+    return claim(id, key, f, head[2], queued)
   end
 end
 
--- Bounded, so one call never scans an unbounded set.
+-- Bounded, so one call never scans an unbounded set. The running job with
+-- the earliest lease end is the one a takeover may claim and, when its
+-- lease has not ended, the time the caller may wait until: one ZRANGE
+-- serves both.
+local now
 for _ = 1, 64 do
-  local due = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', '0', '1')
-  if #due == 0 then
-    break
+  local first = redis.call('ZRANGE', KEYS[2], '0', '0', 'WITHSCORES')
+  if #first == 0 then
+    return {''}
   end
-  local id = due[1]
-  local key = ARGV[4] .. id
+  now = now or tonumber(ARGV[2])
+  if tonumber(first[2]) > now then
+    return {first[2]}
+  end
+  local id = first[1]
+  local key = base .. 'job:' .. id
   local f = redis.call('HMGET', key, 'st', 'exp', 'sa', 'att', 'v', 'wt', 'i', 'm', 'p', 'di')
   if live(f) and f[1] == 'processing' then
     -- The lease end, read here only: a claim from the queue needs none.
     local lu = redis.call('HGET', key, 'lu')
-    if lu == false or lu == '' or tonumber(lu) <= tonumber(ARGV[2]) then
-      return claim(id, key, f, '')
+    if lu == false or lu == '' or tonumber(lu) <= now then
+      return claim(id, key, f, '', 0)
     end
     redis.call('ZADD', KEYS[2], lu, id)
   else
@@ -118,4 +134,4 @@ for _ = 1, 64 do
   end
 end
 
-return {'none', nextLeaseEnd()}
+return {nextLeaseEnd()}

@@ -5,20 +5,20 @@
 -- (field "i") and the lease are kept; a terminal state clears the lease. A delivery (fields di, d, ds, dn) is
 -- stored only when the job has none yet; a pending one enters the outbox.
 --
--- KEYS[1]  job hash
--- KEYS[2]  queue (sorted set)
--- KEYS[3]  running jobs (sorted set: job ID scored by lease end)
--- KEYS[4]  outbox (sorted set: job ID scored by delivery due time)
--- ARGV[1]  job ID
--- ARGV[2]  expected Version
--- ARGV[3]  new state
--- ARGV[4]  now, Unix nanoseconds
--- ARGV[5]  feed channel
--- ARGV[6]  expiry, Unix nanoseconds, or ""
--- ARGV[7]  retention TTL in milliseconds, or "" (with ARGV[6])
--- ARGV[8..11] the new fields m, p, att and sa
--- ARGV[12] delivery ID, ARGV[13] delivery JSON without ID and lease,
---          ARGV[14] delivery state, ARGV[15] delivery next attempt time
+-- KEYS[1]  job hash: the store's base key name .. "job:" .. job ID
+-- KEYS[2]  running jobs (sorted set: job ID scored by lease end), named
+--          base .. "running"; the queue (base .. "queue"), the outbox
+--          (base .. "outbox", sorted set: job ID scored by delivery due
+--          time) and the feed channel (base .. "feed") are named from it
+--          where they are used (keys of the same hash slot)
+-- ARGV[1]  expected Version
+-- ARGV[2]  new state
+-- ARGV[3]  now, Unix nanoseconds
+-- ARGV[4..7] the new fields m, p, att and sa
+-- ARGV[8]  expiry, Unix nanoseconds, ARGV[9] retention TTL in
+--          milliseconds: missing or "" for none
+-- ARGV[10] delivery ID, ARGV[11] delivery JSON without ID and lease,
+--          ARGV[12] delivery state, ARGV[13] delivery next attempt time
 --          (Unix nanoseconds, or ""): only when the caller's job has a
 --          delivery
 --
@@ -26,7 +26,9 @@
 -- {"conflict"} for a changed Version or a forbidden transition.
 
 -- now is read from its argument only where a time is compared: tonumber
--- is a strtod, and most calls compare none.
+-- is a strtod, and most calls compare none. Every KEYS and ARGV element
+-- costs Redis a Lua string and a table slot on every call, so the ID and
+-- the names used on some paths only are derived from KEYS where needed.
 
 local function valid(s)
   return s == 'accepted' or s == 'processing' or s == 'completed' or s == 'failed' or s == 'canceled'
@@ -50,52 +52,55 @@ end
 
 local cur = redis.call('HMGET', KEYS[1], 'st', 'v', 'exp', 'ik', 'di', 'wt')
 local st, v, exp, ik, di, watched = cur[1], cur[2], cur[3], cur[4], cur[5], cur[6]
-if st == false or (exp ~= false and exp ~= '' and tonumber(exp) <= tonumber(ARGV[4])) then
+if st == false or (exp ~= false and exp ~= '' and tonumber(exp) <= tonumber(ARGV[3])) then
   return {'nf'}
 end
-if v ~= ARGV[2] or not can(st, ARGV[3]) then
+if v ~= ARGV[1] or not can(st, ARGV[2]) then
   return {'conflict'}
 end
 
-local to = ARGV[3]
+local base = string.sub(KEYS[2], 1, -8)
+local id = string.sub(KEYS[1], #base + 5)
+local to = ARGV[2]
+local newExp, ttl = ARGV[8] or '', ARGV[9] or ''
 local nv = string.format('%d', tonumber(v) + 1)
 -- The common cases (a terminal outcome, a progress note) are written
 -- without building a table: every step costs Redis CPU on every job.
 local outbox = false
 if terminal(to) then
-  redis.call('HSET', KEYS[1], 'st', to, 'exp', ARGV[6], 'v', nv, 'm', ARGV[8], 'p', ARGV[9], 'att', ARGV[10], 'sa', ARGV[11], 'lo', '', 'lu', '')
+  redis.call('HSET', KEYS[1], 'st', to, 'exp', newExp, 'v', nv, 'm', ARGV[4], 'p', ARGV[5], 'att', ARGV[6], 'sa', ARGV[7], 'lo', '', 'lu', '')
 else
-  redis.call('HSET', KEYS[1], 'st', to, 'exp', ARGV[6], 'v', nv, 'm', ARGV[8], 'p', ARGV[9], 'att', ARGV[10], 'sa', ARGV[11])
+  redis.call('HSET', KEYS[1], 'st', to, 'exp', newExp, 'v', nv, 'm', ARGV[4], 'p', ARGV[5], 'att', ARGV[6], 'sa', ARGV[7])
 end
-if (di == false or di == '') and #ARGV >= 15 then
-  redis.call('HSET', KEYS[1], 'di', ARGV[12], 'd', ARGV[13], 'ds', ARGV[14], 'dn', ARGV[15], 'dlo', '', 'dlu', '')
-  outbox = ARGV[14] == 'pending'
+if (di == false or di == '') and #ARGV >= 13 then
+  redis.call('HSET', KEYS[1], 'di', ARGV[10], 'd', ARGV[11], 'ds', ARGV[12], 'dn', ARGV[13], 'dlo', '', 'dlu', '')
+  outbox = ARGV[12] == 'pending'
 end
 if outbox then
-  local at = ARGV[15]
+  local at = ARGV[13]
   if at == '' then
-    at = ARGV[4]
+    at = ARGV[3]
   end
-  redis.call('ZADD', KEYS[4], at, ARGV[1])
+  redis.call('ZADD', base .. 'outbox', at, id)
 end
 if st == 'accepted' and to ~= 'accepted' then
-  redis.call('ZREM', KEYS[2], ARGV[1])
+  redis.call('ZREM', base .. 'queue', id)
 end
 if terminal(to) then
-  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('ZREM', KEYS[2], id)
 end
-if ARGV[6] ~= '' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[7])
-  if ik ~= false and ik ~= '' and redis.call('GET', ik) == ARGV[1] then
-    redis.call('PEXPIRE', ik, ARGV[7])
+if ttl ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  if ik ~= false and ik ~= '' and redis.call('GET', ik) == id then
+    redis.call('PEXPIRE', ik, ttl)
   end
 elseif exp ~= false and exp ~= '' then
   redis.call('PERSIST', KEYS[1])
-  if ik ~= false and ik ~= '' and redis.call('GET', ik) == ARGV[1] then
+  if ik ~= false and ik ~= '' and redis.call('GET', ik) == id then
     redis.call('PERSIST', ik)
   end
 end
 if watched then
-  redis.call('PUBLISH', ARGV[5], nv .. ' ' .. ARGV[1])
+  redis.call('PUBLISH', base .. 'feed', nv .. ' ' .. id)
 end
 return {'ok', tonumber(nv)}

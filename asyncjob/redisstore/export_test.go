@@ -1,0 +1,12 @@
+package redisstore
+
+import (
+	"context"
+	"time"
+)
+
+// DequeueReply runs the dequeue script once, as Dequeue does, at now with
+// a lease until now+lease, and returns its raw reply.
+func DequeueReply(ctx context.Context, s *Store, worker string, now time.Time, lease time.Duration) ([]any, error) {
+	return s.dequeue(ctx, worker, now, nanos(now.Add(lease)))
+}
