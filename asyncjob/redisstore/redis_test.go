@@ -146,7 +146,9 @@ func prefix(t testing.TB) string {
 }
 
 // newStore returns a Store on its own prefix, closed at cleanup (before
-// the client, as cleanups run last-in first-out).
+// the client, as cleanups run last-in first-out), which then removes the
+// prefix's keys: a test leaves nothing on the shared server (the jobs'
+// retention would otherwise keep them, some 10^5 keys a run, for a day).
 func newStore(t testing.TB, c redis.UniversalClient, opts redisstore.Options) *redisstore.Store {
 	t.Helper()
 	if opts.Prefix == "" {
@@ -154,6 +156,31 @@ func newStore(t testing.TB, c redis.UniversalClient, opts redisstore.Options) *r
 	}
 	s, err := redisstore.New(c, opts)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
+	p := opts.Prefix
+	t.Cleanup(func() {
+		_ = s.Close()
+		dropPrefix(c, p)
+	})
 	return s
+}
+
+// dropPrefix unlinks every key of prefix p, a batch per SCAN page. It is
+// best effort: a test that stopped a private server has nothing to drop,
+// and a failure here must not hide the test's own result.
+func dropPrefix(c redis.UniversalClient, p string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var cursor uint64
+	for {
+		keys, next, err := c.Scan(ctx, cursor, "{"+p+"}:*", 1000).Result()
+		if err != nil {
+			return
+		}
+		if len(keys) > 0 && c.Unlink(ctx, keys...).Err() != nil {
+			return
+		}
+		if cursor = next; cursor == 0 {
+			return
+		}
+	}
 }
