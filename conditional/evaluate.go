@@ -81,7 +81,12 @@ func evaluate(r *http.Request, im, inm []string, v Validators, opts *Options) Ou
 		Now:                 opts.Now,
 		RequirePrecondition: opts.RequirePrecondition,
 	}
-	switch precond.Evaluate(&in) {
+	return decide(precond.Evaluate(&in), r, v, opts)
+}
+
+// decide turns the evaluator's outcome for r into Evaluate's.
+func decide(o precond.Outcome, r *http.Request, v Validators, opts *Options) Outcome {
+	switch o {
 	case precond.NotModified:
 		return NotModified
 	case precond.Failed:

@@ -28,21 +28,9 @@ func evaluateGeneral(r *http.Request, v Validators, opts Options) Outcome {
 		LastModified: v.LastModified, Exists: v.exists(), Now: opts.Now,
 		RequirePrecondition: opts.RequirePrecondition,
 	}
-	switch precond.Evaluate(&in) {
-	case precond.NotModified:
-		return NotModified
-	case precond.Failed:
-		if r.Method != http.MethodGet && r.Method != http.MethodHead &&
-			opts.AlreadyAppliedFunc != nil && opts.AlreadyAppliedFunc(r, v) {
-			return AlreadyApplied
-		}
-		return PreconditionFailed
-	case precond.NoneMatchFailed:
-		return PreconditionFailed
-	case precond.Required:
-		return PreconditionRequired
-	}
-	return Proceed
+	// The mapping of the evaluator's outcome is shared: the shortcuts are
+	// before it.
+	return decide(precond.Evaluate(&in), r, v, &opts)
 }
 
 // TestEvaluateShortcutsAgree holds Evaluate's shortcuts (a field that is
