@@ -66,7 +66,13 @@
 // transaction and one commit. Each caller returns after that commit, as it
 // would alone. A batch the database refuses is run again one statement at
 // a time, so one bad update fails only itself; a job claimed for a
-// Dequeue that gave up meanwhile is released at once.
+// Dequeue that gave up meanwhile is released at once. A claim made while
+// Updates wait for their group goes in their transaction, last (the
+// Manager claims a worker's next job while its last outcome is written),
+// so the two cost one commit; that transaction waits at most 100 ms for a
+// row lock (SET LOCAL lock_timeout), after which the claim and the
+// Updates run apart, so a lock a caller's transaction holds does not hold
+// claims back.
 //
 // # Transactions
 //
