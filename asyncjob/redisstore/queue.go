@@ -37,7 +37,10 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 				deadline = t.Add(s.idleWait())
 			}
 			if t.Before(deadline) {
-				if err := idle.Wait(ctx, s.hub.Work(), deadline.Sub(t)); err != nil {
+				s.wk.wait()
+				err := idle.Wait(ctx, s.hub.Work(), deadline.Sub(t))
+				s.wk.woke()
+				if err != nil {
 					return nil, err
 				}
 				continue

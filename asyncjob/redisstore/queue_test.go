@@ -2,9 +2,12 @@ package redisstore_test
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -122,4 +125,174 @@ func TestJobCostsThreeRoundTrips(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond) // a stray round trip, were one to come
 	assert.EqualValues(t, 3*n, rt.n.Load()-before)
+}
+
+// feedMessages subscribes to prefix p's feed channel on c and returns the
+// next message's payload, or "" when none arrives within 300 ms.
+func feedMessages(t *testing.T, c redis.UniversalClient, p string) func() string {
+	t.Helper()
+	ps := c.Subscribe(t.Context(), "{"+p+"}:feed")
+	t.Cleanup(func() { _ = ps.Close() })
+	_, err := ps.Receive(t.Context()) // the subscription's confirmation
+	require.NoError(t, err)
+	msgs := ps.Channel()
+	return func() string {
+		select {
+		case m := <-msgs:
+			return m.Payload
+		case <-time.After(300 * time.Millisecond):
+			return ""
+		}
+	}
+}
+
+// waitingDequeue starts a Dequeue on s once s's first look has found
+// nothing, and returns its result channel after it has started to wait.
+func waitingDequeue(t *testing.T, ctx context.Context, s *redisstore.Store, rt *roundTrips) <-chan dequeued {
+	t.Helper()
+	done := make(chan dequeued, 1)
+	before := rt.n.Load()
+	go func() {
+		j, err := s.Dequeue(ctx, "w", time.Minute)
+		done <- dequeued{j, err}
+	}()
+	// The look owed at subscription, then the wait.
+	require.Eventually(t, func() bool { return rt.n.Load() > before }, 10*time.Second, time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	return done
+}
+
+type dequeued struct {
+	j   *asyncjob.Job
+	err error
+}
+
+// TestCreateWakesItsOwnWaiterQuietly: a Create on an instance with a
+// waiting Dequeue wakes that Dequeue itself and publishes nothing; the
+// next Create, with no waiter left, publishes its wake-up for the other
+// instances. PollInterval is a minute, so a missed wake-up fails the test.
+func TestCreateWakesItsOwnWaiterQuietly(t *testing.T) {
+	t.Parallel()
+	p := prefix(t)
+	ck := newClock()
+	rt := &roundTrips{}
+	c := newClient(t)
+	c.AddHook(rt)
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	next := feedMessages(t, newClient(t), p)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+
+	done := waitingDequeue(t, ctx, s, rt)
+	quiet := newJob(ck)
+	_, err := s.Create(ctx, quiet, 0)
+	require.NoError(t, err)
+	select {
+	case r := <-done:
+		require.NoError(t, r.err)
+		assert.Equal(t, quiet.ID, r.j.ID)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting Dequeue was not woken")
+	}
+	assert.Empty(t, next(), "a Create whose own instance has a waiter")
+
+	loud := newJob(ck)
+	_, err = s.Create(ctx, loud, 0)
+	require.NoError(t, err)
+	assert.Regexp(t, `^w [0-9]+$`, next(), "a Create without a waiter")
+}
+
+// TestQuietCreatesReserveTheirWaiter: of two Creates at once on an
+// instance with one waiting Dequeue, only one goes without a message, so
+// the other job is announced to every instance (here the second
+// instance's Dequeue takes it at once).
+func TestQuietCreatesReserveTheirWaiter(t *testing.T) {
+	t.Parallel()
+	p := prefix(t)
+	ck := newClock()
+	rt, rt2 := &roundTrips{}, &roundTrips{}
+	c, c2 := newClient(t), newClient(t)
+	c.AddHook(rt)
+	c2.AddHook(rt2)
+	a := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	b := newStore(t, c2, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	onA := waitingDequeue(t, ctx, a, rt)
+	onB := waitingDequeue(t, ctx, b, rt2)
+	next := feedMessages(t, newClient(t), p)
+
+	jobs := []*asyncjob.Job{newJob(ck), newJob(ck)}
+	errs := make(chan error, len(jobs))
+	for _, j := range jobs {
+		go func() {
+			_, err := a.Create(ctx, j, 0)
+			errs <- err
+		}()
+	}
+	for range jobs {
+		require.NoError(t, <-errs)
+	}
+	got := map[string]bool{}
+	for _, ch := range []<-chan dequeued{onA, onB} {
+		select {
+		case r := <-ch:
+			require.NoError(t, r.err)
+			got[r.j.ID] = true
+		case <-time.After(10 * time.Second):
+			t.Fatal("a job waited for PollInterval")
+		}
+	}
+	assert.Equal(t, map[string]bool{jobs[0].ID: true, jobs[1].ID: true}, got)
+	assert.Regexp(t, `^w [0-9]+$`, next(), "one of the two Creates publishes")
+	assert.Empty(t, next(), "only one")
+}
+
+// failAfter fails the next EVALSHA after Redis ran it, as a reply lost on
+// the way back would.
+type failAfter struct{ armed atomic.Bool }
+
+func (h *failAfter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *failAfter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if cmd.Name() == "evalsha" && h.armed.CompareAndSwap(true, false) {
+			cmd.SetErr(errors.New("reply lost"))
+			return cmd.Err()
+		}
+		return err
+	}
+}
+
+func (h *failAfter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestQuietCreateWithALostReply: a Create that reserved the waiter and
+// fails after its script ran (the job is stored) still has the waiter
+// look: no message went out, so nothing else would wake it.
+func TestQuietCreateWithALostReply(t *testing.T) {
+	t.Parallel()
+	p := prefix(t)
+	ck := newClock()
+	rt, fail := &roundTrips{}, &failAfter{}
+	c := newClient(t)
+	c.AddHook(rt)
+	c.AddHook(fail)
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	done := waitingDequeue(t, ctx, s, rt)
+	j := newJob(ck)
+	fail.armed.Store(true)
+	_, err := s.Create(ctx, j, 0)
+	require.Error(t, err)
+	select {
+	case r := <-done:
+		require.NoError(t, r.err)
+		assert.Equal(t, j.ID, r.j.ID)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stored job waited for PollInterval")
+	}
 }

@@ -205,10 +205,19 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	now := s.now()
 	exp, ttl := s.expiry(j, now)
 	keyed := j.IdempotencyKey != ""
+	// With a waiting worker of this store free for the job, the script
+	// publishes nothing and this call wakes that worker (see wakes): a
+	// message would cost Redis a write to every subscriber and every
+	// instance a wake-up, on the submitter's critical path.
+	channel := s.argChannel
+	quiet := s.wk.reserve()
+	if quiet {
+		channel = ""
+	}
 	// The script's optional arguments, passed up to the last one that
 	// differs from its default (see scripts/create.lua). now goes as an
 	// int64: go-redis writes it as the same digits without a string.
-	args := [...]any{j.ID, now.UnixNano(), s.argChannel, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
+	args := [...]any{j.ID, now.UnixNano(), channel, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
 	n := len(args)
 	for n > 5 && createDefault(n-1, args[n-1], keyed) {
 		n--
@@ -220,6 +229,21 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 		cmd = append(cmd, "3", s.jobKey(j.ID), s.argQueue, s.argSeq)
 	}
 	res, err := s.sc.create.run(ctx, s.rdb, append(cmd, args[:n]...)).Slice()
+	if quiet {
+		var seq int64
+		if err == nil && len(res) == 2 && res[0] == "ok" {
+			seq = score(res[1])
+		}
+		// A failed call may still have stored the job (a reply lost after
+		// the script ran): a look owed covers it, as a message would.
+		if err != nil {
+			s.wk.owe()
+			s.hub.SignalWork()
+		}
+		if s.wk.announceQuiet(seq) {
+			s.hub.SignalWork()
+		}
+	}
 	if err != nil {
 		return nil, s.fail(ctx, "create", err)
 	}

@@ -25,12 +25,21 @@ import "sync"
 // never a job. The counts are per store: a job another instance claims
 // still costs one look here that finds nothing, as any wake-up shared
 // between instances does.
+//
+// A Create made while this store has a waiting Dequeue that no counted job
+// or owed look has spoken for publishes nothing: it reserves that waiter
+// (quiet) before its script runs and announces its own number here when
+// the script returns, so the job goes to a worker of the instance that
+// submitted it without a message, which would cost Redis a write to every
+// subscriber and each instance a wake-up (see [Store.Create]).
 type wakes struct {
 	mu       sync.Mutex
 	pending  int64
 	inflight int64
 	horizon  int64
 	owed     int64
+	waiting  int64 // Dequeues waiting for a wake-up
+	quiet    int64 // Creates that reserved a waiter and have not announced
 }
 
 // maxOwed bounds the looks owed without a number: a burst of releases
@@ -50,6 +59,47 @@ func (w *wakes) announce(n int64) bool {
 		w.pending++
 	}
 	return w.pending > 0
+}
+
+// wait records a Dequeue that starts to wait for a wake-up; woke ends it.
+func (w *wakes) wait() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waiting++
+}
+
+func (w *wakes) woke() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.waiting = max(w.waiting-1, 0)
+}
+
+// reserve reports whether a Create may go without a wake-up message: a
+// waiting Dequeue is free, not spoken for by a counted job, an owed look or
+// another reservation. If so the Create must call [wakes.announceQuiet]
+// when its script returns, with its submission number or 0 when it stored
+// nothing.
+func (w *wakes) reserve() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.waiting <= w.pending+w.owed+w.quiet {
+		return false
+	}
+	w.quiet++
+	return true
+}
+
+// announceQuiet ends a reservation: n is the submission number of the job
+// the Create stored (0: none), announced as its message would have been.
+// It reports whether a waiting Dequeue should be woken.
+func (w *wakes) announceQuiet(n int64) bool {
+	w.mu.Lock()
+	w.quiet = max(w.quiet-1, 0)
+	w.mu.Unlock()
+	if n <= 0 {
+		return false
+	}
+	return w.announce(n)
 }
 
 // owe records a look owed without a submission number.

@@ -94,3 +94,28 @@ func TestWakesOwedCap(t *testing.T) {
 	}
 	assert.EqualValues(t, maxOwed, w.owed)
 }
+
+// TestWakesReserve: a Create goes without a message only while a waiting
+// Dequeue is free: not spoken for by a counted job, an owed look or
+// another Create's reservation.
+func TestWakesReserve(t *testing.T) {
+	t.Parallel()
+	w := newWakes()
+	assert.False(t, w.reserve(), "no waiter")
+	w.wait()
+	w.wait()
+	assert.True(t, w.reserve(), "two free waiters")
+	assert.True(t, w.reserve(), "one free waiter")
+	assert.False(t, w.reserve(), "both reserved")
+	assert.True(t, w.announceQuiet(5), "the stored job wakes a waiter")
+	assert.False(t, w.announceQuiet(0), "a Create that stored nothing")
+	assert.Equal(t, 1, looks(w), "one job announced")
+	w.owe()
+	assert.True(t, w.reserve(), "one waiter for the owed look, the other free")
+	assert.False(t, w.reserve(), "the other reserved")
+	w.woke()
+	w.woke()
+	w.woke() // more than waited: stays at zero
+	assert.False(t, w.reserve())
+	assert.EqualValues(t, 0, w.waiting)
+}

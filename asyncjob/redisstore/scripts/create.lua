@@ -7,7 +7,8 @@
 -- KEYS[4]  idempotency key: only when the job has one
 -- ARGV[1]  job ID
 -- ARGV[2]  now, Unix nanoseconds (the clock of the calling instance)
--- ARGV[3]  feed channel
+-- ARGV[3]  feed channel; "": publish nothing (the caller wakes its own
+--          waiting worker) and return the submission number
 -- ARGV[4]  field i, ARGV[5] field p of the record
 -- and, passed only up to the last one that differs from its default:
 -- ARGV[6]  max queued jobs; missing or 0: unbounded
@@ -18,7 +19,7 @@
 --          milliseconds: missing or "" for none
 -- ARGV[11] field att, ARGV[12] field sa: missing for a fresh job (0 and "")
 --
--- Returns {"ok"}; {"dup", f1, v1, ...}: the fields of the live job that holds
+-- Returns {"ok"}, or {"ok", seq} without a channel; {"dup", f1, v1, ...}: the fields of the live job that holds
 -- the key; {"exists"} when the ID is taken; {"full"} when the queue is full.
 --
 -- A fresh job's record has no att, sa, lo and lu fields (read as ""):
@@ -90,5 +91,8 @@ end
 local seq = string.format('%d', redis.call('INCR', KEYS[3]))
 redis.call('ZADD', KEYS[2], seq, ARGV[1])
 -- The submission number lets each instance count the jobs it may find.
+if ARGV[3] == '' then
+  return {'ok', seq}
+end
 redis.call('PUBLISH', ARGV[3], 'w ' .. seq)
 return {'ok'}
