@@ -10,3 +10,10 @@ import (
 func DequeueReply(ctx context.Context, s *Store, worker string, now time.Time, lease time.Duration) ([]any, error) {
 	return s.dequeue(ctx, worker, now, nanos(now.Add(lease)))
 }
+
+// Waiting is how many Dequeue calls of s wait for a wake-up.
+func Waiting(s *Store) int64 {
+	s.wk.mu.Lock()
+	defer s.wk.mu.Unlock()
+	return s.wk.waiting
+}

@@ -146,8 +146,10 @@ func feedMessages(t *testing.T, c redis.UniversalClient, p string) func() string
 	}
 }
 
-// waitingDequeue starts a Dequeue on s once s's first look has found
-// nothing, and returns its result channel after it has started to wait.
+// waitingDequeue starts a Dequeue on a new store s, whose client counts
+// its round trips in rt, and returns its result channel once it waits for
+// a wake-up after the look owed at subscription: that look, made when the
+// subscription is up, would otherwise end a wait that started before it.
 func waitingDequeue(t *testing.T, ctx context.Context, s *redisstore.Store, rt *roundTrips) <-chan dequeued {
 	t.Helper()
 	done := make(chan dequeued, 1)
@@ -156,10 +158,17 @@ func waitingDequeue(t *testing.T, ctx context.Context, s *redisstore.Store, rt *
 		j, err := s.Dequeue(ctx, "w", time.Minute)
 		done <- dequeued{j, err}
 	}()
-	// The look owed at subscription, then the wait.
-	require.Eventually(t, func() bool { return rt.n.Load() > before }, 10*time.Second, time.Millisecond)
-	time.Sleep(100 * time.Millisecond)
+	require.Eventually(t, func() bool { return rt.n.Load() > before && redisstore.Waiting(s) == 1 }, 10*time.Second, time.Millisecond)
 	return done
+}
+
+// countedStore is newStore on a client of its own that counts round trips.
+func countedStore(t *testing.T, opts redisstore.Options) (*redisstore.Store, *roundTrips) {
+	t.Helper()
+	rt := &roundTrips{}
+	c := newClient(t)
+	c.AddHook(rt)
+	return newStore(t, c, opts), rt
 }
 
 type dequeued struct {
@@ -175,10 +184,7 @@ func TestCreateWakesItsOwnWaiterQuietly(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
 	ck := newClock()
-	rt := &roundTrips{}
-	c := newClient(t)
-	c.AddHook(rt)
-	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	s, rt := countedStore(t, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
 	next := feedMessages(t, newClient(t), p)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -210,16 +216,12 @@ func TestQuietCreatesReserveTheirWaiter(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
 	ck := newClock()
-	rt, rt2 := &roundTrips{}, &roundTrips{}
-	c, c2 := newClient(t), newClient(t)
-	c.AddHook(rt)
-	c2.AddHook(rt2)
-	a := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
-	b := newStore(t, c2, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	a, rtA := countedStore(t, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	b, rtB := countedStore(t, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	onA := waitingDequeue(t, ctx, a, rt)
-	onB := waitingDequeue(t, ctx, b, rt2)
+	onA := waitingDequeue(t, ctx, a, rtA)
+	onB := waitingDequeue(t, ctx, b, rtB)
 	next := feedMessages(t, newClient(t), p)
 
 	jobs := []*asyncjob.Job{newJob(ck), newJob(ck)}
