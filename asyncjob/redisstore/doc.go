@@ -75,7 +75,8 @@
 // the store's channel; Create publishes "w <submission number>" and
 // Release "w" to wake waiting workers, except when the submitting store
 // has a waiting worker that no other job has spoken for: that Create
-// publishes nothing and wakes its own worker (see Round trips). A job is watched from the moment a
+// publishes nothing and hands the job to its own worker (see Round trips).
+// A job is watched from the moment a
 // watcher first reads its record: the script that reads it also marks it
 // (field "wt"), so no change after that read goes unpublished, and the
 // many jobs that nobody watches cost no messages. Each Store holds a
@@ -92,28 +93,34 @@
 // A job costs its instances three round trips to Redis: the Create
 // script, the Dequeue script and the script that records the outcome (a
 // compare-and-set from the record the worker holds; see asyncjob's
-// worker). Each script writes a record with one HSET and reads it with one
-// HMGET, about 20 commands per job in all. An idle worker does not ask
-// Redis whether work came: each store counts the jobs it may find from the
-// submission numbers that Create publishes and from the dequeue script's
-// replies, and runs the script only when that count says a job may be
-// waiting, after a Release or a reconnection of the feed, or when its wait
-// ends at the earliest lease end or Options.PollInterval. A lost message
-// therefore costs latency, never a job. With several instances each
-// published job wakes a worker on every instance, and all but one find
-// nothing.
+// worker); two when the instance that submits it has an idle worker (see
+// below). Each script writes a record with one HSET and reads it with one
+// HMGET, about 20 commands per job in all (10 with the claim in Create).
+// An idle worker does not ask Redis whether work came: each store counts
+// the jobs it may find from the submission numbers that Create publishes
+// and from the dequeue script's replies, and runs the script only when
+// that count says a job may be waiting, after a Release or a reconnection
+// of the feed, or when its wait ends at the earliest lease end or
+// Options.PollInterval. A lost message therefore costs latency, never a
+// job. With several instances each published job wakes a worker on every
+// instance, and all but one find nothing.
 //
 // A Create made on a store that has a waiting worker free for the job (no
-// counted job or owed look has spoken for it, nor another Create) does not
-// publish: the store wakes that worker when the script returns. The
-// message would cost Redis a write to every subscriber and each instance a
-// wake-up, on the submitter's critical path: about 10 µs of a 70 µs Create
-// on the 2-vCPU benchmark VM, and a Redis command per job. Should that
-// worker be taken meanwhile by a job announced from another instance, the
-// job waits for the next look of a worker on any instance: when a worker
-// of the submitting instance finishes, another instance's claim reply
-// counts it, or at most Options.PollInterval. A Create whose reply is lost
-// after it reserved the worker still has that worker look.
+// counted job or owed look has spoken for it, nor another Create) reserves
+// that worker, and its script claims the job for it, as the dequeue script
+// would (state processing, attempt 1, that worker's lease), in the same
+// HSET that stores it, unless jobs are queued before it (then it queues
+// the job and publishes its number, as any Create does, and the worker
+// looks for it). A claim publishes nothing: the message
+// would cost Redis a write to every subscriber and each instance a
+// wake-up on the submitter's critical path, and the claim a round trip.
+// A reserved worker waits for its Create's answer even when its own
+// Dequeue ends meanwhile (Shutdown, Close), and releases a job it will not
+// run, so that any worker takes it over at once; a Create that fails after
+// it may have claimed releases the job the same way (else its lease's end
+// frees it). A job that ran before (an attempt, a start time) is queued
+// without a message when the store has a free waiting worker, which then
+// looks for it.
 //
 // # Failures
 //

@@ -2,7 +2,10 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	"github.com/httpsem/httpsem/asyncjob"
 )
 
 // DequeueReply runs the dequeue script once, as Dequeue does, at now with
@@ -15,5 +18,30 @@ func DequeueReply(ctx context.Context, s *Store, worker string, now time.Time, l
 func Waiting(s *Store) int64 {
 	s.wk.mu.Lock()
 	defer s.wk.mu.Unlock()
-	return s.wk.waiting
+	return int64(len(s.wk.waiters))
+}
+
+// Reserved is how many waiting Dequeue calls of s a Create has reserved.
+func Reserved(s *Store) int64 {
+	s.wk.mu.Lock()
+	defer s.wk.mu.Unlock()
+	return s.wk.reserved
+}
+
+// CreateFor runs Create as it runs with a waiting Dequeue of worker free
+// for the job (the counts that would speak for it cleared first), and
+// returns what it claimed for that Dequeue (nil: nothing).
+func CreateFor(ctx context.Context, s *Store, j *asyncjob.Job, worker string, lease time.Duration) (*asyncjob.Job, error) {
+	s.wk.mu.Lock()
+	s.wk.pending, s.wk.owed = 0, 0
+	s.wk.mu.Unlock()
+	wt := s.wk.wait(worker, lease)
+	defer s.wk.woke(wt)
+	_, err := s.Create(ctx, j, 0)
+	select {
+	case <-wt.ready:
+	default:
+		return nil, errors.New("the Create did not reserve the waiter")
+	}
+	return wt.job, err
 }

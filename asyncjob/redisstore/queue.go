@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -37,11 +38,9 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 				deadline = t.Add(s.idleWait())
 			}
 			if t.Before(deadline) {
-				s.wk.wait()
-				err := idle.Wait(ctx, s.hub.Work(), deadline.Sub(t))
-				s.wk.woke()
-				if err != nil {
-					return nil, err
+				j, err := s.wait(ctx, &idle, worker, lease, deadline.Sub(t))
+				if j != nil || err != nil {
+					return j, err
 				}
 				continue
 			}
@@ -85,6 +84,48 @@ func (s *Store) Dequeue(ctx context.Context, worker string, lease time.Duration)
 		}
 	}
 }
+
+// wait is one wait of an idle Dequeue of worker, for at most d: it returns
+// the job a Create of this store claimed for it meanwhile (see wakes), an
+// error that ends the Dequeue, or neither: look again.
+func (s *Store) wait(ctx context.Context, idle *feed.Idle, worker string, lease, d time.Duration) (*asyncjob.Job, error) {
+	wt := s.wk.wait(worker, lease)
+	shared, err := idle.WaitOr(ctx, s.hub.Work(), wt.ready, d)
+	if s.wk.woke(wt) {
+		// A Create is claiming a job for this waiter: its answer is one
+		// round trip away, and a job claimed for a worker that left would
+		// wait for its lease to end.
+		if shared {
+			s.hub.SignalWork() // the wake-up was for a free waiter
+		}
+		<-wt.ready
+	}
+	if wt.job == nil {
+		return nil, err
+	}
+	if err != nil {
+		s.release(wt.job.ID, worker)
+		return nil, err
+	}
+	return wt.job, nil
+}
+
+// release gives up a job claimed for this store's worker that will not run
+// it, so that any worker takes it over at once instead of after its lease:
+// best effort, bounded, and the lease's end covers a failure. A job that
+// is not that worker's (a Create that failed before its script claimed
+// it) is left as it is.
+func (s *Store) release(id, worker string) {
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
+	defer cancel()
+	err := s.Release(ctx, id, worker)
+	if err != nil && !errors.Is(err, asyncjob.ErrNotFound) && !errors.Is(err, asyncjob.ErrLeaseLost) {
+		s.log.Warn("redisstore: release of an unclaimed job failed; it is taken over when its lease ends", "job", id, "worker", worker, "err", err)
+	}
+}
+
+// releaseTimeout bounds [Store.release].
+const releaseTimeout = 5 * time.Second
 
 // dequeue runs scripts/dequeue.lua once and returns its reply.
 func (s *Store) dequeue(ctx context.Context, worker string, now time.Time, until string) ([]any, error) {

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -87,11 +88,12 @@ func TestDrainedDequeueTakesOverExpiredLease(t *testing.T) {
 	assert.Less(t, time.Since(start), 10*time.Second)
 }
 
-// TestJobCostsThreeRoundTrips: through a Manager, a no-op job costs its
-// instance three Redis round trips: the Create script, the Dequeue script
-// and the outcome's compare-and-set; the worker then waits for the next
-// job without asking Redis.
-func TestJobCostsThreeRoundTrips(t *testing.T) {
+// TestJobCostsTwoRoundTrips: through a Manager with an idle worker, a
+// no-op job costs its instance two Redis round trips: the Create script,
+// which claims the job for the waiting worker, and the outcome's
+// compare-and-set; the worker then waits for the next job without asking
+// Redis. (A job another instance submits costs a Dequeue script more.)
+func TestJobCostsTwoRoundTrips(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
 	rt := &roundTrips{}
@@ -115,6 +117,9 @@ func TestJobCostsThreeRoundTrips(t *testing.T) {
 	before := rt.n.Load()
 	const n = 10
 	for range n {
+		// The worker waits again: a job submitted before goes through the
+		// queue (a Dequeue round trip more).
+		require.Eventually(t, func() bool { return redisstore.Waiting(s) == 1 }, 10*time.Second, time.Millisecond)
 		j, err := m.Submit(t.Context(), asyncjob.Spec{Kind: "noop"})
 		require.NoError(t, err)
 		<-ran
@@ -124,7 +129,7 @@ func TestJobCostsThreeRoundTrips(t *testing.T) {
 		}, 10*time.Second, time.Millisecond)
 	}
 	time.Sleep(50 * time.Millisecond) // a stray round trip, were one to come
-	assert.EqualValues(t, 3*n, rt.n.Load()-before)
+	assert.EqualValues(t, 2*n, rt.n.Load()-before)
 }
 
 // feedMessages subscribes to prefix p's feed channel on c and returns the
@@ -176,11 +181,13 @@ type dequeued struct {
 	err error
 }
 
-// TestCreateWakesItsOwnWaiterQuietly: a Create on an instance with a
-// waiting Dequeue wakes that Dequeue itself and publishes nothing; the
-// next Create, with no waiter left, publishes its wake-up for the other
-// instances. PollInterval is a minute, so a missed wake-up fails the test.
-func TestCreateWakesItsOwnWaiterQuietly(t *testing.T) {
+// TestCreateClaimsForItsOwnWaiter: a Create on an instance with a waiting
+// Dequeue claims the job for that Dequeue in its own script: one round
+// trip for the job's submission and claim, no message, and the Dequeue
+// returns the record Redis holds. The next Create, with no waiter left,
+// queues its job and publishes its wake-up for the other instances.
+// PollInterval is a minute, so a missed wake-up fails the test.
+func TestCreateClaimsForItsOwnWaiter(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
 	ck := newClock()
@@ -190,28 +197,146 @@ func TestCreateWakesItsOwnWaiterQuietly(t *testing.T) {
 	defer cancel()
 
 	done := waitingDequeue(t, ctx, s, rt)
-	quiet := newJob(ck)
-	_, err := s.Create(ctx, quiet, 0)
+	before := rt.n.Load()
+	claimed := newJob(ck)
+	claimed.Owner, claimed.IdempotencyKey = "alice", "k1"
+	_, err := s.Create(ctx, claimed, 0)
 	require.NoError(t, err)
+	var got *asyncjob.Job
 	select {
 	case r := <-done:
 		require.NoError(t, r.err)
-		assert.Equal(t, quiet.ID, r.j.ID)
+		got = r.j
 	case <-time.After(10 * time.Second):
-		t.Fatal("the waiting Dequeue was not woken")
+		t.Fatal("the waiting Dequeue got no job")
 	}
+	assert.Equal(t, before+1, rt.n.Load(), "one round trip: the Create")
+	assert.Equal(t, asyncjob.StateProcessing, got.State)
+	assert.EqualValues(t, 2, got.Version)
+	assert.Equal(t, 1, got.Attempt)
+	assert.Equal(t, "w", got.LeaseOwner)
+	assert.Equal(t, ck.Now().Add(time.Minute), got.LeaseUntil)
+	assert.Equal(t, ck.Now(), got.StartedAt)
+	stored, err := s.Get(ctx, claimed.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored, got, "the Dequeue's job is the record")
 	assert.Empty(t, next(), "a Create whose own instance has a waiter")
+	dup, err := s.Create(ctx, &asyncjob.Job{ID: asyncjob.NewID(), Kind: "k", Owner: "alice", IdempotencyKey: "k1", State: asyncjob.StateAccepted, CreatedAt: ck.Now()}, 0)
+	assert.ErrorIs(t, err, asyncjob.ErrDuplicate, "the claimed job holds its idempotency key")
+	if assert.NotNil(t, dup) {
+		assert.Equal(t, claimed.ID, dup.ID)
+	}
 
 	loud := newJob(ck)
 	_, err = s.Create(ctx, loud, 0)
 	require.NoError(t, err)
 	assert.Regexp(t, `^w [0-9]+$`, next(), "a Create without a waiter")
+	got, err = s.Dequeue(ctx, "w2", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, loud.ID, got.ID)
+}
+
+// TestCreateForQueuesBehindOlderJobs: a Create that may claim for a
+// waiting Dequeue still queues its job when jobs are queued before it, so
+// jobs are claimed in submission order; with the queue empty it claims.
+func TestCreateForQueuesBehindOlderJobs(t *testing.T) {
+	t.Parallel()
+	p := prefix(t)
+	ck := newClock()
+	s := newStore(t, newClient(t), redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	older, newer, last := newJob(ck), newJob(ck), newJob(ck)
+	_, err := s.Create(ctx, older, 0)
+	require.NoError(t, err)
+	next := feedMessages(t, newClient(t), p)
+	c, err := redisstore.CreateFor(ctx, s, newer, "w", time.Minute)
+	require.NoError(t, err)
+	assert.Nil(t, c, "queued behind the older job")
+	assert.Regexp(t, `^w [0-9]+$`, next(), "every instance hears of the queued job")
+	for _, want := range []*asyncjob.Job{older, newer} {
+		got, err := s.Dequeue(ctx, "w", time.Minute)
+		require.NoError(t, err)
+		assert.Equal(t, want.ID, got.ID)
+	}
+	c, err = redisstore.CreateFor(ctx, s, last, "w", time.Minute)
+	require.NoError(t, err)
+	if assert.NotNil(t, c, "claimed: the queue is empty") {
+		assert.Equal(t, last.ID, c.ID)
+		assert.Equal(t, asyncjob.StateProcessing, c.State)
+	}
+}
+
+// holdScript holds the next EVALSHA until open is closed.
+type holdScript struct {
+	armed atomic.Bool
+	open  chan struct{}
+}
+
+func (h *holdScript) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *holdScript) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "evalsha" && h.armed.CompareAndSwap(true, false) {
+			<-h.open
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *holdScript) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestReservedWaiterReleasesAClaimItCannotRun: a Dequeue that ends while a
+// Create is claiming a job for it waits for that Create, and releases the
+// job it will not run, so another worker takes it over at once instead of
+// after its lease (a minute here).
+func TestReservedWaiterReleasesAClaimItCannotRun(t *testing.T) {
+	t.Parallel()
+	p := prefix(t)
+	ck := newClock()
+	rt, g := &roundTrips{}, &holdScript{open: make(chan struct{})}
+	c := newClient(t)
+	c.AddHook(rt)
+	c.AddHook(g)
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	wctx, stop := context.WithCancel(ctx)
+	done := waitingDequeue(t, wctx, s, rt)
+
+	j := newJob(ck)
+	g.armed.Store(true)
+	created := make(chan error, 1)
+	go func() {
+		_, err := s.Create(ctx, j, 0)
+		created <- err
+	}()
+	require.Eventually(t, func() bool { return redisstore.Reserved(s) == 1 }, 10*time.Second, time.Millisecond)
+	stop()
+	select {
+	case r := <-done:
+		t.Fatalf("the Dequeue returned (%v, %v) before its Create answered", r.j, r.err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(g.open)
+	require.NoError(t, <-created)
+	r := <-done
+	assert.ErrorIs(t, r.err, context.Canceled)
+	assert.Nil(t, r.j)
+
+	got, err := s.Dequeue(ctx, "heir", time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, j.ID, got.ID, "released: taken over at once")
+	assert.Equal(t, 2, got.Attempt)
+	assert.Equal(t, "heir", got.LeaseOwner)
 }
 
 // TestQuietCreatesReserveTheirWaiter: of two Creates at once on an
-// instance with one waiting Dequeue, only one goes without a message, so
-// the other job is announced to every instance (here the second
-// instance's Dequeue takes it at once).
+// instance with one waiting Dequeue, only one claims for it without a
+// message, so the other job is announced to every instance (here the
+// second instance's Dequeue takes it at once).
 func TestQuietCreatesReserveTheirWaiter(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
@@ -250,8 +375,8 @@ func TestQuietCreatesReserveTheirWaiter(t *testing.T) {
 	assert.Empty(t, next(), "only one")
 }
 
-// failAfter fails the next EVALSHA after Redis ran it, as a reply lost on
-// the way back would.
+// failAfter fails the next command (a script, in its test) after Redis
+// ran it, as a reply lost on the way back would.
 type failAfter struct{ armed atomic.Bool }
 
 func (h *failAfter) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -259,7 +384,9 @@ func (h *failAfter) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (h *failAfter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
-		if cmd.Name() == "evalsha" && h.armed.CompareAndSwap(true, false) {
+		// Only a call that ran: the first EVALSHA of a script Redis has
+		// not cached yet answers NOSCRIPT, and the EVAL after it runs it.
+		if name := cmd.Name(); err == nil && (name == "evalsha" || name == "eval") && h.armed.CompareAndSwap(true, false) {
 			cmd.SetErr(errors.New("reply lost"))
 			return cmd.Err()
 		}
@@ -272,8 +399,10 @@ func (h *failAfter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 }
 
 // TestQuietCreateWithALostReply: a Create that reserved the waiter and
-// fails after its script ran (the job is stored) still has the waiter
-// look: no message went out, so nothing else would wake it.
+// fails after its script ran (the job is stored and claimed for the
+// waiter, which never hears of it) releases the job and has the waiter
+// look: no message went out, so nothing else would wake it, and the lease
+// (a minute) would hold the job.
 func TestQuietCreateWithALostReply(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
@@ -294,7 +423,49 @@ func TestQuietCreateWithALostReply(t *testing.T) {
 	case r := <-done:
 		require.NoError(t, r.err)
 		assert.Equal(t, j.ID, r.j.ID)
+		assert.Equal(t, 2, r.j.Attempt, "the claim the lost reply made, then the look's")
 	case <-time.After(10 * time.Second):
 		t.Fatal("the stored job waited for PollInterval")
+	}
+}
+
+// TestConcurrentSubmitsRunPromptly: with 8 submitters and 8 workers on
+// one instance, every job runs long before a lease ends (a minute), so no
+// claim a Create made for a waiting worker is lost on its way to it.
+func TestConcurrentSubmitsRunPromptly(t *testing.T) {
+	t.Parallel()
+	s := newStore(t, newClient(t), redisstore.Options{})
+	var ran atomic.Int32
+	kind := func([]byte) (asyncjob.Func, error) {
+		return func(context.Context, asyncjob.Progress) (asyncjob.Result, error) {
+			ran.Add(1)
+			return asyncjob.Result{}, nil
+		}, nil
+	}
+	m, err := asyncjob.New(asyncjob.Options{Store: s, Kinds: map[string]asyncjob.Kind{"k": kind}, QueueSize: -1, Lease: time.Minute})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = m.Shutdown(context.Background()) })
+	const n = 4000
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < n; i += 8 {
+				j, err := m.Submit(context.Background(), asyncjob.Spec{Kind: "k"})
+				if !assert.NoError(t, err) {
+					return
+				}
+				ids[i] = j.ID
+			}
+		})
+	}
+	wg.Wait()
+	if assert.Eventually(t, func() bool { return ran.Load() == n }, 10*time.Second, time.Millisecond, "ran %d of %d", ran.Load(), n) {
+		return
+	}
+	for _, id := range ids {
+		if j, err := s.Get(context.Background(), id); err == nil && j.State != asyncjob.StateCompleted {
+			t.Logf("stuck: %s %s v%d attempt %d leased to %q until %v", id, j.State, j.Version, j.Attempt, j.LeaseOwner, j.LeaseUntil)
+		}
 	}
 }

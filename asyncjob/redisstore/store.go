@@ -206,18 +206,25 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	exp, ttl := s.expiry(j, now)
 	keyed := j.IdempotencyKey != ""
 	// With a waiting worker of this store free for the job, the script
-	// publishes nothing and this call wakes that worker (see wakes): a
+	// claims the job for that worker and publishes nothing (see wakes): a
 	// message would cost Redis a write to every subscriber and every
-	// instance a wake-up, on the submitter's critical path.
-	channel := s.argChannel
-	quiet := s.wk.reserve()
-	if quiet {
-		channel = ""
+	// instance a wake-up on the submitter's critical path, and the worker's
+	// claim a round trip. Jobs that ran before (an attempt, a start time)
+	// are only queued, quietly.
+	wake := s.argChannel
+	wt := s.wk.reserve()
+	var until string
+	if wt != nil {
+		wake = ""
+		if attempt == "0" && started == "" {
+			until = nanos(now.Add(wt.lease))
+			wake = until + " " + wt.worker
+		}
 	}
 	// The script's optional arguments, passed up to the last one that
 	// differs from its default (see scripts/create.lua). now goes as an
 	// int64: go-redis writes it as the same digits without a string.
-	args := [...]any{j.ID, now.UnixNano(), channel, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
+	args := [...]any{j.ID, now.UnixNano(), wake, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
 	n := len(args)
 	for n > 5 && createDefault(n-1, args[n-1], keyed) {
 		n--
@@ -229,26 +236,14 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 		cmd = append(cmd, "3", s.jobKey(j.ID), s.argQueue, s.argSeq)
 	}
 	res, err := s.sc.create.run(ctx, s.rdb, append(cmd, args[:n]...)).Slice()
-	if quiet {
-		var seq int64
-		if err == nil && len(res) == 2 && res[0] == "ok" {
-			seq = score(res[1])
-		}
-		// A failed call may still have stored the job (a reply lost after
-		// the script ran): a look owed covers it, as a message would.
-		if err != nil {
-			s.wk.owe()
-			s.hub.SignalWork()
-		}
-		if s.wk.announceQuiet(seq) {
-			s.hub.SignalWork()
-		}
+	if wt != nil {
+		s.resolve(wt, j, res, err, &raw{imm: imm, mut: mut, payload: payload, expires: exp, started: nanos(now), leaseTo: until})
 	}
 	if err != nil {
 		return nil, s.fail(ctx, "create", err)
 	}
 	switch tag, _ := res[0].(string); tag {
-	case "ok":
+	case "ok", "claimed":
 		c := *j
 		c.Version, c.LeaseOwner, c.LeaseUntil = 1, "", time.Time{}
 		j.Version = 1
@@ -266,6 +261,35 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	default:
 		return nil, fmt.Errorf("%w: create: unexpected reply %v", ErrUnavailable, res)
 	}
+}
+
+// resolve answers the waiter wt that Create reserved, from the script's
+// reply res (or its error err) for job j: the job claimed for wt, as the
+// record f now holds it; else the submission number of the job it queued,
+// which wt then looks for. A call that failed may have run the script and
+// claimed the job for wt (its reply lost): the job is released, in case,
+// and wt looks again.
+func (s *Store) resolve(wt *waiter, j *asyncjob.Job, res []any, err error, f *raw) {
+	var seq int64
+	if err == nil && len(res) > 0 {
+		switch res[0] {
+		case "claimed":
+			f.state, f.version, f.attempt, f.leaseBy = string(asyncjob.StateProcessing), "2", "1", wt.worker
+			if c, derr := decodeRaw(f); derr == nil {
+				s.wk.resolve(wt, c, 0, false)
+				return
+			}
+			err = errors.New("claimed record does not decode")
+		case "ok":
+			if len(res) == 2 {
+				seq = score(res[1])
+			}
+		}
+	}
+	if err != nil && f.leaseTo != "" {
+		s.release(j.ID, wt.worker)
+	}
+	s.wk.resolve(wt, nil, seq, err != nil)
 }
 
 // createDefault reports whether v, create.lua's argument at index i (from

@@ -1,6 +1,12 @@
 package redisstore
 
-import "sync"
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/httpsem/httpsem/asyncjob"
+)
 
 // wakes decides when an idle Dequeue of this store looks at the queue
 // again, so that a look costs a round trip only when it may find a job.
@@ -28,18 +34,33 @@ import "sync"
 //
 // A Create made while this store has a waiting Dequeue that no counted job
 // or owed look has spoken for publishes nothing: it reserves that waiter
-// (quiet) before its script runs and announces its own number here when
-// the script returns, so the job goes to a worker of the instance that
-// submitted it without a message, which would cost Redis a write to every
-// subscriber and each instance a wake-up (see [Store.Create]).
+// before its script runs, and the script claims the job for it (or, when
+// jobs are queued before it, queues the job, and the Create announces its
+// number here and has the waiter look), so the job goes to a worker of the
+// instance that submitted it without a message, which would cost Redis a
+// write to every subscriber and each instance a wake-up, and without a
+// Dequeue round trip (see [Store.Create]). A reserved waiter stays until
+// its Create resolves the reservation.
 type wakes struct {
 	mu       sync.Mutex
 	pending  int64
 	inflight int64
 	horizon  int64
 	owed     int64
-	waiting  int64 // Dequeues waiting for a wake-up
-	quiet    int64 // Creates that reserved a waiter and have not announced
+	waiters  []*waiter // Dequeues waiting for a wake-up, oldest first
+	reserved int64     // how many of them a Create has reserved
+}
+
+// waiter is one waiting Dequeue: its worker and lease, for a Create that
+// claims a job for it.
+type waiter struct {
+	worker string
+	lease  time.Duration
+	// ready receives the reserving Create's answer; job (nil: none, look
+	// again) is set before, under the wakes lock.
+	ready    chan struct{}
+	job      *asyncjob.Job
+	reserved bool
 }
 
 // maxOwed bounds the looks owed without a number: a burst of releases
@@ -61,45 +82,72 @@ func (w *wakes) announce(n int64) bool {
 	return w.pending > 0
 }
 
-// wait records a Dequeue that starts to wait for a wake-up; woke ends it.
-func (w *wakes) wait() {
+// wait records a Dequeue of worker, with lease, that starts to wait for a
+// wake-up; woke ends the wait.
+func (w *wakes) wait(worker string, lease time.Duration) *waiter {
+	wt := &waiter{worker: worker, lease: lease, ready: make(chan struct{}, 1)}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.waiting++
+	w.waiters = append(w.waiters, wt)
+	return wt
 }
 
-func (w *wakes) woke() {
+// woke removes wt from the waiters. It reports whether a Create still holds
+// wt reserved: the caller must then wait for wt.ready, after which wt.job
+// is final.
+func (w *wakes) woke(wt *waiter) (reserved bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.waiting = max(w.waiting-1, 0)
-}
-
-// reserve reports whether a Create may go without a wake-up message: a
-// waiting Dequeue is free, not spoken for by a counted job, an owed look or
-// another reservation. If so the Create must call [wakes.announceQuiet]
-// when its script returns, with its submission number or 0 when it stored
-// nothing.
-func (w *wakes) reserve() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.waiting <= w.pending+w.owed+w.quiet {
-		return false
+	if i := slices.Index(w.waiters, wt); i >= 0 {
+		w.waiters = slices.Delete(w.waiters, i, i+1)
 	}
-	w.quiet++
-	return true
+	return wt.reserved
 }
 
-// announceQuiet ends a reservation: n is the submission number of the job
-// the Create stored (0: none), announced as its message would have been.
-// It reports whether a waiting Dequeue should be woken.
-func (w *wakes) announceQuiet(n int64) bool {
+// reserve returns a waiting Dequeue that a Create may claim its job for,
+// or nil: one is reserved only while a waiter is free, not spoken for by
+// a counted job, an owed look or another reservation. The Create must
+// call [wakes.resolve] with it when its script returns.
+func (w *wakes) reserve() *waiter {
 	w.mu.Lock()
-	w.quiet = max(w.quiet-1, 0)
-	w.mu.Unlock()
-	if n <= 0 {
-		return false
+	defer w.mu.Unlock()
+	if int64(len(w.waiters))-w.reserved <= w.pending+w.owed {
+		return nil
 	}
-	return w.announce(n)
+	for _, wt := range w.waiters {
+		if !wt.reserved {
+			wt.reserved = true
+			w.reserved++
+			return wt
+		}
+	}
+	return nil
+}
+
+// resolve ends wt's reservation: job is what the Create claimed for it;
+// else n is the submission number of the job it queued (0: none), counted
+// as its message would have been, and failed tells that the Create failed
+// after it may have stored a job, which owes a look. wt then looks again.
+func (w *wakes) resolve(wt *waiter, job *asyncjob.Job, n int64, failed bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	// Answered, wt waits no more: no other Create may reserve it, which
+	// would overwrite its job.
+	if i := slices.Index(w.waiters, wt); i >= 0 {
+		w.waiters = slices.Delete(w.waiters, i, i+1)
+	}
+	wt.reserved = false
+	w.reserved = max(w.reserved-1, 0)
+	wt.job = job
+	switch {
+	case job != nil:
+	case failed:
+		w.owed = min(w.owed+1, maxOwed)
+	case n > w.horizon:
+		w.horizon = n
+		w.pending++
+	}
+	wt.ready <- struct{}{} // buffered, and a waiter is answered once
 }
 
 // owe records a look owed without a submission number.

@@ -2,8 +2,12 @@ package redisstore
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/httpsem/httpsem/asyncjob"
 )
 
 // looks counts how many looks wakes allows in a row before it says wait.
@@ -95,27 +99,55 @@ func TestWakesOwedCap(t *testing.T) {
 	assert.EqualValues(t, maxOwed, w.owed)
 }
 
-// TestWakesReserve: a Create goes without a message only while a waiting
-// Dequeue is free: not spoken for by a counted job, an owed look or
-// another Create's reservation.
+// TestWakesReserve: a Create claims for a waiting Dequeue only while one
+// is free: not spoken for by a counted job, an owed look or another
+// Create's reservation; a resolved reservation frees it, and a queued job
+// or a failed Create has it look.
 func TestWakesReserve(t *testing.T) {
 	t.Parallel()
 	w := newWakes()
-	assert.False(t, w.reserve(), "no waiter")
-	w.wait()
-	w.wait()
-	assert.True(t, w.reserve(), "two free waiters")
-	assert.True(t, w.reserve(), "one free waiter")
-	assert.False(t, w.reserve(), "both reserved")
-	assert.True(t, w.announceQuiet(5), "the stored job wakes a waiter")
-	assert.False(t, w.announceQuiet(0), "a Create that stored nothing")
-	assert.Equal(t, 1, looks(w), "one job announced")
+	assert.Nil(t, w.reserve(), "no waiter")
+	a, b := w.wait("a", time.Second), w.wait("b", time.Second)
+	assert.Same(t, a, w.reserve(), "the oldest free waiter")
+	assert.Same(t, b, w.reserve(), "the other")
+	assert.Nil(t, w.reserve(), "both reserved")
+
+	job := &asyncjob.Job{ID: "j"}
+	w.resolve(a, job, 0, false)
+	<-a.ready
+	assert.Same(t, job, a.job)
+	assert.False(t, w.woke(a), "resolved")
+	assert.Equal(t, 0, looks(w), "a claimed job is not counted")
+
+	w.resolve(b, nil, 5, false)
+	<-b.ready
+	assert.Nil(t, b.job)
+	assert.Equal(t, 1, looks(w), "the queued job is counted")
+	assert.False(t, w.woke(b))
+
+	c := w.wait("c", time.Second)
 	w.owe()
-	assert.True(t, w.reserve(), "one waiter for the owed look, the other free")
-	assert.False(t, w.reserve(), "the other reserved")
-	w.woke()
-	w.woke()
-	w.woke() // more than waited: stays at zero
-	assert.False(t, w.reserve())
-	assert.EqualValues(t, 0, w.waiting)
+	assert.Nil(t, w.reserve(), "the only waiter is spoken for by the owed look")
+	assert.Equal(t, 1, looks(w))
+	assert.Same(t, c, w.reserve())
+	assert.True(t, w.woke(c), "still reserved: the caller waits for the answer")
+	w.resolve(c, nil, 0, true)
+	<-c.ready
+	assert.Equal(t, 1, looks(w), "a failed Create owes a look")
+	assert.EqualValues(t, 0, w.reserved)
+	assert.Empty(t, w.waiters)
+}
+
+// TestWakesAnsweredWaiterIsNotReservedAgain: a waiter that a Create has
+// answered waits no more, so a second Create cannot reserve it before it
+// wakes (and overwrite the job the first claimed for it).
+func TestWakesAnsweredWaiterIsNotReservedAgain(t *testing.T) {
+	t.Parallel()
+	w := newWakes()
+	a := w.wait("a", time.Second)
+	require.Same(t, a, w.reserve())
+	w.resolve(a, &asyncjob.Job{ID: "first"}, 0, false)
+	assert.Nil(t, w.reserve(), "a is answered")
+	assert.False(t, w.woke(a))
+	assert.Equal(t, "first", a.job.ID)
 }

@@ -47,5 +47,22 @@ func (w *Idle) Wait(ctx context.Context, wake <-chan struct{}, d time.Duration) 
 	return nil
 }
 
+// WaitOr is Wait with a second wake-up channel, own: a wake-up addressed
+// to this waiter alone. It reports whether wake (the shared one) fired, so
+// that a waiter that cannot use that wake-up can pass it on.
+func (w *Idle) WaitOr(ctx context.Context, wake, own <-chan struct{}, d time.Duration) (shared bool, err error) {
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-w.Closed:
+		return false, w.ErrClosed
+	case <-wake:
+		return true, nil
+	case <-own:
+	case <-w.timer.after(d):
+	}
+	return false, nil
+}
+
 // Stop releases the timer.
 func (w *Idle) Stop() { w.timer.stop() }

@@ -56,6 +56,50 @@ func TestIdle(t *testing.T) {
 	}
 }
 
+// TestIdleWaitOr: the waiter's own wake-up ends the wait as the shared one
+// does, and WaitOr tells the shared one apart, so a waiter that cannot use
+// it can pass it on.
+func TestIdleWaitOr(t *testing.T) {
+	t.Parallel()
+	ready := func() chan struct{} {
+		c := make(chan struct{}, 1)
+		c <- struct{}{}
+		return c
+	}
+	never := make(chan struct{})
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name       string
+		ctx        context.Context
+		wake, own  <-chan struct{}
+		d          time.Duration
+		wantShared bool
+		wantErr    error
+	}{
+		{"shared", context.Background(), ready(), never, time.Hour, true, nil},
+		{"own", context.Background(), never, ready(), time.Hour, false, nil},
+		{"timer", context.Background(), never, never, time.Nanosecond, false, nil},
+		{"ctx ended", canceled, never, never, time.Hour, false, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := Idle{ErrClosed: errClosed}
+			defer w.Stop()
+			shared, err := w.WaitOr(tt.ctx, tt.wake, tt.own, tt.d)
+			assert.Equal(t, tt.wantShared, shared)
+			assert.ErrorIs(t, err, tt.wantErr)
+		})
+	}
+	closed := make(chan struct{})
+	close(closed)
+	w := Idle{Closed: closed, ErrClosed: errClosed}
+	defer w.Stop()
+	_, err := w.WaitOr(context.Background(), never, never, time.Hour)
+	assert.ErrorIs(t, err, errClosed)
+}
+
 // The timer is reused: a second Wait after a wake does not fire early from
 // the first one's timer, and many rounds make one timer.
 func TestIdleReusesTimer(t *testing.T) {

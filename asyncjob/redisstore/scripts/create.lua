@@ -7,8 +7,13 @@
 -- KEYS[4]  idempotency key: only when the job has one
 -- ARGV[1]  job ID
 -- ARGV[2]  now, Unix nanoseconds (the clock of the calling instance)
--- ARGV[3]  feed channel; "": publish nothing (the caller wakes its own
---          waiting worker) and return the submission number
+-- ARGV[3]  the wake-up: the feed channel (a name that starts with "{"),
+--          on which the job's submission number is published; "": publish
+--          nothing and return the number (the caller wakes a waiting worker
+--          of its own); or "<lease end> <worker>": claim the job for that
+--          waiting worker of the caller, with that lease end (Unix ns),
+--          unless jobs are queued before it: then queue it, publish its
+--          number on the feed channel and return it. A fresh job only.
 -- ARGV[4]  field i, ARGV[5] field p of the record
 -- and, passed only up to the last one that differs from its default:
 -- ARGV[6]  max queued jobs; missing or 0: unbounded
@@ -19,7 +24,9 @@
 --          milliseconds: missing or "" for none
 -- ARGV[11] field att, ARGV[12] field sa: missing for a fresh job (0 and "")
 --
--- Returns {"ok"}, or {"ok", seq} without a channel; {"dup", f1, v1, ...}: the fields of the live job that holds
+-- Returns {"ok"}, or {"ok", seq} without a channel in ARGV[3]; {"claimed"} when it
+-- claimed the job (state processing, Version 2, attempt 1, started now);
+-- {"dup", f1, v1, ...}: the fields of the live job that holds
 -- the key; {"exists"} when the ID is taken; {"full"} when the queue is full.
 --
 -- A fresh job's record has no att, sa, lo and lu fields (read as ""):
@@ -70,12 +77,38 @@ end
 if oldExp ~= false then
   redis.call('DEL', KEYS[1])
 end
+-- A claim for the caller's waiting worker writes the record as the
+-- dequeue script's claim would have, in the same HSET, and skips the
+-- queue; only when no job is queued before it, so jobs are still claimed
+-- in submission order. (123 is "{".)
+local wake = ARGV[3]
+local reserved = wake == '' or string.byte(wake, 1) ~= 123
+local worker, leaseEnd
+if wake ~= '' and reserved then
+  if redis.call('ZCARD', KEYS[2]) == 0 then
+    local sp = string.find(wake, ' ', 1, true)
+    leaseEnd, worker = string.sub(wake, 1, sp - 1), string.sub(wake, sp + 1)
+    wake = ''
+  else
+    -- Jobs are queued that the caller did not count (their messages are
+    -- on their way, or were lost): every instance hears of this one.
+    wake = string.sub(KEYS[2], 1, -6) .. 'feed'
+  end
+end
 local exp, ttl = ARGV[9] or '', ARGV[10] or ''
 if keyed then
   redis.call('SET', KEYS[4], ARGV[1])
+end
+if worker then
+  redis.call('HSET', KEYS[1], 'st', 'processing', 'v', '2', 'exp', exp, 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5],
+    'att', '1', 'sa', ARGV[2], 'lo', worker, 'lu', leaseEnd)
+elseif keyed then
   redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'ik', KEYS[4], 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5])
 else
   redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5])
+end
+if worker and keyed then
+  redis.call('HSET', KEYS[1], 'ik', KEYS[4])
 end
 if ARGV[11] then
   redis.call('HSET', KEYS[1], 'att', ARGV[11], 'sa', ARGV[12] or '')
@@ -86,13 +119,21 @@ if ttl ~= '' then
     redis.call('PEXPIRE', KEYS[4], ttl)
   end
 end
+if worker then
+  -- The running set: the queue's name with "running" for "queue" (the
+  -- same hash slot).
+  redis.call('ZADD', string.sub(KEYS[2], 1, -6) .. 'running', leaseEnd, ARGV[1])
+  return {'claimed'}
+end
 -- The number as a string: Redis would turn a Lua number argument into one
 -- with a "%.17g" printf (here the integer format is exact and cheaper).
 local seq = string.format('%d', redis.call('INCR', KEYS[3]))
 redis.call('ZADD', KEYS[2], seq, ARGV[1])
 -- The submission number lets each instance count the jobs it may find.
-if ARGV[3] == '' then
+if wake ~= '' then
+  redis.call('PUBLISH', wake, 'w ' .. seq)
+end
+if reserved then
   return {'ok', seq}
 end
-redis.call('PUBLISH', ARGV[3], 'w ' .. seq)
 return {'ok'}
