@@ -469,3 +469,52 @@ func TestConcurrentSubmitsRunPromptly(t *testing.T) {
 		}
 	}
 }
+
+// runTwice runs the next script twice, as a client's retry after a lost
+// reply does: the caller sees the second run's reply.
+type runTwice struct{ armed atomic.Bool }
+
+func (h *runTwice) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *runTwice) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if name := cmd.Name(); err == nil && (name == "evalsha" || name == "eval") && h.armed.CompareAndSwap(true, false) {
+			err = next(ctx, cmd)
+		}
+		return err
+	}
+}
+
+func (h *runTwice) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestClaimingCreateRetried: a Create whose script ran twice (a retry
+// after a lost reply) claimed the job for the waiter in its first run and
+// finds the ID taken in its second; the job is released and the waiter
+// takes it over at once, not when the lease (a minute) ends.
+func TestClaimingCreateRetried(t *testing.T) {
+	t.Parallel()
+	ck := newClock()
+	rt, twice := &roundTrips{}, &runTwice{}
+	c := newClient(t)
+	c.AddHook(rt)
+	c.AddHook(twice)
+	s := newStore(t, c, redisstore.Options{Now: ck.Now, PollInterval: time.Minute})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	done := waitingDequeue(t, ctx, s, rt)
+	j := newJob(ck)
+	twice.armed.Store(true)
+	_, err := s.Create(ctx, j, 0)
+	require.ErrorIs(t, err, asyncjob.ErrConflict, "the retry finds the ID taken")
+	select {
+	case r := <-done:
+		require.NoError(t, r.err)
+		assert.Equal(t, j.ID, r.j.ID)
+		assert.Equal(t, 2, r.j.Attempt)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the claimed job waited for its lease")
+	}
+}

@@ -267,10 +267,12 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 // reply res (or its error err) for job j: the job claimed for wt, as the
 // record f now holds it; else the submission number of the job it queued,
 // which wt then looks for. A call that failed may have run the script and
-// claimed the job for wt (its reply lost): the job is released, in case,
-// and wt looks again.
+// claimed the job for wt (its reply lost), and so may the first run of a
+// call whose retry found the ID taken: the job is released, in case, and
+// wt looks again.
 func (s *Store) resolve(wt *waiter, j *asyncjob.Job, res []any, err error, f *raw) {
 	var seq int64
+	unsure := err != nil
 	if err == nil && len(res) > 0 {
 		switch res[0] {
 		case "claimed":
@@ -279,17 +281,19 @@ func (s *Store) resolve(wt *waiter, j *asyncjob.Job, res []any, err error, f *ra
 				s.wk.resolve(wt, c, 0, false)
 				return
 			}
-			err = errors.New("claimed record does not decode")
+			unsure = true
 		case "ok":
 			if len(res) == 2 {
 				seq = score(res[1])
 			}
+		case "exists":
+			unsure = true
 		}
 	}
-	if err != nil && f.leaseTo != "" {
+	if unsure && f.leaseTo != "" {
 		s.release(j.ID, wt.worker)
 	}
-	s.wk.resolve(wt, nil, seq, err != nil)
+	s.wk.resolve(wt, nil, seq, unsure)
 }
 
 // createDefault reports whether v, create.lua's argument at index i (from
