@@ -95,13 +95,15 @@ func (s *Store) wait(ctx context.Context, idle *feed.Idle, worker string, lease,
 		// A Create is claiming a job for this waiter: its answer is one
 		// round trip away, and a job claimed for a worker that left would
 		// wait for its lease to end.
-		if shared {
-			s.hub.SignalWork() // the wake-up was for a free waiter
-		}
 		<-wt.ready
 	}
 	if wt.job == nil {
 		return nil, err
+	}
+	if shared {
+		// The shared wake-up came for a job some waiter should look for,
+		// and this one has a job of its own: pass it on.
+		s.hub.SignalWork()
 	}
 	if err != nil {
 		s.release(wt.job.ID, worker)
