@@ -15,8 +15,8 @@ import (
 
 // The change feed is one Pub/Sub channel per store, "{prefix}:feed". Every
 // change of a Version of a watched record publishes "<version> <job ID>";
-// Create publishes "w <submission number>" and Release "w" (work is
-// available; see wakes). A record is watched once a watcher has read it
+// a Create that queues its job publishes "w <submission number>" and
+// Release "w" (work is available; see wakes). A record is watched once a watcher has read it
 // (field "wt", set by the script that reads it): most jobs are never
 // watched, and their changes would cost every instance a message each. Each Store holds one subscription and
 // fans the messages out to its watchers and waiting workers, so a Watch

@@ -12,8 +12,10 @@ import (
 // again, so that a look costs a round trip only when it may find a job.
 //
 // pending counts the queued jobs that no look of this store has set out to
-// claim. Each Create publishes its job's submission number ("w <n>"); a
-// number above horizon, the highest one accounted for, adds one. Each
+// claim. Each Create that queues a job publishes its submission number
+// ("w <n>"; one that claims for a waiter of its own store publishes
+// nothing, see below); a number above horizon, the highest one accounted
+// for, adds one. Each
 // claim's reply tells how many jobs are still queued and the highest
 // number among them: pending becomes at least that count less the other
 // looks in flight (which will claim some of them), and the horizon moves
