@@ -267,25 +267,64 @@ func TestCreateForQueuesBehindOlderJobs(t *testing.T) {
 	}
 }
 
-// holdScript holds the next EVALSHA until open is closed.
-type holdScript struct {
+// scriptFault changes one script call of the client it hooks: while armed,
+// each EVALSHA or EVAL goes through call, which sends it with send and
+// disarms the hook (armed.CompareAndSwap) on the call it changes.
+type scriptFault struct {
 	armed atomic.Bool
-	open  chan struct{}
+	call  func(h *scriptFault, cmd redis.Cmder, send func() error) error
 }
 
-func (h *holdScript) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *scriptFault) DialHook(next redis.DialHook) redis.DialHook { return next }
 
-func (h *holdScript) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+func (h *scriptFault) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if cmd.Name() == "evalsha" && h.armed.CompareAndSwap(true, false) {
-			<-h.open
+		if name := cmd.Name(); !h.armed.Load() || name != "evalsha" && name != "eval" {
+			return next(ctx, cmd)
 		}
-		return next(ctx, cmd)
+		return h.call(h, cmd, func() error { return next(ctx, cmd) })
 	}
 }
 
-func (h *holdScript) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (h *scriptFault) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return next
+}
+
+// holdScript holds the next script call until open is closed.
+func holdScript(open <-chan struct{}) *scriptFault {
+	return &scriptFault{call: func(h *scriptFault, _ redis.Cmder, send func() error) error {
+		if h.armed.CompareAndSwap(true, false) {
+			<-open
+		}
+		return send()
+	}}
+}
+
+// failAfter fails the next script call after Redis ran it, as a reply lost
+// on the way back would. Only a call that ran counts: the first EVALSHA of
+// a script Redis has not cached yet answers NOSCRIPT, and the EVAL after
+// it runs it.
+func failAfter() *scriptFault {
+	return &scriptFault{call: func(h *scriptFault, cmd redis.Cmder, send func() error) error {
+		err := send()
+		if err == nil && h.armed.CompareAndSwap(true, false) {
+			cmd.SetErr(errors.New("reply lost"))
+			return cmd.Err()
+		}
+		return err
+	}}
+}
+
+// runTwice runs the next script call twice, as a client's retry after a
+// lost reply does: the caller sees the second run's reply.
+func runTwice() *scriptFault {
+	return &scriptFault{call: func(h *scriptFault, _ redis.Cmder, send func() error) error {
+		err := send()
+		if err == nil && h.armed.CompareAndSwap(true, false) {
+			err = send()
+		}
+		return err
+	}}
 }
 
 // TestReservedWaiterReleasesAClaimItCannotRun: a Dequeue that ends while a
@@ -296,7 +335,8 @@ func TestReservedWaiterReleasesAClaimItCannotRun(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
 	ck := newClock()
-	rt, g := &roundTrips{}, &holdScript{open: make(chan struct{})}
+	open := make(chan struct{})
+	rt, g := &roundTrips{}, holdScript(open)
 	c := newClient(t)
 	c.AddHook(rt)
 	c.AddHook(g)
@@ -320,7 +360,7 @@ func TestReservedWaiterReleasesAClaimItCannotRun(t *testing.T) {
 		t.Fatalf("the Dequeue returned (%v, %v) before its Create answered", r.j, r.err)
 	case <-time.After(100 * time.Millisecond):
 	}
-	close(g.open)
+	close(open)
 	require.NoError(t, <-created)
 	r := <-done
 	assert.ErrorIs(t, r.err, context.Canceled)
@@ -375,29 +415,6 @@ func TestQuietCreatesReserveTheirWaiter(t *testing.T) {
 	assert.Empty(t, next(), "only one")
 }
 
-// failAfter fails the next command (a script, in its test) after Redis
-// ran it, as a reply lost on the way back would.
-type failAfter struct{ armed atomic.Bool }
-
-func (h *failAfter) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *failAfter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		// Only a call that ran: the first EVALSHA of a script Redis has
-		// not cached yet answers NOSCRIPT, and the EVAL after it runs it.
-		if name := cmd.Name(); err == nil && (name == "evalsha" || name == "eval") && h.armed.CompareAndSwap(true, false) {
-			cmd.SetErr(errors.New("reply lost"))
-			return cmd.Err()
-		}
-		return err
-	}
-}
-
-func (h *failAfter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-
 // TestQuietCreateWithALostReply: a Create that reserved the waiter and
 // fails after its script ran (the job is stored and claimed for the
 // waiter, which never hears of it) releases the job and has the waiter
@@ -407,7 +424,7 @@ func TestQuietCreateWithALostReply(t *testing.T) {
 	t.Parallel()
 	p := prefix(t)
 	ck := newClock()
-	rt, fail := &roundTrips{}, &failAfter{}
+	rt, fail := &roundTrips{}, failAfter()
 	c := newClient(t)
 	c.AddHook(rt)
 	c.AddHook(fail)
@@ -470,26 +487,6 @@ func TestConcurrentSubmitsRunPromptly(t *testing.T) {
 	}
 }
 
-// runTwice runs the next script twice, as a client's retry after a lost
-// reply does: the caller sees the second run's reply.
-type runTwice struct{ armed atomic.Bool }
-
-func (h *runTwice) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *runTwice) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if name := cmd.Name(); err == nil && (name == "evalsha" || name == "eval") && h.armed.CompareAndSwap(true, false) {
-			err = next(ctx, cmd)
-		}
-		return err
-	}
-}
-
-func (h *runTwice) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-
 // TestClaimingCreateRetried: a Create whose script ran twice (a retry
 // after a lost reply) claimed the job for the waiter in its first run and
 // finds the ID taken in its second; the job is released and the waiter
@@ -497,7 +494,7 @@ func (h *runTwice) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 func TestClaimingCreateRetried(t *testing.T) {
 	t.Parallel()
 	ck := newClock()
-	rt, twice := &roundTrips{}, &runTwice{}
+	rt, twice := &roundTrips{}, runTwice()
 	c := newClient(t)
 	c.AddHook(rt)
 	c.AddHook(twice)

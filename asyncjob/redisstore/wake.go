@@ -100,10 +100,15 @@ func (w *wakes) wait(worker string, lease time.Duration) *waiter {
 func (w *wakes) woke(wt *waiter) (reserved bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.remove(wt)
+	return wt.reserved
+}
+
+// remove takes wt off the waiters; the caller holds w.mu.
+func (w *wakes) remove(wt *waiter) {
 	if i := slices.Index(w.waiters, wt); i >= 0 {
 		w.waiters = slices.Delete(w.waiters, i, i+1)
 	}
-	return wt.reserved
 }
 
 // reserve returns a waiting Dequeue that a Create may claim its job for,
@@ -135,9 +140,7 @@ func (w *wakes) resolve(wt *waiter, job *asyncjob.Job, n int64, failed bool) {
 	defer w.mu.Unlock()
 	// Answered, wt waits no more: no other Create may reserve it, which
 	// would overwrite its job.
-	if i := slices.Index(w.waiters, wt); i >= 0 {
-		w.waiters = slices.Delete(w.waiters, i, i+1)
-	}
+	w.remove(wt)
 	wt.reserved = false
 	w.reserved = max(w.reserved-1, 0)
 	wt.job = job

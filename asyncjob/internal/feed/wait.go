@@ -36,15 +36,8 @@ func (w *Idle) Check(ctx context.Context) error {
 // Wait blocks until wake fires or d passes (nil: look again), ctx ends
 // (ctx.Err()) or Closed closes (ErrClosed).
 func (w *Idle) Wait(ctx context.Context, wake <-chan struct{}, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-w.Closed:
-		return w.ErrClosed
-	case <-wake:
-	case <-w.timer.after(d):
-	}
-	return nil
+	_, err := w.WaitOr(ctx, wake, nil, d) // a nil channel never fires
+	return err
 }
 
 // WaitOr is Wait with a second wake-up channel, own: a wake-up addressed
