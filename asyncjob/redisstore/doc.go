@@ -116,7 +116,8 @@
 // wake-up on the submitter's critical path, and the claim a round trip.
 // A reserved worker waits for its Create's answer even when its own
 // Dequeue ends meanwhile (Shutdown, Close), and releases a job it will not
-// run, so that any worker takes it over at once; a Create that fails after
+// run, so that any worker takes it over at once (the release waits at most
+// 5 s; should it fail, the job's lease frees it); a Create that fails after
 // it may have claimed releases the job the same way (else its lease's end
 // frees it). A job that ran before (an attempt, a start time) is queued
 // without a message when the store has a free waiting worker, which then
