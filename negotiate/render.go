@@ -1,7 +1,6 @@
 package negotiate
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -60,7 +58,13 @@ type Encoder struct {
 // represent: channels, functions, complex numbers, NaN and infinities, cycles.
 func JSON() Encoder {
 	return Encoder{MediaType: "application/json", Implicit: "charset=utf-8", EncodeFunc: func(w io.Writer, v any) error {
-		err := json.NewEncoder(w).Encode(v)
+		var enc *json.Encoder
+		if b, ok := w.(*renderBuffer); ok {
+			enc = b.jsonEncoder()
+		} else {
+			enc = json.NewEncoder(w)
+		}
+		err := enc.Encode(v)
 		if err != nil && declinedJSON(err) {
 			return fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
 		}
@@ -78,7 +82,17 @@ func XML() Encoder {
 		if _, err := io.WriteString(w, xml.Header); err != nil {
 			return err
 		}
-		err := xml.NewEncoder(w).Encode(v)
+		b, pooled := w.(*renderBuffer)
+		var enc *xml.Encoder
+		if pooled {
+			enc = b.xmlEncoder()
+		} else {
+			enc = xml.NewEncoder(w)
+		}
+		err := enc.Encode(v)
+		if err != nil && pooled {
+			b.dropXML()
+		}
 		if err != nil && declinedXML(err) {
 			return fmt.Errorf("%w: %w", ErrUnsupportedValue, err)
 		}
@@ -123,7 +137,10 @@ type Renderer struct {
 	first        string
 	serveDefault bool
 	errorWriter  httperr.Writer
-	pool         sync.Pool
+	pool         sync.Pool // of *renderBuffer
+	// lengths holds the Content-Length values of recent renderings, shared
+	// the same way.
+	lengths response.LengthCache
 }
 
 // NewRenderer builds a Renderer from opts.Encoders (JSON then XML when nil),
@@ -173,7 +190,7 @@ func NewRenderer(opts Options) (*Renderer, error) {
 	if !strings.Contains(rn.offers[0], ";") {
 		rn.first = rn.offers[0]
 	}
-	rn.pool.New = func() any { return new(bytes.Buffer) }
+	rn.pool.New = func() any { return new(renderBuffer) }
 	return rn, nil
 }
 
@@ -243,10 +260,13 @@ func (rn *Renderer) MediaTypes() []string { return append([]string(nil), rn.offe
 // writes 500 and returns an error matching [ErrEncode] and the encoder's
 // error.
 //
-// The Content-Type value, and the Vary value of a response that had none,
-// are shared by every response of the Renderer, so that rendering
-// allocates neither: like any header value, replace or add to them
-// (Header.Set, Header.Add), never modify them in place.
+// The Content-Type and Content-Length values, and the Vary value of a
+// response that had none, are shared by every response of the Renderer (of
+// that type, length), so that rendering allocates none of them: like any
+// header value, replace or add to them (Header.Set, Header.Add), never
+// modify them in place. The built-in JSON and XML encoders keep their
+// encoding/json and encoding/xml encoders with the pooled buffer, so that
+// a rendering does not allocate them either.
 func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v any) error {
 	header.AddVaryShared(w.Header(), rn.varyAccept)
 	if !response.BodyAllowed(http.MethodGet, status) {
@@ -262,7 +282,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v
 		}
 		i = 0
 	}
-	buf := rn.pool.Get().(*bytes.Buffer)
+	buf := rn.pool.Get().(*renderBuffer)
 	defer rn.put(buf)
 	buf.Reset()
 	err := rn.encoders[i].EncodeFunc(buf, v)
@@ -279,7 +299,7 @@ func (rn *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, v
 // the remaining encoders are negotiated again without the ones that
 // declined, until one encodes v or none is acceptable.
 func (rn *Renderer) renderDeclined(w http.ResponseWriter, r *http.Request, status int, v any,
-	buf *bytes.Buffer, accept []string, first int, declineErr error) error {
+	buf *renderBuffer, accept []string, first int, declineErr error) error {
 	remaining := slices.Clone(rn.parsed)
 	remaining[first] = offer{} // an empty type is never selected
 	for {
@@ -315,10 +335,10 @@ func (rn *Renderer) encodeFailed(w http.ResponseWriter, r *http.Request, i int, 
 	return fmt.Errorf("%w as %s: %w", ErrEncode, rn.offers[i], err)
 }
 
-func (rn *Renderer) write(w http.ResponseWriter, r *http.Request, status, i int, buf *bytes.Buffer) error {
+func (rn *Renderer) write(w http.ResponseWriter, r *http.Request, status, i int, buf *renderBuffer) error {
 	h := w.Header()
 	h["Content-Type"] = rn.ctValues[i]
-	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
+	h["Content-Length"] = rn.lengths.Value(buf.Len())
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
 		return nil
@@ -327,7 +347,7 @@ func (rn *Renderer) write(w http.ResponseWriter, r *http.Request, status, i int,
 	return err
 }
 
-func (rn *Renderer) put(buf *bytes.Buffer) {
+func (rn *Renderer) put(buf *renderBuffer) {
 	if buf.Cap() <= MaxPooledBuffer {
 		rn.pool.Put(buf)
 	}
