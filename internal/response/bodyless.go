@@ -71,17 +71,22 @@ func strip304Lookups(h http.Header, n int) (Kept, bool) {
 		kept |= KeptVary
 		found++
 	}
+	// Each check of found stops as soon as every field is accounted for;
+	// then there is no Last-Modified either, and nothing more to drop.
 	if found == n {
-		// No Last-Modified either, so there is nothing to drop.
 		return kept, true
 	}
 	if _, ok := h["Content-Type"]; ok {
 		delete(h, "Content-Type")
-		found++
+		if found++; found == n {
+			return kept, true
+		}
 	}
 	if _, ok := h["Content-Length"]; ok {
 		delete(h, "Content-Length")
-		found++
+		if found++; found == n {
+			return kept, true
+		}
 	}
 	if _, ok := h["Cache-Control"]; ok {
 		kept |= KeptCacheControl
