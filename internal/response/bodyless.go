@@ -41,62 +41,6 @@ const (
 // Expires h holds: a hook that edits those on a 304 learns it from the pass
 // that strips, instead of a hashed lookup each (see [Commit.Strips]).
 func Strip304Kept(h http.Header) Kept {
-	if n := len(h); n <= strip304Small {
-		if kept, ok := strip304Lookups(h, n); ok {
-			return kept
-		}
-	}
-	return strip304Pass(h)
-}
-
-// strip304Small is the largest header strip304Lookups tries: a 304's header
-// is usually ETag and Vary, with Content-Type, Content-Length and
-// Cache-Control when the handler had set them.
-const strip304Small = 5
-
-// strip304Lookups is Strip304Kept for a header of n fields made only of the
-// fields it looks up, likeliest first: once all n are found the rest is
-// known absent, so a validator's 304 (ETag, Vary) costs two hashed lookups
-// instead of a pass over the map, which draws random numbers before it
-// visits each field. It reports false, having stripped only what it found,
-// when some other field is there; strip304Pass then finishes.
-// TestStrip304LookupsAgree holds it to strip304Pass.
-func strip304Lookups(h http.Header, n int) (Kept, bool) {
-	var kept Kept
-	found := 0
-	if _, ok := h["Etag"]; ok {
-		found++
-	}
-	if _, ok := h["Vary"]; ok {
-		kept |= KeptVary
-		found++
-	}
-	// Each check of found stops as soon as every field is accounted for;
-	// then there is no Last-Modified either, and nothing more to drop.
-	if found == n {
-		return kept, true
-	}
-	if _, ok := h["Content-Type"]; ok {
-		delete(h, "Content-Type")
-		if found++; found == n {
-			return kept, true
-		}
-	}
-	if _, ok := h["Content-Length"]; ok {
-		delete(h, "Content-Length")
-		if found++; found == n {
-			return kept, true
-		}
-	}
-	if _, ok := h["Cache-Control"]; ok {
-		kept |= KeptCacheControl
-		found++
-	}
-	return kept, found == n
-}
-
-// strip304Pass is Strip304Kept as one pass over the header.
-func strip304Pass(h http.Header) Kept {
 	// One pass over the few fields present costs less than deleting each
 	// droppable key, which hashes it whether it is there or not; it also
 	// finds the ETag, which a lookup would hash again.

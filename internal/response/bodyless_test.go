@@ -78,31 +78,3 @@ func TestStrip304Kept(t *testing.T) {
 		assert.Equal(t, plain, h, "fields %03b: Strip304Kept strips as Strip304", set)
 	}
 }
-
-// TestStrip304LookupsAgree holds Strip304Kept, which answers small headers
-// by lookups, to strip304Pass, the pass over the map, on every header made
-// of up to strip304Small+1 fields drawn from those the lookups name, the
-// droppable ones, Last-Modified, Expires and one other field.
-func TestStrip304LookupsAgree(t *testing.T) {
-	universe := []string{"Etag", "Vary", "Content-Type", "Content-Length", "Cache-Control",
-		"Last-Modified", "Expires", "Content-Encoding", "Trailer", "X-Other"}
-	checked := 0
-	for set := range 1 << len(universe) {
-		h := http.Header{}
-		for i, k := range universe {
-			if set&(1<<i) != 0 {
-				h[k] = []string{"v"}
-			}
-		}
-		if len(h) > strip304Small+1 {
-			continue
-		}
-		want := h.Clone()
-		wantKept := strip304Pass(want)
-		gotKept := Strip304Kept(h)
-		assert.Equal(t, want, h, "fields %010b", set)
-		assert.Equal(t, wantKept, gotKept, "fields %010b", set)
-		checked++
-	}
-	assert.Equal(t, 848, checked) // C(10,0)+...+C(10,6)
-}
