@@ -18,7 +18,10 @@ import (
 
 // MaxPooledBuffer is the largest encoding buffer a [Renderer] keeps for reuse;
 // larger ones, from occasional large bodies, are left to the garbage collector
-// so one big response does not pin its memory.
+// so one big response does not pin its memory. A pooled buffer keeps with it
+// the encoding/json and encoding/xml encoders of the built-in [JSON] and
+// [XML] encoders once they have used it (the XML one holds a 4 KiB
+// bufio.Writer), so that a rendering allocates neither.
 const MaxPooledBuffer = 64 << 10
 
 // Encoder is one representation a [Renderer] can produce.
