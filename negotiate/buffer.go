@@ -27,15 +27,18 @@ func (b *renderBuffer) jsonEncoder() *json.Encoder {
 	return b.json
 }
 
-// xmlEncoder returns the xml.Encoder bound to the buffer. It flushes at the
-// end of every successful Encode, so its bufio.Writer is empty between
-// renderings; after a failed Encode the caller drops it (dropXML), since
-// it may hold a partial element and unflushed bytes.
-func (b *renderBuffer) xmlEncoder() *xml.Encoder {
-	if b.xml == nil {
-		b.xml = xml.NewEncoder(&b.Buffer)
+// takeXML returns the xml.Encoder bound to the buffer and unbinds it, so
+// that only an Encode that returns without error binds it again (keepXML):
+// after a failure or a panic it may hold a partial element and unflushed
+// bytes. A successful Encode flushes, so a kept encoder's bufio.Writer is
+// empty between renderings.
+func (b *renderBuffer) takeXML() *xml.Encoder {
+	enc := b.xml
+	if enc == nil {
+		return xml.NewEncoder(&b.Buffer)
 	}
-	return b.xml
+	b.xml = nil
+	return enc
 }
 
-func (b *renderBuffer) dropXML() { b.xml = nil }
+func (b *renderBuffer) keepXML(enc *xml.Encoder) { b.xml = enc }

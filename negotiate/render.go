@@ -88,13 +88,13 @@ func XML() Encoder {
 		b, pooled := w.(*renderBuffer)
 		var enc *xml.Encoder
 		if pooled {
-			enc = b.xmlEncoder()
+			enc = b.takeXML()
 		} else {
 			enc = xml.NewEncoder(w)
 		}
 		err := enc.Encode(v)
-		if err != nil && pooled {
-			b.dropXML()
+		if err == nil && pooled {
+			b.keepXML(enc)
 		}
 		if err != nil && declinedXML(err) {
 			return fmt.Errorf("%w: %w", ErrUnsupportedValue, err)

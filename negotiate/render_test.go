@@ -419,11 +419,20 @@ func TestRenderAllocations(t *testing.T) {
 		"JSON's encoder outside a Renderer: its json.Encoder only")
 }
 
+// xmlPanicker starts an element and panics, as a broken MarshalXML would.
+type xmlPanicker struct{}
+
+func (xmlPanicker) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	_ = e.EncodeToken(start)
+	panic("broken MarshalXML")
+}
+
 // TestRenderReusesEncoders checks that the encoders kept with a pooled
 // buffer give each rendering exactly the bytes a fresh encoder gives, also
-// after a value they failed on: XML's is dropped after an error, since it
-// may hold part of an element, and JSON's marshals into a buffer of its own
-// before it writes, so a failure leaves nothing behind.
+// after a value they failed or panicked on: XML's is kept only after a
+// successful Encode, since it may hold part of an element otherwise, and
+// JSON's marshals into a buffer of its own before it writes, so a failure
+// leaves nothing behind.
 func TestRenderReusesEncoders(t *testing.T) {
 	rn, err := NewRenderer(Options{})
 	require.NoError(t, err)
@@ -461,6 +470,9 @@ func TestRenderReusesEncoders(t *testing.T) {
 				// an element that has already been started.
 				_, err = render(&nested{User: user{Name: "Bob"}, Bad: make(chan int)})
 				require.Error(t, err)
+				if accept == "application/xml" {
+					assert.Panics(t, func() { _, _ = render(&nested{User: user{Name: "Eve"}, Bad: xmlPanicker{}}) })
+				}
 			}
 		})
 	}
