@@ -265,7 +265,8 @@ func (rn *Renderer) MediaTypes() []string { return append([]string(nil), rn.offe
 //
 // The Content-Type and Content-Length values, and the Vary value of a
 // response that had none, are shared by every response of the Renderer (of
-// that type, length), so that rendering allocates none of them: like any
+// that type, length; the values of the last 64 lengths are kept, direct-mapped
+// by length), so that rendering allocates none of them: like any
 // header value, replace or add to them (Header.Set, Header.Add), never
 // modify them in place. The built-in JSON and XML encoders keep their
 // encoding/json and encoding/xml encoders with the pooled buffer, so that

@@ -398,7 +398,7 @@ func TestRenderSharedVaryIsSafe(t *testing.T) {
 // with the pooled buffer, and the Content-Length value comes from the
 // Renderer's cache. The built-in encoders once paid two more on every
 // success, for the errors.As targets of their decline check, and until
-// issue 16's third pass on Intel one for the json.Encoder (an xml.Encoder
+// issue 16's fourth pass (on a second Intel VM) one for the json.Encoder (an xml.Encoder
 // and its 4 KiB bufio.Writer for XML) and one for the Content-Length.
 func TestRenderAllocations(t *testing.T) {
 	if raceEnabled {
