@@ -1,7 +1,8 @@
 // Command benchtable turns the output of the benchmarks in this module into
 // the Markdown tables of README.md: per row, the median of every metric over
 // the runs, and the ratios of ns/op to the fastest peer, to the physical
-// limit and to the bare handler where a row has them.
+// limit, to a plain copy of the body and to the bare handler where a row has
+// them.
 //
 //	go run ./cmd/benchtable results/micro.txt results/e2e.txt > results/tables.md
 //
@@ -25,7 +26,16 @@ import (
 
 // Implementations that are references, not peers: ratios are taken to the
 // fastest implementation that is neither one of these nor httpsem.
-var references = map[string]bool{"bare": true, "limit": true}
+var references = map[string]bool{"bare": true, "limit": true, "copy": true}
+
+// referenceColumns are the columns of ratios to a reference, in order. A
+// reference row is divided only by itself, and by the references named in
+// alsoFor: the limit in units of a copy is the floor under a middleware's
+// ratio to a copy, which is how issue 16 states the ETag targets.
+var referenceColumns = []struct {
+	impl    string
+	alsoFor string // a reference row this column divides too
+}{{"limit", ""}, {"copy", "limit"}, {"bare", ""}}
 
 // unitOrder is the column order; units not listed follow in the order met.
 var unitOrder = []string{"ns/op", "MB/s", "B/op", "allocs/op", "req/s", "p50-µs", "p99-µs", "srv-µs/op"}
@@ -172,13 +182,15 @@ func isPeer(impl string) bool {
 func write(out io.Writer, fam *family) {
 	units := slices.Clone(fam.units)
 	slices.SortStableFunc(units, func(a, b string) int { return rank(a) - rank(b) })
-	hasPeers, hasLimit, hasBare := false, false, false
+	hasPeers := false
+	has := make([]bool, len(referenceColumns))
 	runs := 0
 	for _, r := range fam.rows {
 		for _, c := range r.cells {
 			hasPeers = hasPeers || isPeer(c.impl)
-			hasLimit = hasLimit || c.impl == "limit"
-			hasBare = hasBare || c.impl == "bare"
+			for i, rc := range referenceColumns {
+				has[i] = has[i] || c.impl == rc.impl
+			}
 			runs = max(runs, len(c.values["ns/op"]))
 		}
 	}
@@ -188,15 +200,18 @@ func write(out io.Writer, fam *family) {
 	if hasPeers {
 		head = append(head, "× fastest peer")
 	}
-	if hasLimit {
-		head = append(head, "× limit")
-	}
-	if hasBare {
-		head = append(head, "× bare")
+	for i, rc := range referenceColumns {
+		if has[i] {
+			head = append(head, "× "+rc.impl)
+		}
 	}
 	fmt.Fprintf(out, "| %s |\n|%s\n", strings.Join(head, " | "), strings.Repeat("---|", len(head)))
+	refs := make([]float64, len(referenceColumns))
 	for _, r := range fam.rows {
-		peer, limit, bare := r.reference(isPeer), r.reference(func(s string) bool { return s == "limit" }), r.reference(func(s string) bool { return s == "bare" })
+		peer := r.reference(isPeer)
+		for i, rc := range referenceColumns {
+			refs[i] = r.reference(func(s string) bool { return s == rc.impl })
+		}
 		for _, c := range r.cells {
 			impl := c.impl
 			if strings.HasPrefix(impl, "httpsem") {
@@ -207,18 +222,19 @@ func write(out io.Writer, fam *family) {
 				v, ok := c.median(u)
 				cols = append(cols, format(u, v, ok))
 			}
-			// A reference row (bare, limit) is compared only with itself:
-			// its ratio to a peer would say nothing.
+			// A reference row (bare, limit, copy) is compared only with
+			// itself and where referenceColumns says: its ratio to a peer
+			// would say nothing.
 			ns, _ := c.median("ns/op")
 			ref := references[c.impl]
 			if hasPeers {
 				cols = append(cols, ratio(ns, peer, !ref))
 			}
-			if hasLimit {
-				cols = append(cols, ratio(ns, limit, !ref || c.impl == "limit"))
-			}
-			if hasBare {
-				cols = append(cols, ratio(ns, bare, !ref || c.impl == "bare"))
+			for i, rc := range referenceColumns {
+				if has[i] {
+					show := !ref || c.impl == rc.impl || c.impl == rc.alsoFor
+					cols = append(cols, ratio(ns, refs[i], show))
+				}
 			}
 			fmt.Fprintf(out, "| %s |\n", strings.Join(cols, " | "))
 		}
