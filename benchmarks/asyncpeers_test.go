@@ -753,5 +753,12 @@ func TestAsyncPeers(t *testing.T) {
 				opt(median(rs, func(r asyncResult) float64 { return r.serverCPUPerJob })))
 		}
 	}
+	writeRoundRatios(&b, func(name string, producers int) []float64 {
+		var v []float64
+		for _, r := range res[key{name, producers}] {
+			v = append(v, r.jobsPerSec)
+		}
+		return v
+	})
 	fmt.Fprint(os.Stdout, b.String())
 }
