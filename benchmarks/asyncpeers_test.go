@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -728,8 +727,7 @@ func TestAsyncPeers(t *testing.T) {
 		for i, r := range rs {
 			v[i] = f(r)
 		}
-		sort.Float64s(v)
-		return v[len(v)/2]
+		return medianOf(v)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nmedians of %d rounds; %d Redis jobs, %d PostgreSQL jobs per row; %d workers\n\n", *asyncRounds, *asyncRedisJobs, *asyncPGJobs, asyncWorkers)

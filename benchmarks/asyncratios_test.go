@@ -43,11 +43,21 @@ func roundRatios(ours, peer []float64) (median, lo, hi float64, atLeast, n int) 
 		}
 	}
 	slices.Sort(r)
-	median = r[len(r)/2]
-	if len(r)%2 == 0 {
-		median = (r[len(r)/2-1] + r[len(r)/2]) / 2
+	return medianOf(r), r[0], r[len(r)-1], atLeast, len(r)
+}
+
+// medianOf returns the median of v, the mean of the middle two for an even
+// count (0 for none), as benchtable takes it; v is not modified.
+func medianOf(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
 	}
-	return median, r[0], r[len(r)-1], atLeast, len(r)
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 0 {
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return s[len(s)/2]
 }
 
 // writeRoundRatios writes the table of asyncTargets whose two rows ran,
@@ -94,6 +104,14 @@ func TestRoundRatios(t *testing.T) {
 			assert.Equal(t, tc.rounds, n, "rounds")
 		})
 	}
+}
+
+func TestMedianOf(t *testing.T) {
+	v := []float64{3, 1, 2, 10}
+	assert.InDelta(t, 2.5, medianOf(v), 1e-9, "even: the mean of the middle two")
+	assert.Equal(t, []float64{3, 1, 2, 10}, v, "the input is left as it was")
+	assert.InDelta(t, 2, medianOf([]float64{3, 1, 2}), 1e-9, "odd")
+	assert.Zero(t, medianOf(nil))
 }
 
 func TestWriteRoundRatios(t *testing.T) {
