@@ -21,6 +21,20 @@ func Waiting(s *Store) int64 {
 	return int64(len(s.wk.waiters))
 }
 
+// Idle reports whether n Dequeue calls of s wait with nothing to wake them:
+// no look owed, no counted job, no look in flight, no reservation, and no
+// wake-up token left in the hub, which would end a wait at once (the token
+// of the subscription's confirmation, when it came before the Dequeue's
+// first look took the look it owed). A Create made then finds a waiter
+// free to reserve.
+func Idle(s *Store, n int) bool {
+	s.wk.mu.Lock()
+	defer s.wk.mu.Unlock()
+	w := s.wk
+	return len(w.waiters) == n && w.owed == 0 && w.pending == 0 && w.inflight == 0 && w.reserved == 0 &&
+		len(s.hub.Work()) == 0
+}
+
 // Reserved is how many waiting Dequeue calls of s a Create has reserved.
 func Reserved(s *Store) int64 {
 	s.wk.mu.Lock()

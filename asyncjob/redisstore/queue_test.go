@@ -163,7 +163,20 @@ func waitingDequeue(t *testing.T, ctx context.Context, s *redisstore.Store, rt *
 		j, err := s.Dequeue(ctx, "w", time.Minute)
 		done <- dequeued{j, err}
 	}()
-	require.Eventually(t, func() bool { return rt.n.Load() > before && redisstore.Waiting(s) == 1 }, 10*time.Second, time.Millisecond)
+	// A look has been made only for the look owed at subscription, so the
+	// round trip says the subscription is up. Waiting is not enough after
+	// it: the confirmation's wake-up token, left over when the confirmation
+	// came before the Dequeue, ends the next wait at once, and a Create
+	// made while that waiter is between waits finds none to reserve. Idle
+	// must hold at two checks a few milliseconds apart.
+	idle := func() bool { return rt.n.Load() > before && redisstore.Idle(s, 1) }
+	require.Eventually(t, func() bool {
+		if !idle() {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+		return idle()
+	}, 10*time.Second, time.Millisecond)
 	return done
 }
 
