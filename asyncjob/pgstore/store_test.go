@@ -143,7 +143,11 @@ func TestDequeueAcrossInstances(t *testing.T) {
 	u := newDatabase(t)
 	stores := []*pgstore.Store{newStore(t, newPool(t, u), pgstore.Options{}), newStore(t, newPool(t, u), pgstore.Options{})}
 	const jobs, workers = 300, 6
-	ctx, cancel := context.WithCancel(ctxT(t))
+	// The workers stop when the last job is claimed, which may be before
+	// its Create has read its reply: the Creates keep a context of their
+	// own, or the last one could fail with the workers' cancellation.
+	createCtx := ctxT(t)
+	ctx, cancel := context.WithCancel(createCtx)
 	defer cancel()
 	var (
 		wg   sync.WaitGroup
@@ -167,7 +171,7 @@ func TestDequeueAcrossInstances(t *testing.T) {
 		})
 	}
 	for i := range jobs {
-		_, err := stores[i%2].Create(ctx, newJob(""), 0)
+		_, err := stores[i%2].Create(createCtx, newJob(""), 0)
 		require.NoError(t, err)
 	}
 	wg.Wait()
