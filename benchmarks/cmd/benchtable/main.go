@@ -24,18 +24,23 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// Implementations that are references, not peers: ratios are taken to the
-// fastest implementation that is neither one of these nor httpsem.
-var references = map[string]bool{"bare": true, "limit": true, "copy": true}
-
-// referenceColumns are the columns of ratios to a reference, in order. A
+// referenceColumns are the implementations that are references, not peers
+// (ratios to a peer are taken to the fastest implementation that is neither
+// one of these nor httpsem), and the columns of ratios to them, in order. A
 // reference row is divided only by itself, and by the references named in
 // alsoFor: the limit in units of a copy is the floor under a middleware's
 // ratio to a copy, which is how issue 16 states the ETag targets.
-var referenceColumns = []struct {
+var referenceColumns = []referenceColumn{{"limit", ""}, {"copy", "limit"}, {"bare", ""}}
+
+type referenceColumn struct {
 	impl    string
 	alsoFor string // a reference row this column divides too
-}{{"limit", ""}, {"copy", "limit"}, {"bare", ""}}
+}
+
+// isReference reports whether impl is one of referenceColumns.
+func isReference(impl string) bool {
+	return slices.ContainsFunc(referenceColumns, func(rc referenceColumn) bool { return rc.impl == impl })
+}
 
 // unitOrder is the column order; units not listed follow in the order met.
 var unitOrder = []string{"ns/op", "MB/s", "B/op", "allocs/op", "req/s", "p50-µs", "p99-µs", "srv-µs/op"}
@@ -176,7 +181,7 @@ func median(v []float64) (float64, bool) {
 func (c *cell) median(unit string) (float64, bool) { return median(c.values[unit]) }
 
 func isPeer(impl string) bool {
-	return !references[impl] && !strings.HasPrefix(impl, "httpsem") && impl != "-"
+	return !isReference(impl) && !strings.HasPrefix(impl, "httpsem") && impl != "-"
 }
 
 func write(out io.Writer, fam *family) {
@@ -226,7 +231,7 @@ func write(out io.Writer, fam *family) {
 			// itself and where referenceColumns says: its ratio to a peer
 			// would say nothing.
 			ns, _ := c.median("ns/op")
-			ref := references[c.impl]
+			ref := isReference(c.impl)
 			if hasPeers {
 				cols = append(cols, ratio(ns, peer, !ref))
 			}
