@@ -42,8 +42,7 @@ func roundRatios(ours, peer []float64) (median, lo, hi float64, atLeast, n int) 
 			atLeast++
 		}
 	}
-	slices.Sort(r)
-	return medianOf(r), r[0], r[len(r)-1], atLeast, len(r)
+	return medianOf(r), slices.Min(r), slices.Max(r), atLeast, len(r)
 }
 
 // medianOf returns the median of v, the mean of the middle two for an even
