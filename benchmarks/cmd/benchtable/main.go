@@ -43,7 +43,7 @@ func isReference(impl string) bool {
 }
 
 // unitOrder is the column order; units not listed follow in the order met.
-var unitOrder = []string{"ns/op", "MB/s", "B/op", "allocs/op", "req/s", "p50-µs", "p99-µs", "srv-µs/op"}
+var unitOrder = []string{"ns/op", "MB/s", "B/op", "allocs/op", "req/s", "p50-µs", "p99-µs", "srv-µs/op", "srv-usr-µs/op"}
 
 type cell struct {
 	impl   string
