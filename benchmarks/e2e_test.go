@@ -569,10 +569,8 @@ func e2eParseStat(b []byte) (user, sys time.Duration, ok bool) {
 // (Linux only), which is where the two implementations differ: the
 // client's share of the machine is the same for both. srv-usr-µs/op is the
 // part of it spent in user space, where the handlers run; the rest is the
-// kernel's, in the same system calls for every implementation (the same
-// bytes on the same connections), so a difference there is the kernel's or
-// the VM's, not the handler's. allocs/op are the
-// client's.
+// kernel's, in system calls that are the same for every implementation (the
+// same bytes on the same connections). allocs/op are the client's.
 //
 // Compare with benchstat -col /impl. With -count, go test repeats each
 // sub-benchmark -count times in a row rather than alternating
