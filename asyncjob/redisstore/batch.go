@@ -27,8 +27,8 @@ func (s *Store) CreateBatch(ctx context.Context, jobs []*asyncjob.Job, maxQueued
 	now := s.now()
 	keys := make([]string, 0, 2+2*len(jobs))
 	keys = append(keys, s.queue, s.seq)
-	args := make([]any, 0, 5+9*len(jobs))
-	args = append(args, nanos(now), max(maxQueued, 0), s.argPrefix, s.argChannel, len(jobs))
+	args := make([]any, 0, 6+9*len(jobs))
+	args = append(args, nanos(now), max(maxQueued, 0), s.argPrefix, s.argChannel, len(jobs), s.token())
 	for _, j := range jobs {
 		imm, err := encodeImmutable(j)
 		if err != nil {
@@ -54,7 +54,9 @@ func (s *Store) CreateBatch(ctx context.Context, jobs []*asyncjob.Job, maxQueued
 		return nil, s.fail(ctx, "create batch", err)
 	}
 	switch tag, _ := res[0].(string); tag {
-	case "ok":
+	case "ok", "again":
+		// again: a retry of the script by the client (after a lost reply)
+		// found the batch its first run stored for this call.
 		out := make([]*asyncjob.Job, len(jobs))
 		for i, j := range jobs {
 			c := *j

@@ -51,6 +51,8 @@ func TestCreateBatchRecordIsCreates(t *testing.T) {
 			switch f {
 			case "i", "ik":
 				continue // the ID and key differ
+			case "cn":
+				continue // each call's own token
 			}
 			assert.Equal(t, v, got[f], "job %d: field %s", i, f)
 		}

@@ -129,7 +129,18 @@
 // [ErrUnavailable] (never [asyncjob.ErrNotFound] or a conflict), which the
 // asyncjob HTTP layer answers with 503 Service Unavailable, Retry-After and
 // the error envelope. The client reconnects by itself, and so does the change
-// feed, which then resynchronises its watchers. What Redis acknowledged is
+// feed, which then resynchronises its watchers. go-redis runs a command
+// again after a read timeout or a lost connection (Options.MaxRetries), so
+// a script may run twice for one call; Create and CreateBatch pass a token
+// unique to the call, kept in the record (field cn), and a run that finds
+// its own call's job answers as the first run did: the call succeeds, the
+// job is stored and queued once, and a job the first run claimed for a
+// waiting worker goes to that worker. Without it the second run found the
+// ID taken, and the caller got a failure for a job that existed and ran,
+// which an HTTP client answered 503 submits again. A Create that fails
+// outright (its reply lost and no retry left) still leaves the outcome
+// unknown: a retry with the same Idempotency-Key is the client's way to
+// learn it. What Redis acknowledged is
 // kept as durably as Redis is configured to keep it: with appendonly yes and
 // appendfsync always nothing accepted is lost across a Redis crash (the
 // restart test checks this); appendfsync everysec may lose the last second.

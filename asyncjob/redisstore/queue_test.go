@@ -500,31 +500,106 @@ func TestConcurrentSubmitsRunPromptly(t *testing.T) {
 	}
 }
 
-// TestClaimingCreateRetried: a Create whose script ran twice (a retry
-// after a lost reply) claimed the job for the waiter in its first run and
-// finds the ID taken in its second; the job is released and the waiter
-// takes it over at once, not when the lease (a minute) ends.
+// TestClaimingCreateRetried: a Create whose script ran twice (the client's
+// retry after a lost reply) claimed the job for the waiter in its first
+// run; the second run finds the job its own call stored and answers as the
+// first did. The Create succeeds (it used to fail with ErrConflict, for a
+// job that was stored and ran, which a client then submits again) and the
+// waiter runs the job as claimed, on its first attempt. With an
+// idempotency key the second run finds the key held by that same job, and
+// answers so too rather than as a duplicate.
 func TestClaimingCreateRetried(t *testing.T) {
 	t.Parallel()
-	ck := newClock()
-	rt, twice := &roundTrips{}, runTwice()
+	for _, key := range []string{"", "k1"} {
+		t.Run("key="+key, func(t *testing.T) {
+			t.Parallel()
+			ck := newClock()
+			rt, twice := &roundTrips{}, runTwice()
+			c := newClient(t)
+			c.AddHook(rt)
+			c.AddHook(twice)
+			s := newStore(t, c, redisstore.Options{Now: ck.Now, PollInterval: time.Minute})
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			done := waitingDequeue(t, ctx, s, rt)
+			j := newJob(ck)
+			j.Owner, j.IdempotencyKey = "alice", key
+			twice.armed.Store(true)
+			created, err := s.Create(ctx, j, 0)
+			require.NoError(t, err, "the second run finds this call's job")
+			assert.False(t, twice.armed.Load(), "the script ran twice")
+			assert.EqualValues(t, 1, created.Version)
+			select {
+			case r := <-done:
+				require.NoError(t, r.err)
+				assert.Equal(t, j.ID, r.j.ID)
+				assert.Equal(t, 1, r.j.Attempt, "claimed by the first run, not released and claimed again")
+				assert.EqualValues(t, 2, r.j.Version)
+				stored, err := s.Get(ctx, j.ID)
+				require.NoError(t, err)
+				assert.Equal(t, stored, r.j, "the waiter's job is the record")
+			case <-time.After(10 * time.Second):
+				t.Fatal("the claimed job waited for its lease")
+			}
+		})
+	}
+}
+
+// TestCreateRetried: a Create that queues its job (no worker waits), run
+// twice by the client, succeeds and leaves one job queued once; so does a
+// CreateBatch. A second call with the same job is another call and still
+// finds the ID taken.
+func TestCreateRetried(t *testing.T) {
+	t.Parallel()
+	twice := runTwice()
 	c := newClient(t)
-	c.AddHook(rt)
 	c.AddHook(twice)
-	s := newStore(t, c, redisstore.Options{Now: ck.Now, PollInterval: time.Minute})
+	p := prefix(t)
+	ck := newClock()
+	s := newStore(t, c, redisstore.Options{Prefix: p, Now: ck.Now, PollInterval: time.Minute})
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	done := waitingDequeue(t, ctx, s, rt)
-	j := newJob(ck)
-	twice.armed.Store(true)
-	_, err := s.Create(ctx, j, 0)
-	require.ErrorIs(t, err, asyncjob.ErrConflict, "the retry finds the ID taken")
-	select {
-	case r := <-done:
-		require.NoError(t, r.err)
-		assert.Equal(t, j.ID, r.j.ID)
-		assert.Equal(t, 2, r.j.Attempt)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the claimed job waited for its lease")
+	keyed := newJob(ck)
+	keyed.Owner, keyed.IdempotencyKey = "alice", "k1"
+	jobs := []*asyncjob.Job{newJob(ck), keyed}
+	for _, j := range jobs {
+		twice.armed.Store(true)
+		created, err := s.Create(ctx, j, 0)
+		require.NoError(t, err, "key %q", j.IdempotencyKey)
+		assert.False(t, twice.armed.Load(), "the script ran twice")
+		assert.EqualValues(t, 1, created.Version)
 	}
+	batch := []*asyncjob.Job{newJob(ck), newJob(ck)}
+	batch[1].Owner, batch[1].IdempotencyKey = "alice", "k2"
+	twice.armed.Store(true)
+	_, err := s.CreateBatch(ctx, batch, 0)
+	require.NoError(t, err)
+	assert.False(t, twice.armed.Load(), "the script ran twice")
+	jobs = append(jobs, batch...)
+
+	queued, err := c.ZRange(ctx, "{"+p+"}:queue", 0, -1).Result()
+	require.NoError(t, err)
+	var ids []string
+	for _, j := range jobs {
+		ids = append(ids, j.ID)
+		stored, err := s.Get(ctx, j.ID)
+		require.NoError(t, err)
+		assert.Equal(t, asyncjob.StateAccepted, stored.State)
+		assert.EqualValues(t, 1, stored.Version)
+	}
+	assert.Equal(t, ids, queued, "each job queued once, in submission order")
+
+	for _, j := range jobs[:2] {
+		again := *j
+		again.Version = 0
+		_, err := s.Create(ctx, &again, 0)
+		if j.IdempotencyKey == "" {
+			assert.ErrorIs(t, err, asyncjob.ErrConflict, "another call")
+		} else {
+			assert.ErrorIs(t, err, asyncjob.ErrDuplicate, "another call")
+		}
+	}
+	again := []*asyncjob.Job{newJob(ck), batch[0]}
+	_, err = s.CreateBatch(ctx, again, 0)
+	assert.ErrorIs(t, err, asyncjob.ErrConflict, "another call")
 }

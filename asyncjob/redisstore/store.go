@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,8 +68,9 @@ type Store struct {
 	ps     *redis.PubSub
 	closed bool
 
-	wk       *wakes       // when an idle Dequeue looks again
-	leaseEnd atomic.Int64 // earliest lease end the scripts last reported, Unix ns; 0: none
+	wk       *wakes        // when an idle Dequeue looks again
+	leaseEnd atomic.Int64  // earliest lease end the scripts last reported, Unix ns; 0: none
+	calls    atomic.Uint64 // the last Create or CreateBatch call's token (see token)
 }
 
 // New returns a Store on client and starts its change-feed subscriber. The
@@ -127,6 +129,7 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	}
 	s.argPrefix, s.argChannel = s.jobPrefix, s.channel
 	s.argQueue, s.argSeq, s.argRunning = s.queue, s.seq, s.running
+	s.calls.Store(rand.Uint64())
 	s.hub = feed.New(feed.Options[*asyncjob.Job]{Read: s.read, Gone: asyncjob.ErrNotFound, Closed: ErrClosed, Interval: s.wint})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(1)
@@ -158,6 +161,21 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) jobKey(id string) string { return s.jobPrefix + id }
+
+// token returns a value unique to one Create or CreateBatch call, which the
+// script stores with the record (field cn). The client may run a script
+// again after a reply it lost (go-redis retries a command after a read
+// timeout or a connection reset, up to Options.MaxRetries), and the second
+// run would find the first run's record under the job's ID and report it
+// taken: the caller would see a failure for a job that was stored and
+// runs, and a client told so submits it again. A run that finds the
+// record holding its own call's token answers as the first run did.
+//
+// A counter from a random start: unique among this store's calls, and
+// between stores (other instances) with the odds of two random 64-bit
+// starts within as many calls of each other. The ID of the job already
+// tells the calls of different jobs apart.
+func (s *Store) token() string { return strconv.FormatUint(s.calls.Add(1), 36) }
 
 // idemKey scopes an idempotency key to its owner. The owner's length comes
 // first, so no owner/key pair can spell another's key.
@@ -224,9 +242,9 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 	// The script's optional arguments, passed up to the last one that
 	// differs from its default (see scripts/create.lua). now goes as an
 	// int64: go-redis writes it as the same digits without a string.
-	args := [...]any{j.ID, now.UnixNano(), wake, imm, payload, max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
+	args := [...]any{j.ID, now.UnixNano(), wake, imm, payload, s.token(), max(maxQueued, 0), s.argPrefix, mut, exp, ttl, attempt, started}
 	n := len(args)
-	for n > 5 && createDefault(n-1, args[n-1], keyed) {
+	for n > 6 && createDefault(n-1, args[n-1], keyed) {
 		n--
 	}
 	cmd := s.sc.create.cmd(5 + n)
@@ -243,7 +261,9 @@ func (s *Store) Create(ctx context.Context, j *asyncjob.Job, maxQueued int) (*as
 		return nil, s.fail(ctx, "create", err)
 	}
 	switch tag, _ := res[0].(string); tag {
-	case "ok", "claimed":
+	case "ok", "claimed", "again":
+		// again: a retry of the script by the client (after a lost reply)
+		// found the job its first run stored for this call.
 		c := *j
 		c.Version, c.LeaseOwner, c.LeaseUntil = 1, "", time.Time{}
 		j.Version = 1
@@ -286,7 +306,9 @@ func (s *Store) resolve(wt *waiter, j *asyncjob.Job, res []any, err error, f *ra
 			if len(res) == 2 {
 				seq = score(res[1])
 			}
-		case "exists":
+		case "exists", "again":
+			// again: the first run of this call stored the job and may
+			// have claimed it for wt; its claim no longer stands as made.
 			unsure = true
 		}
 	}
@@ -300,13 +322,13 @@ func (s *Store) resolve(wt *waiter, j *asyncjob.Job, res []any, err error, f *ra
 // 0), is what the script assumes when the argument is missing.
 func createDefault(i int, v any, keyed bool) bool {
 	switch i {
-	case 5: // max queued
+	case 6: // max queued
 		return v == 0
-	case 6: // prefix, read only for a key
+	case 7: // prefix, read only for a key
 		return !keyed
-	case 7: // field m
+	case 8: // field m
 		return v == emptyMutable
-	case 10: // field att
+	case 11: // field att
 		return v == "0"
 	default: // expiry, TTL, field sa
 		return v == ""

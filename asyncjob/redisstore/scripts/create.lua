@@ -15,22 +15,29 @@
 --          unless jobs are queued before it: then queue it, publish its
 --          number on the feed channel and return it. A fresh job only.
 -- ARGV[4]  field i, ARGV[5] field p of the record
+-- ARGV[6]  the call's token, unique to this Create call (field cn): a run
+--          that finds the record it names holding this token is a repeat
+--          of a run that stored it, as a client's retry after a lost reply
+--          is, and answers as that run did (see again below)
 -- and, passed only up to the last one that differs from its default:
--- ARGV[6]  max queued jobs; missing or 0: unbounded
--- ARGV[7]  prefix of job hash keys (job key = ARGV[7] .. ID), read only
+-- ARGV[7]  max queued jobs; missing or 0: unbounded
+-- ARGV[8]  prefix of job hash keys (job key = ARGV[8] .. ID), read only
 --          with KEYS[4]
--- ARGV[8]  field m; missing: "{}", a fresh job's
--- ARGV[9]  expiry, Unix nanoseconds; ARGV[10] retention TTL in
+-- ARGV[9]  field m; missing: "{}", a fresh job's
+-- ARGV[10] expiry, Unix nanoseconds; ARGV[11] retention TTL in
 --          milliseconds: missing or "" for none
--- ARGV[11] field att, ARGV[12] field sa: missing for a fresh job (0 and "")
+-- ARGV[12] field att, ARGV[13] field sa: missing for a fresh job (0 and "")
 --
 -- Returns {"ok"}, or {"ok", seq} without a channel in ARGV[3]; {"claimed"} when it
 -- claimed the job (state processing, Version 2, attempt 1, started now);
+-- {"again"} when an earlier run of this call stored the job and its claim
+-- for the caller's worker, if it made one, no longer stands as made;
 -- {"dup", f1, v1, ...}: the fields of the live job that holds
 -- the key; {"exists"} when the ID is taken; {"full"} when the queue is full.
 --
 -- A fresh job's record has no att, sa, lo and lu fields (read as ""):
--- Dequeue writes them; a job without a key has no ik. Every KEYS and ARGV
+-- Dequeue writes them; a job without a key has no ik. Every record keeps
+-- cn, the token of the call that stored it, which no other script reads. Every KEYS and ARGV
 -- element and every field costs Redis on every call (a Lua string, a table
 -- slot, a hash entry), so the script names the fields itself, takes only
 -- the arguments that differ from their defaults and writes only the fields
@@ -39,6 +46,21 @@
 -- now is read from its argument only where a time is compared: tonumber
 -- is a strtod, and most calls compare none.
 local keyed = KEYS[4] ~= nil
+
+-- again answers a repeated run of this call, whose earlier run stored the
+-- job at key: {"claimed"} while the claim it made for the caller's worker
+-- stands as it made it (that worker waits for this reply to take the job),
+-- else {"again"}: the job is stored, and the caller's worker looks again.
+local function again(key)
+  local wake = ARGV[3]
+  if wake ~= '' and string.byte(wake, 1) ~= 123 then
+    local f = redis.call('HMGET', key, 'st', 'v', 'lu', 'lo')
+    if f[1] == 'processing' and f[2] == '2' and f[3] and f[4] and f[3] .. ' ' .. f[4] == wake then
+      return {'claimed'}
+    end
+  end
+  return {'again'}
+end
 
 local function live(key)
   local exp = redis.call('HGET', key, 'exp')
@@ -51,7 +73,10 @@ end
 if keyed then
   local held = redis.call('GET', KEYS[4])
   if held then
-    local hk = ARGV[7] .. held
+    local hk = ARGV[8] .. held
+    if held == ARGV[1] and redis.call('HGET', hk, 'cn') == ARGV[6] then
+      return again(hk)
+    end
     if live(hk) then
       local rec = redis.call('HGETALL', hk)
       table.insert(rec, 1, 'dup')
@@ -66,10 +91,17 @@ end
 -- Every record has an 'exp' field, so one HGET tells a missing record from
 -- a live one and from one expired by the callers' clock.
 local oldExp = redis.call('HGET', KEYS[1], 'exp')
-if oldExp ~= false and (oldExp == '' or tonumber(oldExp) > tonumber(ARGV[2])) then
-  return {'exists'}
+if oldExp ~= false then
+  -- Taken, and by this very call when the token matches, whether or not
+  -- the job has expired since.
+  if redis.call('HGET', KEYS[1], 'cn') == ARGV[6] then
+    return again(KEYS[1])
+  end
+  if oldExp == '' or tonumber(oldExp) > tonumber(ARGV[2]) then
+    return {'exists'}
+  end
 end
-local maxq = ARGV[6]
+local maxq = ARGV[7]
 if maxq and maxq ~= '0' and redis.call('ZCARD', KEYS[2]) >= tonumber(maxq) then
   return {'full'}
 end
@@ -95,23 +127,23 @@ if wake ~= '' and reserved then
     wake = string.sub(KEYS[2], 1, -6) .. 'feed'
   end
 end
-local exp, ttl = ARGV[9] or '', ARGV[10] or ''
+local exp, ttl = ARGV[10] or '', ARGV[11] or ''
 if keyed then
   redis.call('SET', KEYS[4], ARGV[1])
 end
 if worker then
-  redis.call('HSET', KEYS[1], 'st', 'processing', 'v', '2', 'exp', exp, 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5],
-    'att', '1', 'sa', ARGV[2], 'lo', worker, 'lu', leaseEnd)
+  redis.call('HSET', KEYS[1], 'st', 'processing', 'v', '2', 'exp', exp, 'i', ARGV[4], 'm', ARGV[9] or '{}', 'p', ARGV[5],
+    'att', '1', 'sa', ARGV[2], 'lo', worker, 'lu', leaseEnd, 'cn', ARGV[6])
 elseif keyed then
-  redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'ik', KEYS[4], 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5])
+  redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'ik', KEYS[4], 'i', ARGV[4], 'm', ARGV[9] or '{}', 'p', ARGV[5], 'cn', ARGV[6])
 else
-  redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'i', ARGV[4], 'm', ARGV[8] or '{}', 'p', ARGV[5])
+  redis.call('HSET', KEYS[1], 'st', 'accepted', 'v', '1', 'exp', exp, 'i', ARGV[4], 'm', ARGV[9] or '{}', 'p', ARGV[5], 'cn', ARGV[6])
 end
 if worker and keyed then
   redis.call('HSET', KEYS[1], 'ik', KEYS[4])
 end
-if ARGV[11] then
-  redis.call('HSET', KEYS[1], 'att', ARGV[11], 'sa', ARGV[12] or '')
+if ARGV[12] then
+  redis.call('HSET', KEYS[1], 'att', ARGV[12], 'sa', ARGV[13] or '')
 end
 if ttl ~= '' then
   redis.call('PEXPIRE', KEYS[1], ttl)

@@ -13,12 +13,16 @@
 -- ARGV[3]  prefix of job hash keys (job key = ARGV[3] .. ID)
 -- ARGV[4]  feed channel
 -- ARGV[5]  n, the number of jobs
--- ARGV[6..] for each job in batch order, 9 items: ID, "1" when it has an
+-- ARGV[6]  the call's token, unique to this CreateBatch call (field cn of
+--          every record, as create.lua's ARGV[6]): a run that finds a job
+--          of the batch stored with it repeats a run that stored them all
+-- ARGV[7..] for each job in batch order, 9 items: ID, "1" when it has an
 --          idempotency key else "0", expiry (Unix ns or ""), retention TTL
 --          in ms (or "", with the expiry), then the record's fields i, m,
 --          p, att and sa (att and sa both "" for a fresh job: not written)
 --
--- Returns {"ok"}; {"dup", i, f1, v1, ...}: job i's key (from 1) is held by
+-- Returns {"ok"}; {"again"} when an earlier run of this call stored the
+-- batch; {"dup", i, f1, v1, ...}: job i's key (from 1) is held by
 -- the live job whose fields follow; {"exists", i} when job i's ID is
 -- taken; {"full"} when the queue cannot take all n. Nothing is written
 -- unless it returns {"ok"}. Keys repeated within the batch are refused by
@@ -28,7 +32,7 @@ local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[5])
 
 local jobs = {}
-local a = 6
+local a = 7
 for i = 1, n do
   jobs[i] = {id = ARGV[a], keyed = ARGV[a + 1] == '1', exp = ARGV[a + 2], ttl = ARGV[a + 3], at = a + 4}
   a = a + 9
@@ -43,6 +47,9 @@ for i = 1, n do
     local held = redis.call('GET', KEYS[2 + 2 * i])
     if held then
       local hk = ARGV[3] .. held
+      if held == jobs[i].id and redis.call('HGET', hk, 'cn') == ARGV[6] then
+        return {'again'}
+      end
       -- An expired holder (by the callers' clock, ahead of Redis's TTL)
       -- frees the key: the SET below takes it over.
       if live(redis.call('HGET', hk, 'exp')) then
@@ -56,6 +63,9 @@ for i = 1, n do
 end
 for i = 1, n do
   local exp = redis.call('HGET', KEYS[1 + 2 * i], 'exp')
+  if exp ~= false and redis.call('HGET', KEYS[1 + 2 * i], 'cn') == ARGV[6] then
+    return {'again'} -- whether or not the job has expired since
+  end
   if live(exp) then
     return {'exists', i}
   end
@@ -77,9 +87,9 @@ for i = 1, n do
   -- A job without a key has no ik field, as create.lua writes it.
   if j.keyed then
     redis.call('SET', ik, j.id)
-    redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'ik', ik, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2])
+    redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'ik', ik, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2], 'cn', ARGV[6])
   else
-    redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2])
+    redis.call('HSET', jk, 'st', 'accepted', 'v', '1', 'exp', j.exp, 'i', ARGV[f], 'm', ARGV[f + 1], 'p', ARGV[f + 2], 'cn', ARGV[6])
   end
   if ARGV[f + 3] ~= '' then
     redis.call('HSET', jk, 'att', ARGV[f + 3], 'sa', ARGV[f + 4])
