@@ -136,8 +136,8 @@
 // its own call's job answers as the first run did: the call succeeds, the
 // job is stored and queued once, and a job the first run claimed for a
 // waiting worker goes to that worker. Without it the second run found the
-// ID taken, and the caller got a failure for a job that existed and ran,
-// which an HTTP client answered 503 submits again. A Create that fails
+// ID taken, and the caller got a failure for a job that existed and ran:
+// an HTTP client, answered 503, would submit it again. A Create that fails
 // outright (its reply lost and no retry left) still leaves the outcome
 // unknown: a retry with the same Idempotency-Key is the client's way to
 // learn it. What Redis acknowledged is

@@ -37,11 +37,11 @@
 --
 -- A fresh job's record has no att, sa, lo and lu fields (read as ""):
 -- Dequeue writes them; a job without a key has no ik. Every record keeps
--- cn, the token of the call that stored it, which no other script reads. Every KEYS and ARGV
--- element and every field costs Redis on every call (a Lua string, a table
--- slot, a hash entry), so the script names the fields itself, takes only
--- the arguments that differ from their defaults and writes only the fields
--- with a value.
+-- cn, the token of the call that stored it, which no other script reads.
+-- Every KEYS and ARGV element and every field costs Redis on every call (a
+-- Lua string, a table slot, a hash entry), so the script names the fields
+-- itself, takes only the arguments that differ from their defaults and
+-- writes only the fields with a value.
 
 -- now is read from its argument only where a time is compared: tonumber
 -- is a strtod, and most calls compare none.
