@@ -18,7 +18,7 @@
 -- ARGV[6]  the call's token, unique to this Create call (field cn): a run
 --          that finds the record it names holding this token is a repeat
 --          of a run that stored it, as a client's retry after a lost reply
---          is, and answers as that run did (see again below)
+--          is, and answers as that run did (see mine below)
 -- and, passed only up to the last one that differs from its default:
 -- ARGV[7]  max queued jobs; missing or 0: unbounded
 -- ARGV[8]  prefix of job hash keys (job key = ARGV[8] .. ID), read only
@@ -47,20 +47,11 @@
 -- is a strtod, and most calls compare none.
 local keyed = KEYS[4] ~= nil
 
--- again answers a repeated run of this call, whose earlier run stored the
--- job at key: {"claimed"} while the claim it made for the caller's worker
--- stands as it made it (that worker waits for this reply to take the job),
--- else {"again"}: the job is stored, and the caller's worker looks again.
-local function again(key)
-  local wake = ARGV[3]
-  if wake ~= '' and string.byte(wake, 1) ~= 123 then
-    local f = redis.call('HMGET', key, 'st', 'v', 'lu', 'lo')
-    if f[1] == 'processing' and f[2] == '2' and f[3] and f[4] and f[3] .. ' ' .. f[4] == wake then
-      return {'claimed'}
-    end
-  end
-  return {'again'}
-end
+-- The wake-up argument asks to claim the job for the caller's waiting
+-- worker unless it is empty or the feed channel. (123 is "{".)
+local wake = ARGV[3]
+local reserved = wake == '' or string.byte(wake, 1) ~= 123
+local claiming = wake ~= '' and reserved
 
 local function live(key)
   local exp = redis.call('HGET', key, 'exp')
@@ -70,36 +61,52 @@ local function live(key)
   return exp == '' or tonumber(exp) > tonumber(ARGV[2])
 end
 
+-- mine: the record an earlier run of this call stored, found under the key
+-- or the ID by the call's token (whether or not the job has expired since).
+local mine
 if keyed then
   local held = redis.call('GET', KEYS[4])
   if held then
     local hk = ARGV[8] .. held
     if held == ARGV[1] and redis.call('HGET', hk, 'cn') == ARGV[6] then
-      return again(hk)
-    end
-    if live(hk) then
+      mine = hk
+    elseif live(hk) then
       local rec = redis.call('HGETALL', hk)
       table.insert(rec, 1, 'dup')
       return rec
+    else
+      -- The holder expired (by the callers' clock, ahead of Redis's TTL):
+      -- the key is free again.
+      redis.call('DEL', KEYS[4])
     end
-    -- The holder expired (by the callers' clock, ahead of Redis's TTL): the
-    -- key is free again.
-    redis.call('DEL', KEYS[4])
   end
 end
 
 -- Every record has an 'exp' field, so one HGET tells a missing record from
 -- a live one and from one expired by the callers' clock.
-local oldExp = redis.call('HGET', KEYS[1], 'exp')
-if oldExp ~= false then
-  -- Taken, and by this very call when the token matches, whether or not
-  -- the job has expired since.
-  if redis.call('HGET', KEYS[1], 'cn') == ARGV[6] then
-    return again(KEYS[1])
+local oldExp = false
+if not mine then
+  oldExp = redis.call('HGET', KEYS[1], 'exp')
+  if oldExp ~= false then
+    if redis.call('HGET', KEYS[1], 'cn') == ARGV[6] then
+      mine = KEYS[1]
+    elseif oldExp == '' or tonumber(oldExp) > tonumber(ARGV[2]) then
+      return {'exists'}
+    end
   end
-  if oldExp == '' or tonumber(oldExp) > tonumber(ARGV[2]) then
-    return {'exists'}
+end
+-- A repeated run answers as the first did: {"claimed"} while the claim it
+-- made for the caller's worker stands as made (that worker waits for this
+-- reply to take the job), else {"again"}: the job is stored, and the
+-- worker looks again.
+if mine then
+  if claiming then
+    local f = redis.call('HMGET', mine, 'st', 'v', 'lu', 'lo')
+    if f[1] == 'processing' and f[2] == '2' and f[3] and f[4] and f[3] .. ' ' .. f[4] == wake then
+      return {'claimed'}
+    end
   end
+  return {'again'}
 end
 local maxq = ARGV[7]
 if maxq and maxq ~= '0' and redis.call('ZCARD', KEYS[2]) >= tonumber(maxq) then
@@ -112,11 +119,9 @@ end
 -- A claim for the caller's waiting worker writes the record as the
 -- dequeue script's claim would have, in the same HSET, and skips the
 -- queue; only when no job is queued before it, so jobs are still claimed
--- in submission order. (123 is "{".)
-local wake = ARGV[3]
-local reserved = wake == '' or string.byte(wake, 1) ~= 123
+-- in submission order.
 local worker, leaseEnd
-if wake ~= '' and reserved then
+if claiming then
   if redis.call('ZCARD', KEYS[2]) == 0 then
     local sp = string.find(wake, ' ', 1, true)
     leaseEnd, worker = string.sub(wake, 1, sp - 1), string.sub(wake, sp + 1)
