@@ -58,6 +58,10 @@ func TestLanguage(t *testing.T) {
 		// (x/text's ParseAcceptLanguage would drop the whole line).
 		{"malformed member skipped", four, []string{"de;q=2, !!, fr;q=0.5, x_y"}, 3, true},
 		{"invalid tag skipped", four, []string{"abcdefghi, fr"}, 3, true},
+		// OWS is SP and HTAB only (RFC 9110 §5.6.3): a line feed before a
+		// range makes the member malformed, so it refuses nothing.
+		{"line feed is not whitespace", enFr, []string{"\nen;q=0"}, 0, true},
+		{"line feed member beside a refusal", enFr, []string{"\nfr, en;q=0"}, 1, false},
 		{"uppercase Q", four, []string{"de;Q=0.1, fr;Q=0.2"}, 3, true},
 		{"multiple lines", four, []string{"ja", "fr"}, 3, true},
 		{"case-insensitive refusal", enFr, []string{"EN;q=0, *"}, 1, true},
