@@ -92,10 +92,13 @@ if [[ ${1:-} == callgrind ]]; then
   fi
   # Ir of one run of the row matching pattern $1 for $2 iterations.
   # asyncpreemptoff: callgrind asserts on the runtime's preemption signals;
+  # cpu.rdtscp=off: where the CPU has RDTSCP (AMD Zen 5 here), the
+  # runtime's cputicks uses it, which valgrind 3.19 cannot decode (SIGILL
+  # in sysmon, now and then); the fenced RDTSC it falls back to decodes.
   # GOGC=off and one P keep the garbage collector and the scheduler out of
   # the count.
   ir() {
-    GODEBUG=asyncpreemptoff=1 GOGC=off valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+    GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off GOGC=off valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
       "$bin" -test.run '^$' -test.bench "$1" -test.benchtime "$2x" -test.cpu 1 >"$tmp/cg.log" 2>&1 ||
       { cat "$tmp/cg.log" >&2; return 1; }
     awk '/^summary:/ { print $2 }' "$tmp/cg.out"
